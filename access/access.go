@@ -1,0 +1,145 @@
+// Package access is about people and what they may do: accounts, password
+// hashing (argon2id), API tokens, sessions and throttling of sign-in attempts.
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/caremarket/caremarket"
+)
+
+// User is a person who signs in. A provider user belongs to exactly one
+// provider; everyone else works for the council.
+type User struct {
+	ID           int64           `json:"id"`
+	CouncilID    int64           `json:"-"`
+	CouncilSlug  string          `json:"council"`
+	Email        string          `json:"email"`
+	Name         string          `json:"name"`
+	Role         caremarket.Role `json:"role"`
+	ProviderID   int64           `json:"provider_id,omitempty"`
+	PasswordHash string          `json:"-"`
+	CreatedAt    time.Time       `json:"created_at"`
+}
+
+// Actor returns the user as the actor of a request.
+func (u *User) Actor() *caremarket.Actor {
+	return &caremarket.Actor{UserID: u.ID, Email: u.Email, CouncilID: u.CouncilID, CouncilSlug: u.CouncilSlug, Role: u.Role, ProviderID: u.ProviderID}
+}
+
+// Validate checks a new user: a real email, a known role, and a provider for
+// (and only for) provider users.
+func (u *User) Validate() error {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Name = strings.TrimSpace(u.Name)
+	f := map[string]string{}
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
+		f["email"] = "Enter an email address in the correct format, like name@example.com"
+	}
+	if len(u.Name) > 200 {
+		f["name"] = "Name must be 200 characters or fewer"
+	}
+	if _, err := caremarket.ParseRole(string(u.Role)); err != nil {
+		f["role"] = caremarket.ErrorMessage(err)
+	}
+	switch {
+	case u.Role == caremarket.RoleProvider && u.ProviderID <= 0:
+		f["provider_id"] = "A provider user must belong to a provider"
+	case u.Role != caremarket.RoleProvider && u.ProviderID != 0:
+		f["provider_id"] = "Only provider users belong to a provider"
+	}
+	return caremarket.Invalid(f)
+}
+
+// Store is what storage provides for accounts, sessions and tokens.
+type Store interface {
+	CreateUser(ctx context.Context, u *User) error
+	ListUsers(ctx context.Context) ([]User, error)
+	// UserByEmail is used only to sign in, before there is an actor.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+
+	// CreateSession stores the hash of a new session secret for a user.
+	CreateSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error
+	UserBySession(ctx context.Context, secretHash string, now time.Time) (*User, error)
+	DeleteSession(ctx context.Context, secretHash string) error
+
+	// CreateToken stores the hash of a new API token for a user.
+	CreateToken(ctx context.Context, userID int64, tokenHash, label string) error
+	UserByToken(ctx context.Context, tokenHash string) (*User, error)
+}
+
+// argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash of pw in the PHC string format.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	rand.Read(salt) // never fails (crypto/rand, Go 1.24+)
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether pw matches the PHC-format hash.
+func CheckPassword(pw, encoded string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	var mem, iters uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil || mem > 1<<20 || iters > 10 || threads == 0 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, iters, mem, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// MinPasswordLen is the shortest password a person may choose (NCSC advice
+// favours length over complexity rules).
+const MinPasswordLen = 12
+
+// NewSecret returns a random secret for a session, token or one-time
+// password, and the hash that storage keeps instead of it.
+func NewSecret() (secret, hash string) {
+	secret = rand.Text() + rand.Text() // 2 x 130 random bits
+	return secret, HashSecret(secret)
+}
+
+// HashSecret is the stored form of a session id or API token: a SHA-256 is
+// enough for 260 random bits, and lets us look the secret up by its hash.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// SessionLifetime is how long a sign-in lasts without activity.
+const SessionLifetime = 8 * time.Hour

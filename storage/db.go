@@ -1,0 +1,179 @@
+// Package storage keeps caremarket's data in SQLite (the embedded default,
+// through the pure-Go modernc.org/sqlite) or PostgreSQL (through pgx). One
+// set of SQL serves both: numbered placeholders ($1) work in each, and the
+// few differences (identity columns, time types, locking) are named in
+// dialect.go. Every query is scoped by the actor's council; every change
+// writes its audit record in the same transaction.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/caremarket/caremarket"
+)
+
+// Config says which database to open: PostgreSQL when DatabaseURL is set,
+// otherwise the SQLite file at SQLitePath.
+type Config struct {
+	SQLitePath  string
+	DatabaseURL string
+}
+
+// DB is an open caremarket database.
+type DB struct {
+	sql     *sql.DB
+	dialect dialect
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (and for SQLite creates) the database. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{Now: time.Now}
+	var err error
+	if cfg.DatabaseURL != "" {
+		db.dialect = postgres
+		db.sql, err = sql.Open("pgx", cfg.DatabaseURL)
+		if err == nil {
+			db.sql.SetMaxOpenConns(20)
+			db.sql.SetMaxIdleConns(20)
+			db.sql.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	} else {
+		if cfg.SQLitePath == "" {
+			cfg.SQLitePath = "caremarket.db"
+		}
+		db.dialect = sqlite
+		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath))
+		if err == nil {
+			// WAL gives concurrent readers; writers queue on the busy timeout.
+			db.sql.SetMaxOpenConns(8)
+			db.sql.SetMaxIdleConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", db.dialect.name, err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.sql.PingContext(pingCtx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("storage: connect to %s: %w", db.dialect.name, err)
+	}
+	return db, nil
+}
+
+// sqliteDSN sets the pragmas on every connection the pool opens: foreign
+// keys on, WAL, synchronous=FULL so an acknowledged commit survives a power
+// cut, a busy timeout so writers wait rather than fail, and BEGIN IMMEDIATE
+// so a transaction takes the write lock up front and never deadlocks on an
+// upgrade from read to write.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Driver names the database in use: "sqlite" or "postgres".
+func (db *DB) Driver() string { return db.dialect.name }
+
+// Ping checks the database answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// SQL exposes the pool for tests and tools that must reach below the API
+// (the audit tamper test, benchmarks' bulk loads).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// now returns the clock truncated to microseconds, the precision PostgreSQL
+// keeps, so a time reads back exactly as it was written (the audit hash
+// depends on it).
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// Tx is a write transaction on behalf of an actor.
+type Tx struct {
+	*sql.Tx
+	db    *DB
+	actor *caremarket.Actor
+	now   time.Time
+}
+
+// update runs fn in a transaction for the actor in ctx and commits when fn
+// returns nil; any error rolls everything back, audit record included.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	actor := caremarket.ActorFrom(ctx)
+	if actor == nil {
+		return caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue")
+	}
+	return db.updateAs(ctx, actor, fn)
+}
+
+func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx *Tx) error) error {
+	sqlTx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db, actor: actor, now: db.now()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", err)
+	}
+	return nil
+}
+
+// actor returns the actor in ctx or an EUNAUTHORIZED error.
+func actorOf(ctx context.Context) (*caremarket.Actor, error) {
+	a := caremarket.ActorFrom(ctx)
+	if a == nil || a.CouncilID == 0 {
+		return nil, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue")
+	}
+	return a, nil
+}
+
+// notFound turns sql.ErrNoRows into the application's not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return caremarket.Errorf(caremarket.ENOTFOUND, "%s not found", what)
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either database.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key failure.
+func isForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "SQLSTATE 23503")
+}
+
+// nullInt64 stores 0 as NULL (for optional references).
+func nullInt64(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }

@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
+)
+
+// canManageMarket are the roles that add and change providers and locations.
+var canManageMarket = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommissioner}
+
+const providerColumns = `p.id, p.council_id, p.name, p.companies_house_number, p.cqc_provider_id, p.created_at, p.updated_at,
+	(SELECT COUNT(*) FROM locations l WHERE l.provider_id = p.id)`
+
+func scanProvider(row interface{ Scan(...any) error }) (*market.Provider, error) {
+	var p market.Provider
+	err := row.Scan(&p.ID, &p.CouncilID, &p.Name, &p.CompaniesHouseNumber, &p.CQCProviderID, &p.CreatedAt, &p.UpdatedAt, &p.Locations)
+	return &p, err
+}
+
+// ListProviders lists the council's providers, by name. A provider user sees
+// only its own provider.
+func (db *DB) ListProviders(ctx context.Context, f market.ProviderFilter) ([]market.Provider, int, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	page := f.Page.Normalize()
+	where := []string{"p.council_id = $1"}
+	args := []any{actor.CouncilID}
+	if actor.Role == caremarket.RoleProvider {
+		args = append(args, actor.ProviderID)
+		where = append(where, "p.id = $"+strconv.Itoa(len(args)))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, "%"+strings.ToLower(q)+"%")
+		n := "$" + strconv.Itoa(len(args))
+		where = append(where, "(LOWER(p.name) LIKE "+n+" OR LOWER(p.cqc_provider_id) LIKE "+n+")")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers p WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("storage: count providers: %w", err)
+	}
+	args = append(args, page.PerPage, page.Offset())
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE `+cond+
+		` ORDER BY p.name, p.id LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("storage: list providers: %w", err)
+	}
+	defer rows.Close()
+	out := []market.Provider{}
+	for rows.Next() {
+		p, err := scanProvider(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("storage: scan provider: %w", err)
+		}
+		out = append(out, *p)
+	}
+	return out, total, rows.Err()
+}
+
+// Provider returns one provider; another council's, or for a provider user
+// another provider, is not found.
+func (db *DB) Provider(ctx context.Context, id int64) (*market.Provider, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role == caremarket.RoleProvider && actor.ProviderID != id {
+		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Provider not found")
+	}
+	p, err := scanProvider(db.sql.QueryRowContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE p.id = $1 AND p.council_id = $2`, id, actor.CouncilID))
+	if err != nil {
+		return nil, notFound(err, "Provider")
+	}
+	return p, nil
+}
+
+// CreateProvider adds a provider. Admins and commissioners.
+func (db *DB) CreateProvider(ctx context.Context, p *market.Provider) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canManageMarket...); err != nil {
+			return err
+		}
+		p.CouncilID, p.CreatedAt, p.UpdatedAt = tx.actor.CouncilID, tx.now, tx.now
+		err := tx.QueryRowContext(ctx, `INSERT INTO providers (council_id, name, companies_house_number, cqc_provider_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			p.CouncilID, p.Name, p.CompaniesHouseNumber, p.CQCProviderID, p.CreatedAt, p.UpdatedAt).Scan(&p.ID)
+		if isUniqueViolation(err) {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "A provider with CQC provider ID " + p.CQCProviderID + " already exists",
+				Fields: map[string]string{"cqc_provider_id": "A provider with this CQC provider ID already exists"}}
+		} else if err != nil {
+			return fmt.Errorf("storage: create provider: %w", err)
+		}
+		return tx.audit(ctx, "provider.create", "provider", p.ID, nil, p)
+	})
+}
+
+// UpdateProvider changes a provider's details. Admins and commissioners.
+func (db *DB) UpdateProvider(ctx context.Context, p *market.Provider) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canManageMarket...); err != nil {
+			return err
+		}
+		before, err := scanProvider(tx.QueryRowContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE p.id = $1 AND p.council_id = $2`+tx.db.dialect.forUpdate,
+			p.ID, tx.actor.CouncilID))
+		if err != nil {
+			return notFound(err, "Provider")
+		}
+		p.CouncilID, p.CreatedAt, p.UpdatedAt, p.Locations = before.CouncilID, before.CreatedAt, tx.now, before.Locations
+		_, err = tx.ExecContext(ctx, `UPDATE providers SET name = $1, companies_house_number = $2, cqc_provider_id = $3, updated_at = $4
+			WHERE id = $5 AND council_id = $6`, p.Name, p.CompaniesHouseNumber, p.CQCProviderID, p.UpdatedAt, p.ID, p.CouncilID)
+		if isUniqueViolation(err) {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "Another provider has CQC provider ID " + p.CQCProviderID,
+				Fields: map[string]string{"cqc_provider_id": "Another provider has this CQC provider ID"}}
+		} else if err != nil {
+			return fmt.Errorf("storage: update provider: %w", err)
+		}
+		return tx.audit(ctx, "provider.update", "provider", p.ID, before, p)
+	})
+}

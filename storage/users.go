@@ -1,0 +1,175 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/access"
+)
+
+const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*access.User, error) {
+	var u access.User
+	err := row.Scan(&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.CreatedAt)
+	return &u, err
+}
+
+// CreateUser adds an account to the actor's council. Admins only (the CLI
+// acts as the council's system admin).
+func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
+			return err
+		}
+		u.CouncilID, u.CouncilSlug, u.CreatedAt = tx.actor.CouncilID, tx.actor.CouncilSlug, tx.now
+		if u.ProviderID != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers WHERE id = $1 AND council_id = $2`, u.ProviderID, u.CouncilID).Scan(&n); err != nil {
+				return fmt.Errorf("storage: check provider: %w", err)
+			} else if n == 0 {
+				return &caremarket.Error{Code: caremarket.EINVALID, Message: "Provider not found in this council",
+					Fields: map[string]string{"provider_id": "Choose a provider of this council"}}
+			}
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (council_id, email, name, role, provider_id, password_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			u.CouncilID, u.Email, u.Name, string(u.Role), nullInt64(u.ProviderID), u.PasswordHash, u.CreatedAt).Scan(&u.ID)
+		if isUniqueViolation(err) {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "An account with email " + u.Email + " already exists",
+				Fields: map[string]string{"email": "An account with this email already exists"}}
+		} else if err != nil {
+			return fmt.Errorf("storage: create user: %w", err)
+		}
+		return tx.audit(ctx, "user.create", "user", u.ID, nil, map[string]any{"email": u.Email, "role": u.Role, "provider_id": u.ProviderID})
+	})
+}
+
+// ListUsers lists the council's accounts. Admins only.
+func (db *DB) ListUsers(ctx context.Context) ([]access.User, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(caremarket.RoleAdmin); err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+userColumns+` FROM users u JOIN councils c ON c.id = u.council_id
+		WHERE u.council_id = $1 ORDER BY u.email`, actor.CouncilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []access.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// UserByEmail finds an account for sign-in.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*access.User, error) {
+	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u JOIN councils c ON c.id = u.council_id WHERE u.email = $1`, email))
+	if err != nil {
+		return nil, notFound(err, "Account")
+	}
+	return u, nil
+}
+
+// SetPassword replaces a user's password hash. The user in ctx may change
+// their own; an admin may reset anyone's in the council.
+func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if tx.actor.UserID != userID {
+			if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND council_id = $3`, hash, userID, tx.actor.CouncilID)
+		if err != nil {
+			return fmt.Errorf("storage: set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return caremarket.Errorf(caremarket.ENOTFOUND, "Account not found")
+		}
+		// Signing in again everywhere is what a person expects after a reset.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("storage: end sessions: %w", err)
+		}
+		return tx.audit(ctx, "user.set_password", "user", userID, nil, nil)
+	})
+}
+
+// CreateSession stores a new session for a user who has just signed in.
+func (db *DB) CreateSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		secretHash, userID, db.now(), expires.UTC())
+	if err != nil {
+		return fmt.Errorf("storage: create session: %w", err)
+	}
+	// Sweep expired sessions now and then, so the table does not grow forever.
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, db.now()); err != nil {
+		return fmt.Errorf("storage: sweep sessions: %w", err)
+	}
+	return nil
+}
+
+// UserBySession returns the user of a live session.
+func (db *DB) UserBySession(ctx context.Context, secretHash string, now time.Time) (*access.User, error) {
+	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
+		JOIN councils c ON c.id = u.council_id WHERE s.secret_hash = $1 AND s.expires_at > $2`, secretHash, now.UTC()))
+	if err != nil {
+		return nil, notFound(err, "Session")
+	}
+	return u, nil
+}
+
+// DeleteSession ends a session (sign out).
+func (db *DB) DeleteSession(ctx context.Context, secretHash string) error {
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE secret_hash = $1`, secretHash); err != nil {
+		return fmt.Errorf("storage: delete session: %w", err)
+	}
+	return nil
+}
+
+// CreateToken stores the hash of an API token for a user. The user may make
+// their own; an admin may make one for anyone in the council.
+func (db *DB) CreateToken(ctx context.Context, userID int64, tokenHash, label string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if tx.actor.UserID != userID {
+			if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1 AND council_id = $2`, userID, tx.actor.CouncilID).Scan(&n); err != nil {
+			return fmt.Errorf("storage: check user: %w", err)
+		} else if n == 0 {
+			return caremarket.Errorf(caremarket.ENOTFOUND, "Account not found")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)`,
+			tokenHash, userID, label, tx.now); err != nil {
+			return fmt.Errorf("storage: create token: %w", err)
+		}
+		return tx.audit(ctx, "user.create_token", "user", userID, nil, map[string]any{"label": label})
+	})
+}
+
+// UserByToken returns the owner of an API token.
+func (db *DB) UserByToken(ctx context.Context, tokenHash string) (*access.User, error) {
+	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id
+		JOIN councils c ON c.id = u.council_id WHERE t.token_hash = $1`, tokenHash))
+	if err != nil {
+		return nil, notFound(err, "Token")
+	}
+	return u, nil
+}
