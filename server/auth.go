@@ -1,0 +1,186 @@
+package server
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/access"
+)
+
+const (
+	sessionCookie = "caremarket_session"
+	csrfCookie    = "caremarket_csrf" // before sign-in only
+	csrfField     = "csrf_token"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+type ctxKey int
+
+const (
+	keyBearer ctxKey = iota // the request was authenticated by an API token
+	keySession
+)
+
+// authenticate puts the caller's actor in the request context: from an API
+// bearer token, or from the session cookie. An unknown or expired credential
+// is not an error here (the route decides whether it needs a caller), except a
+// malformed or unknown bearer token, which is refused outright so a script
+// learns its token is wrong.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			return r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Send the API token as: Authorization: Bearer TOKEN")
+		}
+		u, err := s.Store.UserByToken(ctx, access.HashSecret(token))
+		if err != nil {
+			if caremarket.ErrorCode(err) == caremarket.ENOTFOUND {
+				return r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "The API token is not valid")
+			}
+			return r, err
+		}
+		ctx = caremarket.NewContext(ctx, u.Actor())
+		ctx = withValue(ctx, keyBearer, true)
+		return r.WithContext(ctx), nil
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		u, err := s.Store.UserBySession(ctx, access.HashSecret(c.Value), s.Now())
+		switch caremarket.ErrorCode(err) {
+		case "":
+			ctx = caremarket.NewContext(ctx, u.Actor())
+			ctx = withValue(ctx, keySession, c.Value)
+			return r.WithContext(ctx), nil
+		case caremarket.ENOTFOUND:
+			s.clearCookie(w, sessionCookie) // expired: forget it
+		default:
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// csrfToken is the token a form must echo. Signed in, it is derived from the
+// session secret (which script on another site can never read: the cookie is
+// HttpOnly); before sign-in it is a random cookie value (double submit).
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if secret, ok := r.Context().Value(keySession).(string); ok {
+		return access.HashSecret("csrf:" + secret)
+	}
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	token, _ := access.NewSecret()
+	s.setCookie(w, csrfCookie, token, time.Time{})
+	// Make the token visible to checkCSRF on this same request if it posts.
+	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: token})
+	return token
+}
+
+// checkCSRF refuses a state-changing request that does not carry the token.
+// Requests authenticated by a bearer token carry no ambient credential, so a
+// forged cross-site request cannot use them and they need no token.
+func (s *Server) checkCSRF(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if bearer, _ := r.Context().Value(keyBearer).(bool); bearer {
+		return nil
+	}
+	var want string
+	if secret, ok := r.Context().Value(keySession).(string); ok {
+		want = access.HashSecret("csrf:" + secret)
+	} else if c, err := r.Cookie(csrfCookie); err == nil {
+		want = c.Value
+	}
+	got := r.Header.Get(csrfHeader)
+	if got == "" && !isAPI(r) {
+		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes(r))
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if err := r.ParseMultipartForm(8 << 20); err != nil {
+				return caremarket.Errorf(caremarket.EINVALID, "The form could not be read: it may be too large")
+			}
+		}
+		got = r.PostFormValue(csrfField)
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return caremarket.Errorf(caremarket.EFORBIDDEN, "Your form has expired or did not come from this service. Go back, reload the page and try again.")
+	}
+	return nil
+}
+
+// maxFormBytes allows file uploads (multipart) more room than a plain form.
+func maxFormBytes(r *http.Request) int64 {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return 64 << 20
+	}
+	return MaxBodyBytes
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HttpOnly: true,
+		Secure: !s.InsecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: !s.InsecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// signIn checks an email and password, throttling guesses per email and per
+// client address, and starts a session. It returns the same message for an
+// unknown email and a wrong password, so it does not reveal who has an account.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, email, password string) (*access.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	fields := map[string]string{}
+	if email == "" {
+		fields["email"] = "Enter your email address"
+	}
+	if password == "" {
+		fields["password"] = "Enter your password"
+	}
+	if err := caremarket.Invalid(fields); err != nil {
+		return nil, err
+	}
+	keys := []string{"email:" + email, "ip:" + clientIP(r)}
+	for _, k := range keys {
+		if ok, wait := s.Throttle.Allowed(k); !ok {
+			return nil, caremarket.Errorf(caremarket.ERATELIMITED,
+				"Too many failed sign-in attempts. Wait %d minutes and try again.", int(wait.Minutes())+1)
+		}
+	}
+	u, err := s.Store.UserByEmail(r.Context(), email)
+	if err != nil && caremarket.ErrorCode(err) != caremarket.ENOTFOUND {
+		return nil, err
+	}
+	if u == nil || !access.CheckPassword(password, u.PasswordHash) {
+		for _, k := range keys {
+			s.Throttle.Fail(k)
+		}
+		return nil, &caremarket.Error{Code: caremarket.EINVALID, Message: "Enter a correct email address and password",
+			Fields: map[string]string{"email": "Enter a correct email address and password"}}
+	}
+	s.Throttle.Succeed(keys[0])
+	secret, hash := access.NewSecret()
+	expires := s.Now().Add(access.SessionLifetime)
+	if err := s.Store.CreateSession(r.Context(), u.ID, hash, expires); err != nil {
+		return nil, err
+	}
+	s.setCookie(w, sessionCookie, secret, expires)
+	s.clearCookie(w, csrfCookie)
+	return u, nil
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	if secret, ok := r.Context().Value(keySession).(string); ok {
+		if err := s.Store.DeleteSession(r.Context(), access.HashSecret(secret)); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(w, sessionCookie)
+	return nil
+}

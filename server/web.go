@@ -1,0 +1,301 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds one parsed template set per page: the layout plus the page.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"serviceLabel": func(s market.ServiceType) string { return s.Label() },
+	"ratingLabel":  func(r market.Rating) string { return r.Label() },
+	"roleLabel":    func(r caremarket.Role) string { return r.Label() },
+	"serviceTypes": func() []market.ServiceType { return market.ServiceTypes },
+	"ratings":      func() []market.Rating { return market.Ratings },
+	"roles":        func() []caremarket.Role { return caremarket.Roles },
+	"ratingTag":    ratingTag,
+	"date": func(v any) string {
+		switch t := v.(type) {
+		case interface{ Format(string) string }:
+			return t.Format("2 January 2006")
+		}
+		return ""
+	},
+	"datetime": func(v any) string {
+		if t, ok := v.(interface{ Format(string) string }); ok {
+			return t.Format("2 January 2006 15:04")
+		}
+		return ""
+	},
+	"add":        func(a, b int) int { return a + b },
+	"join":       func(sep string, items ...string) string { return strings.Join(items, sep) },
+	"fieldError": func(fields map[string]string, name string) string { return fields[name] },
+}
+
+// ratingTag is the GOV.UK tag colour that matches a CQC rating.
+func ratingTag(r market.Rating) string {
+	switch r {
+	case market.Outstanding:
+		return "govuk-tag--green"
+	case market.Good:
+		return "govuk-tag--turquoise"
+	case market.RequiresImprovement:
+		return "govuk-tag--yellow"
+	case market.Inadequate:
+		return "govuk-tag--red"
+	}
+	return "govuk-tag--grey"
+}
+
+func loadPages() *pages {
+	p := &pages{byName: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err) // the pattern is a constant
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		// Templates are compiled into the binary: a broken one must stop the
+		// build's tests, not a request, so Must is right here.
+		p.byName[strings.TrimSuffix(base, ".html")] = template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+	}
+	return p
+}
+
+// navItem is one link of the service navigation.
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+// navigation lists the sections a role may use, in the order it needs them.
+func navigation(a *caremarket.Actor, current string) []navItem {
+	if a == nil {
+		return nil
+	}
+	var items []navItem
+	add := func(label, href string) {
+		items = append(items, navItem{Label: label, Href: href, Current: current == href || strings.HasPrefix(current, href+"/")})
+	}
+	add("Home", "/")
+	if a.Role == caremarket.RoleProvider {
+		add("Our organisation", "/providers")
+		add("Our locations", "/locations")
+		return items
+	}
+	add("Areas", "/areas")
+	add("Providers", "/providers")
+	add("Locations", "/locations")
+	if a.Role == caremarket.RoleAdmin {
+		add("Users", "/admin/users")
+		add("Audit log", "/admin/audit")
+	}
+	return items
+}
+
+// errorItem is one line of the GOV.UK error summary.
+type errorItem struct {
+	Field, Message string
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	Actor   *caremarket.Actor
+	Council string
+	Nav     []navItem
+	CSRF    string
+	// Errors and Fields drive the GOV.UK error summary and field messages.
+	Errors []errorItem
+	Fields map[string]string
+	Flash  string
+	Form   url.Values // what the person typed, to show it back
+	Data   any
+}
+
+// render writes a page with the layout. err, when it is an invalid-input
+// error, fills the error summary and the messages beside each field.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, err error) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.Logger.Error("no such template", "name", name)
+		http.Error(w, "Sorry, there is a problem with the service.", http.StatusInternalServerError)
+		return
+	}
+	a := caremarket.ActorFrom(r.Context())
+	v := view{Title: title, Actor: a, Nav: navigation(a, r.URL.Path), CSRF: s.csrfToken(w, r), Data: data, Fields: map[string]string{}}
+	if a != nil {
+		v.Council = a.CouncilSlug
+	}
+	if r.Method == http.MethodPost {
+		v.Form = r.PostForm
+	}
+	if c, cerr := r.Cookie("caremarket_flash"); cerr == nil {
+		v.Flash, _ = url.QueryUnescape(c.Value)
+		http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Path: "/", MaxAge: -1})
+	}
+	if err != nil {
+		v.Fields = caremarket.ErrorFields(err)
+		if v.Fields == nil {
+			v.Fields = map[string]string{}
+		}
+		keys := make([]string, 0, len(v.Fields))
+		for k := range v.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v.Errors = append(v.Errors, errorItem{Field: k, Message: v.Fields[k]})
+		}
+		if len(v.Errors) == 0 {
+			v.Errors = []errorItem{{Message: caremarket.ErrorMessage(err)}}
+		}
+		v.Title = "Error: " + title
+	}
+	var buf bytes.Buffer
+	if xerr := t.ExecuteTemplate(&buf, "layout", v); xerr != nil {
+		s.Logger.Error("render", "template", name, "err", xerr)
+		http.Error(w, "Sorry, there is a problem with the service.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flash shows a one-line confirmation on the next page (after a redirect).
+func flash(w http.ResponseWriter, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// errorPage shows an error as a full page: sign-in for 401, and the GOV.UK
+// "page not found" / "there is a problem" patterns otherwise.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if status == http.StatusInternalServerError {
+		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	title := map[int]string{
+		http.StatusNotFound:            "Page not found",
+		http.StatusForbidden:           "You cannot do this",
+		http.StatusUnauthorized:        "Sign in to continue",
+		http.StatusTooManyRequests:     "Too many attempts",
+		http.StatusInternalServerError: "Sorry, there is a problem with the service",
+	}[status]
+	if title == "" {
+		title = "There is a problem"
+	}
+	s.render(w, r, status, "error", title, map[string]any{"Status": status, "Message": caremarket.ErrorMessage(err)}, nil)
+}
+
+// page adapts a web handler: it needs a signed-in person (or redirects to
+// sign-in) and shows its error as a page.
+func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if caremarket.ActorFrom(r.Context()) == nil {
+			s.errorPage(w, r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue"))
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.errorPage(w, r, err)
+		}
+	}
+}
+
+func (s *Server) registerWeb() {
+	s.route("GET /{$}", s.page(s.home))
+	s.route("GET /sign-in", s.signInPage)
+	s.route("POST /sign-in", s.signInPost)
+	s.route("POST /sign-out", s.signOutPost)
+	s.registerMarketPages()
+	s.route("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, caremarket.Errorf(caremarket.ENOTFOUND, "If you typed the web address, check it is correct."))
+	})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	a := caremarket.ActorFrom(r.Context())
+	data := map[string]any{}
+	if a.Role == caremarket.RoleProvider {
+		p, err := s.Store.Provider(r.Context(), a.ProviderID)
+		if err != nil {
+			return err
+		}
+		data["Provider"] = p
+	}
+	_, locations, err := s.Store.ListLocations(r.Context(), market.LocationFilter{Page: market.Page{PerPage: 1}})
+	if err != nil {
+		return err
+	}
+	_, providers, err := s.Store.ListProviders(r.Context(), market.ProviderFilter{Page: market.Page{PerPage: 1}})
+	if err != nil {
+		return err
+	}
+	data["Locations"], data["Providers"] = locations, providers
+	s.render(w, r, http.StatusOK, "home", "Home", data, nil)
+	return nil
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
+	if caremarket.ActorFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "signin", "Sign in", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}, nil)
+}
+
+func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.PostFormValue("next"))
+	_, err := s.signIn(w, r, r.PostFormValue("email"), r.PostFormValue("password"))
+	if err != nil {
+		status := statusOf(err)
+		if status >= 500 {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.render(w, r, status, "signin", "Sign in", map[string]string{"Next": next}, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) signOutPost(w http.ResponseWriter, r *http.Request) {
+	if err := s.signOut(w, r); err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+}
