@@ -161,6 +161,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, email, password 
 		for _, k := range keys {
 			s.Throttle.Fail(k)
 		}
+		// Failed sign-ins change no data, so they go to the log rather than
+		// the audit chain; a security team can alert on them.
+		s.Logger.WarnContext(r.Context(), "sign-in failed", "email", email, "remote", clientIP(r))
 		return nil, &caremarket.Error{Code: caremarket.EINVALID, Message: "Enter a correct email address and password",
 			Fields: map[string]string{"email": "Enter a correct email address and password"}}
 	}

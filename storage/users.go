@@ -109,18 +109,24 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 	})
 }
 
-// CreateSession stores a new session for a user who has just signed in.
+// CreateSession starts a session for a user who has just signed in, and
+// records the sign-in in the audit log.
 func (db *DB) CreateSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		secretHash, userID, db.now(), expires.UTC())
+	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u JOIN councils c ON c.id = u.council_id WHERE u.id = $1`, userID))
 	if err != nil {
-		return fmt.Errorf("storage: create session: %w", err)
+		return notFound(err, "Account")
 	}
-	// Sweep expired sessions now and then, so the table does not grow forever.
-	if _, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, db.now()); err != nil {
-		return fmt.Errorf("storage: sweep sessions: %w", err)
-	}
-	return nil
+	return db.updateAs(ctx, u.Actor(), func(tx *Tx) error {
+		// Sweep expired sessions now and then, so the table does not grow forever.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2`, userID, tx.now); err != nil {
+			return fmt.Errorf("storage: sweep sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			secretHash, userID, tx.now, expires.UTC()); err != nil {
+			return fmt.Errorf("storage: create session: %w", err)
+		}
+		return tx.audit(ctx, "user.sign_in", "user", userID, nil, nil)
+	})
 }
 
 // UserBySession returns the user of a live session.
@@ -133,12 +139,20 @@ func (db *DB) UserBySession(ctx context.Context, secretHash string, now time.Tim
 	return u, nil
 }
 
-// DeleteSession ends a session (sign out).
+// DeleteSession ends the session in ctx's request (sign out), and records it.
 func (db *DB) DeleteSession(ctx context.Context, secretHash string) error {
-	if _, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE secret_hash = $1`, secretHash); err != nil {
-		return fmt.Errorf("storage: delete session: %w", err)
+	u, err := db.UserBySession(ctx, secretHash, db.now())
+	if caremarket.ErrorCode(err) == caremarket.ENOTFOUND {
+		return nil // already gone: signing out twice is fine
+	} else if err != nil {
+		return err
 	}
-	return nil
+	return db.updateAs(ctx, u.Actor(), func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE secret_hash = $1`, secretHash); err != nil {
+			return fmt.Errorf("storage: delete session: %w", err)
+		}
+		return tx.audit(ctx, "user.sign_out", "user", u.ID, nil, nil)
+	})
 }
 
 // CreateToken stores the hash of an API token for a user. The user may make
