@@ -30,7 +30,10 @@ type User struct {
 	Role         caremarket.Role `json:"role"`
 	ProviderID   int64           `json:"provider_id,omitempty"`
 	PasswordHash string          `json:"-"`
-	CreatedAt    time.Time       `json:"created_at"`
+	// MustChangePassword is set for a one-time password: the person must
+	// choose their own before doing anything else.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // Actor returns the user as the actor of a request.
@@ -126,6 +129,20 @@ func CheckPassword(pw, encoded string) bool {
 // MinPasswordLen is the shortest password a person may choose (NCSC advice
 // favours length over complexity rules).
 const MinPasswordLen = 12
+
+// CheckNewPassword says what is wrong with a password a person has chosen.
+func CheckNewPassword(pw, confirm string) error {
+	f := map[string]string{}
+	switch {
+	case len([]rune(pw)) < MinPasswordLen:
+		f["password"] = "Password must be 12 characters or more"
+	case len(pw) > 256:
+		f["password"] = "Password must be 256 characters or fewer"
+	case pw != confirm:
+		f["confirm"] = "The passwords do not match"
+	}
+	return caremarket.Invalid(f)
+}
 
 // NewSecret returns a random secret for a session, token or one-time
 // password, and the hash that storage keeps instead of it.

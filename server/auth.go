@@ -22,6 +22,7 @@ type ctxKey int
 const (
 	keyBearer ctxKey = iota // the request was authenticated by an API token
 	keySession
+	keyMustChangePassword
 )
 
 // authenticate puts the caller's actor in the request context: from an API
@@ -53,6 +54,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 		case "":
 			ctx = caremarket.NewContext(ctx, u.Actor())
 			ctx = withValue(ctx, keySession, c.Value)
+			ctx = withValue(ctx, keyMustChangePassword, u.MustChangePassword)
 			return r.WithContext(ctx), nil
 		case caremarket.ENOTFOUND:
 			s.clearCookie(w, sessionCookie) // expired: forget it

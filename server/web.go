@@ -221,6 +221,10 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http
 			s.errorPage(w, r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue"))
 			return
 		}
+		if must, _ := r.Context().Value(keyMustChangePassword).(bool); must && r.URL.Path != passwordPath {
+			http.Redirect(w, r, passwordPath, http.StatusSeeOther)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.errorPage(w, r, err)
 		}
@@ -232,6 +236,8 @@ func (s *Server) registerWeb() {
 	s.route("GET /sign-in", s.signInPage)
 	s.route("POST /sign-in", s.signInPost)
 	s.route("POST /sign-out", s.signOutPost)
+	s.route("GET "+passwordPath, s.page(s.passwordPage))
+	s.route("POST "+passwordPath, s.page(s.passwordPost))
 	s.registerMarketPages()
 	s.route("/", func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, caremarket.Errorf(caremarket.ENOTFOUND, "If you typed the web address, check it is correct."))

@@ -102,6 +102,7 @@ CREATE TABLE users (
 	role TEXT NOT NULL,
 	provider_id BIGINT REFERENCES providers(id),
 	password_hash TEXT NOT NULL DEFAULT '',
+	must_change_password BOOLEAN NOT NULL DEFAULT FALSE,
 	created_at {{ts}} NOT NULL,
 	CHECK ((role = 'provider') = (provider_id IS NOT NULL))
 );

@@ -9,11 +9,11 @@ import (
 	"github.com/caremarket/caremarket/access"
 )
 
-const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.created_at`
+const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.must_change_password, u.created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*access.User, error) {
 	var u access.User
-	err := row.Scan(&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt)
 	return &u, err
 }
 
@@ -37,9 +37,9 @@ func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
 					Fields: map[string]string{"provider_id": "Choose a provider of this council"}}
 			}
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (council_id, email, name, role, provider_id, password_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			u.CouncilID, u.Email, u.Name, string(u.Role), nullInt64(u.ProviderID), u.PasswordHash, u.CreatedAt).Scan(&u.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (council_id, email, name, role, provider_id, password_hash, must_change_password, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.CouncilID, u.Email, u.Name, string(u.Role), nullInt64(u.ProviderID), u.PasswordHash, u.MustChangePassword, u.CreatedAt).Scan(&u.ID)
 		if isUniqueViolation(err) {
 			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "An account with email " + u.Email + " already exists",
 				Fields: map[string]string{"email": "An account with this email already exists"}}
@@ -86,7 +86,8 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*access.User, erro
 }
 
 // SetPassword replaces a user's password hash. The user in ctx may change
-// their own; an admin may reset anyone's in the council.
+// their own (which clears a one-time password's must-change flag); an admin
+// may reset anyone's in the council, which ends that person's sessions.
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if tx.actor.UserID != userID {
@@ -94,16 +95,20 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND council_id = $3`, hash, userID, tx.actor.CouncilID)
+		own := tx.actor.UserID == userID
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND council_id = $4`,
+			hash, !own, userID, tx.actor.CouncilID)
 		if err != nil {
 			return fmt.Errorf("storage: set password: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "Account not found")
 		}
-		// Signing in again everywhere is what a person expects after a reset.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-			return fmt.Errorf("storage: end sessions: %w", err)
+		if !own {
+			// A reset by an admin signs the person out everywhere.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return fmt.Errorf("storage: end sessions: %w", err)
+			}
 		}
 		return tx.audit(ctx, "user.set_password", "user", userID, nil, nil)
 	})

@@ -44,7 +44,7 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider}
+	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
 	// A one-time password: long and random, to be changed at first sign-in.
 	password := rand.Text()
 	if !*token {
