@@ -3,13 +3,17 @@ package server
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"time"
+	_ "time/tzdata" // Europe/London without relying on the host's zoneinfo
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
@@ -31,22 +35,61 @@ var funcs = template.FuncMap{
 	"ratings":      func() []market.Rating { return market.Ratings },
 	"roles":        func() []caremarket.Role { return caremarket.Roles },
 	"ratingTag":    ratingTag,
-	"date": func(v any) string {
-		switch t := v.(type) {
-		case interface{ Format(string) string }:
-			return t.Format("2 January 2006")
+	"date":         func(v any) string { return localTime(v, "2 January 2006", false) },
+	"datetime":     func(v any) string { return localTime(v, "2 January 2006 15:04", true) },
+	"add":          func(a, b int) int { return a + b },
+	"join":         func(sep string, items ...string) string { return strings.Join(items, sep) },
+	"fieldError":   func(fields map[string]string, name string) string { return fields[name] },
+	// dict passes several named values to a shared component template
+	// (templates/components.html), which takes a single argument.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict needs key-value pairs")
 		}
-		return ""
-	},
-	"datetime": func(v any) string {
-		if t, ok := v.(interface{ Format(string) string }); ok {
-			return t.Format("2 January 2006 15:04")
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, errors.New("dict keys must be strings")
+			}
+			m[k] = kv[i+1]
 		}
-		return ""
+		return m, nil
 	},
-	"add":        func(a, b int) int { return a + b },
-	"join":       func(sep string, items ...string) string { return strings.Join(items, sep) },
-	"fieldError": func(fields map[string]string, name string) string { return fields[name] },
+	// has reports whether a multi-valued form field (checkboxes) holds v.
+	"has": func(values []string, v string) bool { return slices.Contains(values, v) },
+}
+
+// london is the time zone an English council reads times in. Times are
+// stored in UTC; dates (a rating date) are calendar dates and are not moved.
+var london = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+func localTime(v any, layout string, moment bool) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		t = *x
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return ""
+	}
+	if moment {
+		t = t.In(london)
+	}
+	return t.Format(layout)
 }
 
 // ratingTag is the GOV.UK tag colour that matches a CQC rating.
@@ -72,12 +115,14 @@ func loadPages() *pages {
 	}
 	for _, n := range names {
 		base := path.Base(n)
-		if base == "layout.html" {
+		// The layout and the shared components (form fields, pagination)
+		// are parsed into every page rather than being pages.
+		if base == "layout.html" || base == "components.html" {
 			continue
 		}
 		// Templates are compiled into the binary: a broken one must stop the
 		// build's tests, not a request, so Must is right here.
-		p.byName[strings.TrimSuffix(base, ".html")] = template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+		p.byName[strings.TrimSuffix(base, ".html")] = template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/components.html", n))
 	}
 	return p
 }
@@ -173,7 +218,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Title = "Error: " + title
 	}
 	var buf bytes.Buffer
-	if xerr := t.ExecuteTemplate(&buf, "layout", v); xerr != nil {
+	xerr := t.ExecuteTemplate(&buf, "layout", v)
+	// The GOV.UK error summary lists errors in the order of the fields on
+	// the page. Only the rendered page knows that order, so a page with
+	// several field errors is rendered again with them in it.
+	if xerr == nil && len(v.Errors) > 1 {
+		page := buf.String()
+		at := func(e errorItem) int {
+			if i := strings.Index(page, `id="`+e.Field+`"`); i >= 0 {
+				return i
+			}
+			return len(page) // a field not on the page goes last
+		}
+		sort.SliceStable(v.Errors, func(i, j int) bool { return at(v.Errors[i]) < at(v.Errors[j]) })
+		buf.Reset()
+		xerr = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	if xerr != nil {
 		s.Logger.Error("render", "template", name, "err", xerr)
 		http.Error(w, "Sorry, there is a problem with the service.", http.StatusInternalServerError)
 		return
