@@ -117,7 +117,7 @@ func (db *DB) ListClusters(ctx context.Context) ([]market.Cluster, error) {
 		return nil, fmt.Errorf("storage: list clusters: %w", err)
 	}
 	defer rows.Close()
-	var out []market.Cluster
+	out := []market.Cluster{}
 	for rows.Next() {
 		var c market.Cluster
 		if err := rows.Scan(&c.ID, &c.CouncilID, &c.Name, &c.Setting); err != nil {
@@ -165,7 +165,7 @@ func (db *DB) areas(ctx context.Context, council, only int64) ([]market.Area, er
 		return nil, fmt.Errorf("storage: list areas: %w", err)
 	}
 	defer rows.Close()
-	var out []market.Area
+	out := []market.Area{}
 	index := map[int64]int{}
 	for rows.Next() {
 		var a market.Area

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -155,16 +156,17 @@ func (db *DB) location(ctx context.Context, q querier, actor *caremarket.Actor, 
 // checkRefs confirms the provider and area belong to the actor's council, so a
 // caller cannot attach a location to another council's provider by id.
 func (tx *Tx) checkRefs(ctx context.Context, l *market.Location) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers WHERE id = $1 AND council_id = $2`, l.ProviderID, tx.actor.CouncilID).Scan(&n); err != nil {
-		return fmt.Errorf("storage: check provider: %w", err)
-	} else if n == 0 {
+	err := tx.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, l.ProviderID, tx.actor.CouncilID).Scan(&l.ProviderName)
+	if errors.Is(err, sql.ErrNoRows) {
 		return &caremarket.Error{Code: caremarket.EINVALID, Message: "Choose a provider from the list", Fields: map[string]string{"provider_id": "Choose a provider from the list"}}
+	} else if err != nil {
+		return fmt.Errorf("storage: check provider: %w", err)
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE id = $1 AND council_id = $2`, l.AreaID, tx.actor.CouncilID).Scan(&n); err != nil {
-		return fmt.Errorf("storage: check area: %w", err)
-	} else if n == 0 {
+	err = tx.QueryRowContext(ctx, `SELECT name FROM areas WHERE id = $1 AND council_id = $2`, l.AreaID, tx.actor.CouncilID).Scan(&l.AreaName)
+	if errors.Is(err, sql.ErrNoRows) {
 		return &caremarket.Error{Code: caremarket.EINVALID, Message: "Choose a district from the list", Fields: map[string]string{"area_id": "Choose a district from the list"}}
+	} else if err != nil {
+		return fmt.Errorf("storage: check area: %w", err)
 	}
 	return nil
 }
