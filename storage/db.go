@@ -76,10 +76,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // keys on, WAL, synchronous=FULL so an acknowledged commit survives a power
 // cut, a busy timeout so writers wait rather than fail, and BEGIN IMMEDIATE
 // so a transaction takes the write lock up front and never deadlocks on an
-// upgrade from read to write.
+// upgrade from read to write. A 16 MB page cache per connection keeps a
+// council's register in memory (measured in BENCHMARKS.md).
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)"} {
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -87,8 +88,14 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the database. On SQLite it first refreshes the planner's
+// statistics, as SQLite recommends doing when a connection closes.
+func (db *DB) Close() error {
+	if db.dialect.name == "sqlite" {
+		db.sql.Exec(`PRAGMA optimize`)
+	}
+	return db.sql.Close()
+}
 
 // Driver names the database in use: "sqlite" or "postgres".
 func (db *DB) Driver() string { return db.dialect.name }

@@ -64,8 +64,14 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 		add("(LOWER(l.name) LIKE ? OR LOWER(p.name) LIKE ? OR LOWER(l.postcode) LIKE ? OR LOWER(l.cqc_location_id) LIKE ?)", "%"+strings.ToLower(q)+"%")
 	}
 	cond := strings.Join(where, " AND ")
+	// The count needs the providers join only to match provider names; the
+	// joins cost more than the count itself on a large register.
+	countFrom := ` FROM locations l`
+	if strings.Contains(cond, "p.") {
+		countFrom = ` FROM locations l JOIN providers p ON p.id = l.provider_id`
+	}
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*)`+locationFrom+` WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom+` WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("storage: count locations: %w", err)
 	}
 	args = append(args, page.PerPage, page.Offset())

@@ -78,6 +78,7 @@ CREATE TABLE locations (
 CREATE INDEX locations_area ON locations (council_id, area_id, name);
 CREATE INDEX locations_provider ON locations (council_id, provider_id);
 CREATE INDEX locations_name ON locations (council_id, name);
+CREATE INDEX locations_rating ON locations (council_id, rating, name);
 CREATE TABLE location_services (
 	location_id BIGINT NOT NULL REFERENCES locations(id) ON DELETE CASCADE,
 	council_id BIGINT NOT NULL REFERENCES councils(id),
@@ -149,6 +150,339 @@ BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 	FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `},
+	// Issue 3: locations come from CQC's register and leave it. A location
+	// that leaves is marked, never deleted; every rating is kept with its
+	// date; commissioners are alerted when a rating drops to Inadequate.
+	{version: 2, name: "CQC registration, rating history, market alerts", sql: `
+ALTER TABLE locations ADD COLUMN status TEXT NOT NULL DEFAULT 'registered' CHECK (status IN ('registered', 'deregistered'));
+ALTER TABLE locations ADD COLUMN deregistered_at {{ts}};
+ALTER TABLE locations ADD COLUMN dormant BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE locations ADD COLUMN local_authority TEXT NOT NULL DEFAULT '';
+ALTER TABLE locations ADD COLUMN latitude DOUBLE PRECISION;
+ALTER TABLE locations ADD COLUMN longitude DOUBLE PRECISION;
+CREATE TABLE location_ratings (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	location_id BIGINT NOT NULL REFERENCES locations(id),
+	rating TEXT NOT NULL,
+	previous_rating TEXT NOT NULL DEFAULT '',
+	rating_date DATE,
+	recorded_at {{ts}} NOT NULL,
+	source TEXT NOT NULL
+);
+CREATE INDEX location_ratings_location ON location_ratings (council_id, location_id, id);
+CREATE TABLE market_alerts (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	location_id BIGINT REFERENCES locations(id),
+	kind TEXT NOT NULL,
+	message TEXT NOT NULL,
+	raised_at {{ts}} NOT NULL,
+	acknowledged_by TEXT NOT NULL DEFAULT '',
+	acknowledged_at {{ts}}
+);
+CREATE INDEX market_alerts_council ON market_alerts (council_id, id);
+`},
+	// Issue 4: procurement. Small lists (lots' service types and areas, a
+	// contract's extension options) are JSON text: they are read and written
+	// whole with their row and never queried inside.
+	{version: 3, name: "procurement: agreements, lots, windows, applications, scoring, awards, contracts", sql: `
+CREATE TABLE agreements (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	reference TEXT NOT NULL,
+	title TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	type TEXT NOT NULL,
+	regime TEXT NOT NULL CHECK (regime IN ('pcr2015', 'pa2023')),
+	light_touch BOOLEAN NOT NULL DEFAULT FALSE,
+	voluntary_standstill BOOLEAN NOT NULL DEFAULT FALSE,
+	allow_resubmission BOOLEAN NOT NULL DEFAULT FALSE,
+	single_supplier BOOLEAN NOT NULL DEFAULT FALSE,
+	annual_value_pence BIGINT NOT NULL DEFAULT 0 CHECK (annual_value_pence >= 0),
+	lifetime_value_pence BIGINT NOT NULL DEFAULT 0 CHECK (lifetime_value_pence >= 0),
+	start_date DATE NOT NULL,
+	end_date DATE NOT NULL,
+	reopenings TEXT NOT NULL DEFAULT '[]',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (council_id, reference)
+);
+CREATE TABLE lots (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	agreement_id BIGINT NOT NULL REFERENCES agreements(id),
+	number INTEGER NOT NULL,
+	title TEXT NOT NULL,
+	service_types TEXT NOT NULL,
+	area_ids TEXT NOT NULL,
+	provider_cap INTEGER NOT NULL DEFAULT 0,
+	call_off TEXT NOT NULL,
+	ranking TEXT NOT NULL DEFAULT '[]',
+	call_off_terms TEXT NOT NULL DEFAULT '',
+	mechanism TEXT NOT NULL DEFAULT '',
+	UNIQUE (agreement_id, number)
+);
+CREATE TABLE proc_windows (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	agreement_id BIGINT NOT NULL REFERENCES agreements(id),
+	kind TEXT NOT NULL,
+	title TEXT NOT NULL,
+	opens_at {{ts}} NOT NULL,
+	deadline {{ts}} NOT NULL,
+	assessment_days INTEGER NOT NULL DEFAULT 0,
+	justification TEXT NOT NULL DEFAULT '',
+	lot_ids TEXT NOT NULL,
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX proc_windows_agreement ON proc_windows (council_id, agreement_id);
+CREATE TABLE questions (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	window_id BIGINT NOT NULL REFERENCES proc_windows(id),
+	number INTEGER NOT NULL,
+	kind TEXT NOT NULL CHECK (kind IN ('selection', 'quality')),
+	text TEXT NOT NULL,
+	evidence_required BOOLEAN NOT NULL DEFAULT FALSE,
+	weight INTEGER NOT NULL DEFAULT 0,
+	max_score INTEGER NOT NULL DEFAULT 0,
+	pass_mark INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (window_id, number)
+);
+CREATE TABLE window_evaluators (
+	window_id BIGINT NOT NULL REFERENCES proc_windows(id),
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	moderator BOOLEAN NOT NULL DEFAULT FALSE,
+	declared_at {{ts}},
+	conflicts TEXT NOT NULL DEFAULT '[]',
+	statement TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (window_id, user_id)
+);
+CREATE TABLE applications (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	window_id BIGINT NOT NULL REFERENCES proc_windows(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	lot_ids TEXT NOT NULL,
+	status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'withdrawn')),
+	submitted_at {{ts}},
+	assessed_at {{ts}},
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (window_id, provider_id)
+);
+CREATE INDEX applications_provider ON applications (council_id, provider_id);
+CREATE TABLE answers (
+	application_id BIGINT NOT NULL REFERENCES applications(id),
+	question_id BIGINT NOT NULL REFERENCES questions(id),
+	attempt INTEGER NOT NULL CHECK (attempt IN (1, 2)),
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	text TEXT NOT NULL DEFAULT '',
+	evidence TEXT NOT NULL DEFAULT '',
+	submitted_at {{ts}},
+	PRIMARY KEY (application_id, question_id, attempt)
+);
+CREATE TABLE scores (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	application_id BIGINT NOT NULL REFERENCES applications(id),
+	question_id BIGINT NOT NULL REFERENCES questions(id),
+	attempt INTEGER NOT NULL,
+	evaluator_id BIGINT NOT NULL REFERENCES users(id),
+	evaluator TEXT NOT NULL,
+	pass BOOLEAN,
+	points INTEGER NOT NULL DEFAULT 0,
+	comment TEXT NOT NULL DEFAULT '',
+	submitted_at {{ts}},
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (application_id, question_id, attempt, evaluator_id)
+);
+CREATE TABLE moderations (
+	application_id BIGINT NOT NULL REFERENCES applications(id),
+	question_id BIGINT NOT NULL REFERENCES questions(id),
+	attempt INTEGER NOT NULL,
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	pass BOOLEAN,
+	points INTEGER NOT NULL DEFAULT 0,
+	reason TEXT NOT NULL,
+	moderator_id BIGINT NOT NULL DEFAULT 0,
+	moderator TEXT NOT NULL,
+	at {{ts}} NOT NULL,
+	PRIMARY KEY (application_id, question_id, attempt)
+);
+CREATE TABLE awards (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	agreement_id BIGINT NOT NULL REFERENCES agreements(id),
+	window_id BIGINT NOT NULL REFERENCES proc_windows(id),
+	lot_id BIGINT NOT NULL REFERENCES lots(id),
+	application_id BIGINT NOT NULL REFERENCES applications(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	score INTEGER NOT NULL DEFAULT 0,
+	decided_at {{ts}} NOT NULL,
+	notice_at {{ts}},
+	standstill TEXT NOT NULL DEFAULT '',
+	UNIQUE (lot_id, application_id)
+);
+CREATE INDEX awards_window ON awards (council_id, window_id);
+CREATE TABLE assessment_summaries (
+	application_id BIGINT PRIMARY KEY REFERENCES applications(id),
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	window_id BIGINT NOT NULL REFERENCES proc_windows(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	body TEXT NOT NULL,
+	generated_at {{ts}} NOT NULL
+);
+CREATE TABLE contracts (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	agreement_id BIGINT REFERENCES agreements(id),
+	award_id BIGINT REFERENCES awards(id) UNIQUE,
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	reference TEXT NOT NULL,
+	title TEXT NOT NULL,
+	start_date DATE NOT NULL,
+	initial_end DATE NOT NULL,
+	end_date DATE NOT NULL,
+	extensions TEXT NOT NULL DEFAULT '[]',
+	break_clauses TEXT NOT NULL DEFAULT '[]',
+	variations TEXT NOT NULL DEFAULT '[]',
+	annual_value_pence BIGINT NOT NULL DEFAULT 0,
+	lifetime_value_pence BIGINT NOT NULL DEFAULT 0,
+	value_so_far_pence BIGINT NOT NULL DEFAULT 0,
+	entered_on DATE,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (council_id, reference)
+);
+CREATE INDEX contracts_agreement ON contracts (council_id, agreement_id);
+CREATE TABLE bank_holidays (
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	day DATE NOT NULL,
+	name TEXT NOT NULL,
+	PRIMARY KEY (council_id, day)
+);
+`},
+	// Issue 5: pricing. Cost models keep their inputs as JSON (read and
+	// written whole); guide and contracted prices are append-only histories
+	// (the price in force on a day is the latest that started on or before
+	// it), so an uplift or an approval adds rows and never edits one.
+	{version: 4, name: "pricing: cost models, guide prices, price rounds, submissions, contracted prices, uplifts", sql: `
+CREATE TABLE cost_models (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	name TEXT NOT NULL,
+	service_type TEXT NOT NULL,
+	effective_from DATE NOT NULL,
+	status TEXT NOT NULL CHECK (status IN ('draft', 'adopted')),
+	params TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	created_by TEXT NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	adopted_at {{ts}}
+);
+CREATE INDEX cost_models_council ON cost_models (council_id, service_type, effective_from);
+CREATE TABLE uplifts (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL CHECK (kind IN ('percent', 'nlw')),
+	percent_bp INTEGER NOT NULL DEFAULT 0,
+	staff_share_bp INTEGER NOT NULL DEFAULT 0,
+	nlw_from_pence BIGINT NOT NULL DEFAULT 0,
+	nlw_to_pence BIGINT NOT NULL DEFAULT 0,
+	effective_from DATE NOT NULL,
+	apply_guide BOOLEAN NOT NULL,
+	apply_contracted BOOLEAN NOT NULL,
+	items INTEGER NOT NULL,
+	annual_change_pence BIGINT NOT NULL,
+	applied_at {{ts}} NOT NULL,
+	applied_by TEXT NOT NULL
+);
+CREATE INDEX uplifts_council ON uplifts (council_id, id);
+CREATE TABLE guide_prices (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	service_type TEXT NOT NULL,
+	band TEXT NOT NULL,
+	band_label TEXT NOT NULL DEFAULT '',
+	setting TEXT NOT NULL CHECK (setting IN ('urban', 'rural')),
+	basis TEXT NOT NULL CHECK (basis IN ('week', 'hour')),
+	price_pence BIGINT NOT NULL CHECK (price_pence >= 0),
+	effective_from DATE NOT NULL,
+	cost_model_id BIGINT REFERENCES cost_models(id),
+	uplift_id BIGINT REFERENCES uplifts(id),
+	source TEXT NOT NULL,
+	working TEXT NOT NULL DEFAULT '[]',
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX guide_prices_key ON guide_prices (council_id, service_type, band, setting, effective_from, id);
+CREATE TABLE price_rounds (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	agreement_id BIGINT REFERENCES agreements(id),
+	name TEXT NOT NULL,
+	opens_on DATE NOT NULL,
+	closes_on DATE NOT NULL,
+	effective_from DATE NOT NULL,
+	tolerance_bp INTEGER NOT NULL CHECK (tolerance_bp BETWEEN 0 AND 10000),
+	status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+	created_at {{ts}} NOT NULL,
+	created_by TEXT NOT NULL
+);
+CREATE INDEX price_rounds_council ON price_rounds (council_id, opens_on);
+CREATE TABLE price_round_providers (
+	round_id BIGINT NOT NULL REFERENCES price_rounds(id),
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	PRIMARY KEY (round_id, provider_id)
+);
+CREATE INDEX price_round_providers_provider ON price_round_providers (council_id, provider_id);
+CREATE TABLE price_submissions (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	round_id BIGINT NOT NULL REFERENCES price_rounds(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	location_id BIGINT NOT NULL REFERENCES locations(id),
+	service_type TEXT NOT NULL,
+	band TEXT NOT NULL,
+	basis TEXT NOT NULL CHECK (basis IN ('week', 'hour')),
+	price_pence BIGINT NOT NULL CHECK (price_pence > 0),
+	guide_pence BIGINT NOT NULL DEFAULT 0,
+	tolerance_bp INTEGER NOT NULL,
+	within_band BOOLEAN NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	source TEXT NOT NULL CHECK (source IN ('form', 'csv', 'api')),
+	status TEXT NOT NULL CHECK (status IN ('submitted', 'approved', 'rejected', 'superseded')),
+	submitted_by TEXT NOT NULL,
+	submitted_at {{ts}} NOT NULL,
+	decided_by TEXT NOT NULL DEFAULT '',
+	decided_at {{ts}},
+	decision_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX price_submissions_live ON price_submissions (round_id, location_id, service_type, band) WHERE status IN ('submitted', 'approved');
+CREATE INDEX price_submissions_provider ON price_submissions (council_id, provider_id, round_id);
+CREATE INDEX price_submissions_round ON price_submissions (council_id, round_id, status);
+CREATE TABLE contracted_prices (
+	id {{pk}},
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	provider_id BIGINT NOT NULL REFERENCES providers(id),
+	location_id BIGINT NOT NULL REFERENCES locations(id),
+	service_type TEXT NOT NULL,
+	band TEXT NOT NULL,
+	basis TEXT NOT NULL CHECK (basis IN ('week', 'hour')),
+	price_pence BIGINT NOT NULL CHECK (price_pence >= 0),
+	effective_from DATE NOT NULL,
+	source TEXT NOT NULL,
+	submission_id BIGINT REFERENCES price_submissions(id),
+	uplift_id BIGINT REFERENCES uplifts(id),
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX contracted_prices_key ON contracted_prices (council_id, location_id, service_type, band, effective_from, id);
+CREATE INDEX contracted_prices_provider ON contracted_prices (council_id, provider_id);
+`},
 }
 
 // Migrate applies every migration not yet applied, each in its own
@@ -166,6 +500,13 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		}
 		if done {
 			applied++
+		}
+	}
+	// Fresh statistics let SQLite's planner pick the right index (it has no
+	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
+	if db.dialect.name == "sqlite" {
+		if _, err := db.sql.ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`); err != nil {
+			return applied, fmt.Errorf("storage: optimize: %w", err)
 		}
 	}
 	return applied, nil
