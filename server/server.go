@@ -51,6 +51,8 @@ func New(store Store, logger *slog.Logger) *Server {
 	s := &Server{Store: store, Logger: logger, Throttle: access.NewThrottle(), Now: time.Now,
 		mux: http.NewServeMux(), metrics: newMetrics(), pages: loadPages()}
 	s.registerAPI()
+	s.registerProcurement()
+	s.registerPricing()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /metrics", s.metrics.serve)

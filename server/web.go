@@ -146,11 +146,15 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Role == caremarket.RoleProvider {
 		add("Our organisation", "/providers")
 		add("Our locations", "/locations")
+		add("Tenders", "/agreements")
+		add("Prices", "/pricing")
 		return items
 	}
 	add("Areas", "/areas")
 	add("Providers", "/providers")
 	add("Locations", "/locations")
+	add("Agreements", "/agreements")
+	add("Pricing", "/pricing")
 	if a.Role == caremarket.RoleAdmin {
 		add("Users", "/admin/users")
 		add("Audit log", "/admin/audit")

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/caremarket/caremarket/procurement"
+)
+
+func init() {
+	register("export ocds", "write an agreement's notices (tender, award, contract details) as an OCDS 1.1.5 release package to stdout", exportOCDS)
+}
+
+func exportOCDS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export ocds", stderr)
+	var d dbFlags
+	d.register(fs)
+	council := fs.String("council", "", "council slug (required)")
+	ref := fs.String("agreement", "", "agreement reference, like AAHC-2027 (required)")
+	prefix := fs.String("ocid-prefix", procurement.DefaultOCIDPrefix, "the publisher's registered OCID prefix")
+	base := fs.String("base-uri", "https://caremarket.invalid/ocds/", "where packages are published (the package uri is this plus the ocid)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, err = councilContext(ctx, db, *council)
+	if err != nil {
+		return err
+	}
+	a, err := db.AgreementByReference(ctx, *ref)
+	if err != nil {
+		return err
+	}
+	n, err := db.Notices(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	now := db.Now()
+	pkg := procurement.ReleasePackage(*n, procurement.OCDSOptions{OCIDPrefix: *prefix, BaseURI: *base, Published: now}, now)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(pkg)
+}

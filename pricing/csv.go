@@ -1,0 +1,280 @@
+package pricing
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/caremarket/caremarket/market"
+)
+
+// LineError is a line of an uploaded file that cannot be used, and why
+// (the same shape as the vacancy upload's).
+type LineError = market.LineError
+
+// MaxCSVRows bounds one upload: a large group has a few hundred homes with a
+// few service types and bands each.
+const MaxCSVRows = 5000
+
+// MaxReasonLen bounds a reason for a price outside the guide band.
+const MaxReasonLen = 1000
+
+// SubmissionRow is one line of a provider's price upload: its price for a
+// location, service type and band.
+type SubmissionRow struct {
+	Line          int                `json:"line"`
+	LocationID    int64              `json:"location_id,omitempty"`
+	CQCLocationID string             `json:"cqc_location_id,omitempty"`
+	ServiceType   market.ServiceType `json:"service_type"`
+	Band          string             `json:"band"`
+	Price         Money              `json:"price_pence"`
+	Reason        string             `json:"reason,omitempty"`
+}
+
+// csvTable reads a CSV whose first row names its columns.
+type csvTable struct {
+	r   *csv.Reader
+	col map[string]int
+}
+
+func openCSV(r io.Reader) (*csvTable, error) {
+	br := bufio.NewReader(r)
+	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, err
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		key := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(h)))
+		if _, dup := col[key]; !dup {
+			col[key] = i
+		}
+	}
+	return &csvTable{r: cr, col: col}, nil
+}
+
+// has returns the index of the first column named by any of names.
+func (t *csvTable) has(names ...string) (int, bool) {
+	for _, n := range names {
+		if i, ok := t.col[n]; ok {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// each calls fn for every non-blank record with its line number; read
+// errors become line errors. It stops after MaxCSVRows lines.
+func (t *csvTable) each(errs *[]LineError, fn func(line int, get func(int) string)) {
+	n := 0
+	for {
+		rec, err := t.r.Read()
+		if err == io.EOF {
+			return
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			// The reader resumes at the next record, so every bad line
+			// is reported, each with the line it started on.
+			*errs = append(*errs, LineError{Line: pe.StartLine, Reason: pe.Err.Error()})
+			continue
+		} else if err != nil {
+			*errs = append(*errs, LineError{Line: 0, Reason: "the file could not be read: " + err.Error()})
+			return
+		}
+		line, _ := t.r.FieldPos(0)
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue
+		}
+		if n++; n > MaxCSVRows {
+			*errs = append(*errs, LineError{Line: line, Reason: fmt.Sprintf("the file has more than %d lines; split it", MaxCSVRows)})
+			return
+		}
+		fn(line, func(i int) string {
+			if i < 0 || i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		})
+	}
+}
+
+// ParseBand reads a band code: letters, digits, -, _ and the / that joins a
+// supported living accommodation band to a client-need band. Blank is the
+// standard band.
+func ParseBand(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return StandardBand, true
+	}
+	if len(s) > 81 {
+		return "", false
+	}
+	for _, part := range strings.SplitN(s, "/", 2) {
+		if !bandCodeOK(part) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// ParseSubmissionCSV reads a provider's price file. Its first row names the
+// columns (in any order): cqc_location_id or location_id, service_type (code
+// or label), band (optional: blank is "standard"; supported living is
+// "accommodation/client-need", like A/C2), price (pounds, like 812.50; also
+// accepted as weekly_price or hourly_price) and reason (optional; needed when
+// the price is outside the guide band, which the caller checks). It returns
+// the rows it could read and a reason for every line it could not; the caller
+// saves nothing unless there are no errors, so a provider fixes the file and
+// uploads it again (issue 5).
+func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
+	t, err := openCSV(r)
+	if err != nil {
+		return nil, []LineError{{Line: 1, Reason: "the file is empty or not CSV: the first row names the columns cqc_location_id, service_type, band, price and reason"}}
+	}
+	idCol, hasID := t.has("location_id")
+	cqcCol, hasCQC := t.has("cqc_location_id")
+	stCol, hasST := t.has("service_type")
+	bandCol, _ := t.has("band")
+	priceCol, hasPrice := t.has("price", "weekly_price", "hourly_price")
+	reasonCol, _ := t.has("reason")
+	if !(hasID || hasCQC) || !hasST || !hasPrice {
+		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and price (band and reason are optional)"}}
+	}
+	var rows []SubmissionRow
+	var errs []LineError
+	seen := map[string]int{}
+	t.each(&errs, func(line int, get func(int) string) {
+		s := SubmissionRow{Line: line}
+		var problems []string
+		if hasCQC {
+			s.CQCLocationID = get(cqcCol)
+		}
+		if v := get(idCol); hasID && v != "" && s.CQCLocationID == "" {
+			if s.LocationID, err = strconv.ParseInt(v, 10, 64); err != nil || s.LocationID <= 0 {
+				problems = append(problems, fmt.Sprintf("location_id %q is not a location number", v))
+			}
+		}
+		if s.LocationID == 0 && s.CQCLocationID == "" && len(problems) == 0 {
+			problems = append(problems, "give the location's cqc_location_id (like 1-123456789) or location_id")
+		} else if s.CQCLocationID != "" && !validCQCLocation(s.CQCLocationID) {
+			problems = append(problems, fmt.Sprintf("cqc_location_id %q does not look like 1-123456789", s.CQCLocationID))
+		}
+		st := get(stCol)
+		if s.ServiceType = market.ParseServiceType(st); s.ServiceType == "" {
+			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types (like nursing or residential_high)", st))
+		}
+		var ok bool
+		if s.Band, ok = ParseBand(get(bandCol)); !ok {
+			problems = append(problems, fmt.Sprintf("band %q is not a band code (letters, digits, - or _)", get(bandCol)))
+		}
+		p := get(priceCol)
+		if s.Price, err = ParseMoney(p); err != nil || s.Price <= 0 || s.Price > MaxMoney {
+			problems = append(problems, fmt.Sprintf("price %q is not an amount in pounds above £0 and up to £1,000,000, like 812.50", p))
+		}
+		s.Reason = get(reasonCol)
+		if !utf8.ValidString(s.Reason) {
+			problems = append(problems, "reason contains characters we cannot read")
+		} else if utf8.RuneCountInString(s.Reason) > MaxReasonLen {
+			problems = append(problems, fmt.Sprintf("reason must be %d characters or fewer", MaxReasonLen))
+		}
+		if len(problems) == 0 {
+			key := s.CQCLocationID + "/" + strconv.FormatInt(s.LocationID, 10) + "/" + string(s.ServiceType) + "/" + s.Band
+			if first, dup := seen[key]; dup {
+				problems = append(problems, fmt.Sprintf("the same location, service type and band are on line %d", first))
+			} else {
+				seen[key] = line
+			}
+		}
+		if len(problems) > 0 {
+			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
+			return
+		}
+		rows = append(rows, s)
+	})
+	if len(rows) == 0 && len(errs) == 0 {
+		errs = append(errs, LineError{Line: 2, Reason: "the file has no price lines under its header"})
+	}
+	return rows, errs
+}
+
+func validCQCLocation(s string) bool {
+	if !strings.HasPrefix(s, "1-") || len(s) < 8 || len(s) > 13 {
+		return false
+	}
+	for _, c := range s[2:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseLegacyCSV reads legacy placements for a migration impact: columns
+// home, reference, service_type, band (optional), current_weekly and
+// guide_weekly (optional: the caller may fill it from the current guide
+// prices; blank is 0). Errors are per line, as for price files.
+func ParseLegacyCSV(r io.Reader) ([]LegacyPlacement, []LineError) {
+	t, err := openCSV(r)
+	if err != nil {
+		return nil, []LineError{{Line: 1, Reason: "the file is empty or not CSV: the first row names the columns home, reference, service_type, band, current_weekly and guide_weekly"}}
+	}
+	homeCol, hasHome := t.has("home", "location")
+	refCol, _ := t.has("reference", "ref")
+	stCol, hasST := t.has("service_type")
+	bandCol, _ := t.has("band")
+	curCol, hasCur := t.has("current_weekly", "current")
+	guideCol, _ := t.has("guide_weekly", "guide")
+	if !hasHome || !hasST || !hasCur {
+		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns home, service_type and current_weekly (reference, band and guide_weekly are optional)"}}
+	}
+	var out []LegacyPlacement
+	var errs []LineError
+	t.each(&errs, func(line int, get func(int) string) {
+		p := LegacyPlacement{Line: line, Home: get(homeCol), Reference: get(refCol)}
+		var problems []string
+		if p.Home == "" || len(p.Home) > 200 || !utf8.ValidString(p.Home) {
+			problems = append(problems, "give the home's name (up to 200 characters)")
+		}
+		if len(p.Reference) > 100 || !utf8.ValidString(p.Reference) {
+			problems = append(problems, "reference must be 100 characters or fewer")
+		}
+		st := get(stCol)
+		if p.ServiceType = market.ParseServiceType(st); p.ServiceType == "" {
+			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types", st))
+		}
+		var ok bool
+		if p.Band, ok = ParseBand(get(bandCol)); !ok {
+			problems = append(problems, fmt.Sprintf("band %q is not a band code", get(bandCol)))
+		}
+		c := get(curCol)
+		if p.Current, err = ParseMoney(c); err != nil || p.Current < 0 || p.Current > MaxMoney {
+			problems = append(problems, fmt.Sprintf("current_weekly %q is not an amount in pounds, like 1978.42", c))
+		}
+		if g := get(guideCol); g != "" {
+			if p.Guide, err = ParseMoney(g); err != nil || p.Guide < 0 || p.Guide > MaxMoney {
+				problems = append(problems, fmt.Sprintf("guide_weekly %q is not an amount in pounds, like 1964.37", g))
+			}
+		}
+		if len(problems) > 0 {
+			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
+			return
+		}
+		out = append(out, p)
+	})
+	if len(out) == 0 && len(errs) == 0 {
+		errs = append(errs, LineError{Line: 2, Reason: "the file has no placement lines under its header"})
+	}
+	return out, errs
+}

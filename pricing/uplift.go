@@ -1,0 +1,135 @@
+package pricing
+
+import (
+	"math/big"
+	"time"
+
+	"github.com/caremarket/caremarket"
+)
+
+// Uplift kinds (DOMAIN.md "Uplift": a yearly change for the National Living
+// Wage or inflation).
+const (
+	UpliftPercent = "percent" // every price rises by Percent
+	UpliftNLW     = "nlw"     // the pay share of every price rises with the NLW
+)
+
+// WeeksPerYear turns weekly amounts into whole-year ones. Councils state a
+// whole-year cost as 52 weekly payments (seed 001 4.3's figures reproduce
+// with 52, see testdata/README.md).
+const WeeksPerYear = 52
+
+// UpliftRule is how an uplift changes a price.
+type UpliftRule struct {
+	Kind string `json:"kind"`
+	// Percent is the rise for a percent uplift.
+	Percent BP `json:"percent_bp,omitempty"`
+	// StaffShare is the share of a price that is pay, for an NLW uplift: only
+	// that share rises, by the NLW's own rise from NLWFrom to NLWTo.
+	StaffShare BP    `json:"staff_share_bp,omitempty"`
+	NLWFrom    Money `json:"nlw_from_pence,omitempty"`
+	NLWTo      Money `json:"nlw_to_pence,omitempty"`
+}
+
+// NLWRule is the NLW uplift for prices from day: the rise from the rate in
+// force the day before to the rate in force on day, on staffShare of prices.
+func NLWRule(day time.Time, staffShare BP) (UpliftRule, error) {
+	to, ok1 := NLWOn(day)
+	from, ok2 := NLWOn(dateOf(day).AddDate(0, 0, -1))
+	if !ok1 || !ok2 {
+		return UpliftRule{}, caremarket.Errorf(caremarket.EINVALID, "There is no National Living Wage change to follow on %s", day.Format("2 January 2006"))
+	}
+	return UpliftRule{Kind: UpliftNLW, StaffShare: staffShare, NLWFrom: from.Hourly, NLWTo: to.Hourly}, nil
+}
+
+// Validate checks a rule.
+func (u UpliftRule) Validate() error {
+	f := map[string]string{}
+	switch u.Kind {
+	case UpliftPercent:
+		if u.Percent < -5000 || u.Percent > 5000 {
+			f["percent"] = "The uplift must be between -50% and 50%"
+		}
+	case UpliftNLW:
+		if u.StaffShare <= 0 || u.StaffShare > 10000 {
+			f["staff_share"] = "The share of the price that is pay must be more than 0% and at most 100%"
+		}
+		if u.NLWFrom <= 0 || u.NLWTo <= 0 {
+			f["effective_from"] = "Choose a date on which the National Living Wage changed (1 April)"
+		}
+	default:
+		f["kind"] = "Choose a percentage uplift or one that follows the National Living Wage"
+	}
+	return caremarket.Invalid(f)
+}
+
+// Rate is the exact fractional rise the rule gives every price.
+func (u UpliftRule) Rate() *big.Rat {
+	if u.Kind == UpliftNLW {
+		if u.NLWFrom <= 0 {
+			return new(big.Rat)
+		}
+		rise := big.NewRat(int64(u.NLWTo-u.NLWFrom), int64(u.NLWFrom))
+		return rise.Mul(rise, u.StaffShare.Rat())
+	}
+	return u.Percent.Rat()
+}
+
+// RateBP is Rate to the nearest basis point, for display.
+func (u UpliftRule) RateBP() BP {
+	r := u.Rate()
+	return BP(RoundRat(r.Mul(r, big.NewRat(10000, 1))))
+}
+
+// Apply returns the uplifted price: price x (1 + rate), rounded to the penny
+// once. Preview and the applying transaction both call it, so a preview is
+// the effect applying will have.
+func (u UpliftRule) Apply(price Money) Money {
+	r := new(big.Rat).Add(big.NewRat(1, 1), u.Rate())
+	return RoundRat(r.Mul(r, price.Rat()))
+}
+
+// UpliftItem is one price an uplift changes.
+type UpliftItem struct {
+	Kind  string `json:"kind"` // guide, contracted
+	ID    int64  `json:"id"`
+	Label string `json:"label"`
+	Basis Basis  `json:"basis"`
+	Price Money  `json:"price_pence"`
+	// UnitsPerWeek is how many of the price are bought a week (beds, or
+	// hours for an hourly price), for the whole-year cost. 1 when unknown.
+	UnitsPerWeek Dec `json:"units_per_week"`
+}
+
+// UpliftEffect is what an uplift does to one item.
+type UpliftEffect struct {
+	UpliftItem
+	New    Money `json:"new_price_pence"`
+	Change Money `json:"change_pence"`
+	// AnnualChange is Change x units a week x 52, rounded once.
+	AnnualChange Money `json:"annual_change_pence"`
+}
+
+// UpliftPreview is the effect of an uplift on a set of prices.
+type UpliftPreview struct {
+	Rule              UpliftRule     `json:"rule"`
+	RateBP            BP             `json:"rate_bp"`
+	Items             []UpliftEffect `json:"items"`
+	TotalAnnualChange Money          `json:"total_annual_change_pence"`
+}
+
+// Preview works out the uplift's effect on items; applying the uplift writes
+// exactly Items[i].New for each.
+func (u UpliftRule) Preview(items []UpliftItem) UpliftPreview {
+	p := UpliftPreview{Rule: u, RateBP: u.RateBP(), Items: make([]UpliftEffect, 0, len(items))}
+	for _, it := range items {
+		if it.UnitsPerWeek == 0 {
+			it.UnitsPerWeek = D(1)
+		}
+		n := u.Apply(it.Price)
+		annual := RoundRat(mul(mul(Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
+		p.Items = append(p.Items, UpliftEffect{UpliftItem: it, New: n, Change: n - it.Price, AnnualChange: annual})
+		p.TotalAnnualChange += annual
+	}
+	return p
+}

@@ -1,0 +1,230 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing"
+)
+
+// upliftItems are the prices an uplift changes: the guide and/or contracted
+// prices in force on its effective date.
+func (db *DB) upliftItems(ctx context.Context, q priceQ, council int64, u *pricing.Uplift) ([]pricing.UpliftItem, error) {
+	var items []pricing.UpliftItem
+	if u.Guide {
+		gs, err := db.guidePrices(ctx, q, council, pricing.GuideFilter{On: u.EffectiveFrom})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			items = append(items, pricing.UpliftItem{Kind: "guide", ID: g.ID, Basis: g.Basis, Price: g.Price,
+				Label: fmt.Sprintf("Guide: %s, band %s, %s", g.ServiceType.Label(), g.Band, g.Setting)})
+		}
+	}
+	if u.Contracted {
+		cs, err := db.contractedPrices(ctx, q, council, pricing.ContractedFilter{On: u.EffectiveFrom})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			items = append(items, pricing.UpliftItem{Kind: "contracted", ID: c.ID, Basis: c.Basis, Price: c.Price,
+				Label: fmt.Sprintf("%s: %s, band %s", c.LocationName, c.ServiceType.Label(), c.Band)})
+		}
+	}
+	return items, nil
+}
+
+// PreviewUplift shows what an uplift would do, changing nothing.
+// Commissioners, admins and finance.
+func (db *DB) PreviewUplift(ctx context.Context, u *pricing.Uplift) (*pricing.UpliftPreview, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(canPreviewUplift...); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	items, err := db.upliftItems(ctx, db.sql, actor.CouncilID, u)
+	if err != nil {
+		return nil, err
+	}
+	p := u.Rule.Preview(items)
+	return &p, nil
+}
+
+// ApplyUplift applies an uplift in one audited transaction: every price it
+// covers gets a new row from the effective date at exactly the price its
+// preview showed (pricing.UpliftRule.Preview works out both). An uplift
+// already applied from the same date is refused, so a double submit cannot
+// apply it twice. Commissioners and admins.
+func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.UpliftPreview, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var out *pricing.UpliftPreview
+	err := db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetPrices...); err != nil {
+			return err
+		}
+		council := tx.actor.CouncilID
+		if db.dialect.name == "postgres" {
+			// Two commissioners applying at once must not both pass the check.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270005, CAST($1 AS INTEGER))`, council); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uplifts WHERE council_id = $1 AND effective_from = $2`, council, ymd(u.EffectiveFrom)).Scan(&n); err != nil {
+			return fmt.Errorf("storage: check uplifts: %w", err)
+		} else if n > 0 {
+			return caremarket.Errorf(caremarket.ECONFLICT, "An uplift from %s has already been applied", u.EffectiveFrom.Format("2 January 2006"))
+		}
+		items, err := db.upliftItems(ctx, tx, council, u)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return caremarket.Errorf(caremarket.ECONFLICT, "There are no prices in force on %s to uplift", u.EffectiveFrom.Format("2 January 2006"))
+		}
+		p := u.Rule.Preview(items)
+		u.Items, u.TotalAnnualChange, u.AppliedBy = len(p.Items), p.TotalAnnualChange, tx.actor.Email
+		now := tx.now
+		u.AppliedAt = &now
+		if err := tx.QueryRowContext(ctx, `INSERT INTO uplifts (council_id, name, kind, percent_bp, staff_share_bp, nlw_from_pence, nlw_to_pence,
+			effective_from, apply_guide, apply_contracted, items, annual_change_pence, applied_at, applied_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			council, u.Name, u.Rule.Kind, int64(u.Rule.Percent), int64(u.Rule.StaffShare), int64(u.Rule.NLWFrom), int64(u.Rule.NLWTo),
+			ymd(u.EffectiveFrom), u.Guide, u.Contracted, u.Items, int64(u.TotalAnnualChange), now, u.AppliedBy).Scan(&u.ID); err != nil {
+			return fmt.Errorf("storage: add uplift: %w", err)
+		}
+		for _, e := range p.Items {
+			switch e.Kind {
+			case "guide":
+				if _, err := tx.ExecContext(ctx, `INSERT INTO guide_prices (council_id, service_type, band, band_label, setting, basis, price_pence,
+					effective_from, uplift_id, source, working, created_at)
+					SELECT council_id, service_type, band, band_label, setting, basis, $1, $2, $3, 'uplift', $4, $5 FROM guide_prices WHERE id = $6 AND council_id = $7`,
+					int64(e.New), ymd(u.EffectiveFrom), u.ID, toJSONText([]pricing.Line{
+						{Label: "Guide price before the uplift", Amount: e.Price},
+						{Label: u.Name, Detail: "x (1 + " + p.RateBP.String() + "), rounded once", Amount: e.Change},
+						{Label: "Guide price", Amount: e.New, Total: true}}), now, e.ID, council); err != nil {
+					return fmt.Errorf("storage: uplift guide price: %w", err)
+				}
+			case "contracted":
+				if _, err := tx.ExecContext(ctx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence,
+					effective_from, source, uplift_id, created_at)
+					SELECT council_id, provider_id, location_id, service_type, band, basis, $1, $2, 'uplift', $3, $4 FROM contracted_prices WHERE id = $5 AND council_id = $6`,
+					int64(e.New), ymd(u.EffectiveFrom), u.ID, now, e.ID, council); err != nil {
+					return fmt.Errorf("storage: uplift contracted price: %w", err)
+				}
+			}
+		}
+		out = &p
+		return tx.audit(ctx, "uplift.apply", "uplift", u.ID, nil, map[string]any{"name": u.Name, "rule": u.Rule, "effective_from": ymd(u.EffectiveFrom),
+			"items": u.Items, "annual_change_pence": int64(u.TotalAnnualChange)})
+	})
+	return out, err
+}
+
+// ListUplifts lists applied uplifts, newest first. Staff.
+func (db *DB) ListUplifts(ctx context.Context) ([]pricing.Uplift, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(canSeePricing...); err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, kind, percent_bp, staff_share_bp, nlw_from_pence, nlw_to_pence, effective_from,
+		apply_guide, apply_contracted, items, annual_change_pence, applied_at, applied_by FROM uplifts WHERE council_id = $1 ORDER BY effective_from DESC, id DESC`, actor.CouncilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list uplifts: %w", err)
+	}
+	defer rows.Close()
+	out := []pricing.Uplift{}
+	for rows.Next() {
+		var u pricing.Uplift
+		var pct, share, from, to, total int64
+		var at time.Time
+		if err := rows.Scan(&u.ID, &u.Name, &u.Rule.Kind, &pct, &share, &from, &to, scanDay{&u.EffectiveFrom}, &u.Guide, &u.Contracted,
+			&u.Items, &total, &at, &u.AppliedBy); err != nil {
+			return nil, err
+		}
+		u.Rule.Percent, u.Rule.StaffShare, u.Rule.NLWFrom, u.Rule.NLWTo = pricing.BP(pct), pricing.BP(share), pricing.Money(from), pricing.Money(to)
+		u.TotalAnnualChange, u.AppliedAt = pricing.Money(total), &at
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// PriceObservations returns the prices the variation statistics describe:
+// a round's live submissions, every round's (oldest round first, for the
+// trend), or the contracted prices in force on a day. Council staff only:
+// other providers' prices are commercially confidential.
+func (db *DB) PriceObservations(ctx context.Context, f pricing.ObservationFilter) ([]pricing.Observation, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(canSeePricing...); err != nil {
+		return nil, err
+	}
+	where := []string{"x.council_id = $1"}
+	args := []any{actor.CouncilID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	var q string
+	if f.RoundID != 0 || f.AllRounds {
+		q = `SELECT x.service_type, x.band, l.area_id, a.name, c.setting, x.location_id, x.round_id, r.name, x.price_pence
+			FROM price_submissions x JOIN price_rounds r ON r.id = x.round_id`
+		where = append(where, "x.status IN ('submitted', 'approved')")
+		if f.RoundID != 0 {
+			add("x.round_id = ?", f.RoundID)
+		}
+	} else {
+		on := f.On
+		if on.IsZero() {
+			on = db.today()
+		}
+		args = append(args, ymd(on))
+		where = append(where, strings.ReplaceAll(contractedInForce("$"+strconv.Itoa(len(args))), "cp.", "x."))
+		q = `SELECT x.service_type, x.band, l.area_id, a.name, c.setting, x.location_id, 0, '', x.price_pence FROM contracted_prices x`
+	}
+	q += ` JOIN locations l ON l.id = x.location_id JOIN areas a ON a.id = l.area_id JOIN clusters c ON c.id = a.cluster_id`
+	if f.ServiceType != "" {
+		add("x.service_type = ?", string(f.ServiceType))
+	}
+	if f.AreaID != 0 {
+		add("l.area_id = ?", f.AreaID)
+	}
+	order := ` ORDER BY x.id`
+	if f.RoundID != 0 || f.AllRounds {
+		order = ` ORDER BY r.opens_on, r.id, x.id`
+	}
+	rows, err := db.sql.QueryContext(ctx, q+` WHERE `+strings.Join(where, " AND ")+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: price observations: %w", err)
+	}
+	defer rows.Close()
+	out := []pricing.Observation{}
+	for rows.Next() {
+		var o pricing.Observation
+		var price int64
+		var st market.ServiceType
+		if err := rows.Scan(&st, &o.Band, &o.AreaID, &o.AreaName, &o.Setting, &o.LocationID, &o.RoundID, &o.RoundName, &price); err != nil {
+			return nil, err
+		}
+		o.ServiceType, o.Price = st, pricing.Money(price)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

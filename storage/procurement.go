@@ -1,0 +1,706 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/procurement"
+)
+
+// Procurement storage: agreements, lots, windows and their questions,
+// evaluators, and the council's extra bank holidays. Applications, scoring,
+// awards and contracts are in procurement_apps.go.
+
+// canSetUp are the roles that set up agreements, windows and awards.
+var canSetUp = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommissioner}
+
+func toJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
+
+func fromJSON(s string, v any) error {
+	if s == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
+
+func timeOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+func ptrTime(nt sql.NullTime) *time.Time {
+	if !nt.Valid {
+		return nil
+	}
+	t := nt.Time.UTC()
+	return &t
+}
+
+// day stores a date as midnight UTC.
+func day(t time.Time) time.Time { return procurement.Day(t) }
+
+// actorRequire is actorOf plus a role check.
+func actorRequire(ctx context.Context, roles ...caremarket.Role) (*caremarket.Actor, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a, a.Require(roles...)
+}
+
+const agreementColumns = `id, council_id, reference, title, description, type, regime, light_touch, voluntary_standstill, allow_resubmission,
+	single_supplier, annual_value_pence, lifetime_value_pence, start_date, end_date, reopenings, created_at, updated_at`
+
+func scanAgreement(row interface{ Scan(...any) error }) (*procurement.Agreement, error) {
+	var a procurement.Agreement
+	var reopenings string
+	err := row.Scan(&a.ID, &a.CouncilID, &a.Reference, &a.Title, &a.Description, &a.Type, &a.Regime, &a.LightTouch, &a.VoluntaryStandstill,
+		&a.AllowResubmission, &a.SingleSupplier, &a.AnnualValuePence, &a.LifetimeValuePence, &a.Start, &a.End, &reopenings, &a.CreatedAt, &a.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	a.Start, a.End = day(a.Start.UTC()), day(a.End.UTC())
+	a.Reopenings = []time.Time{}
+	if err := fromJSON(reopenings, &a.Reopenings); err != nil {
+		return nil, err
+	}
+	a.Lots = []procurement.Lot{}
+	return &a, nil
+}
+
+const lotColumns = `l.id, l.agreement_id, l.number, l.title, l.service_types, l.area_ids, l.provider_cap, l.call_off, l.ranking, l.call_off_terms, l.mechanism,
+	(SELECT COUNT(*) FROM awards w WHERE w.lot_id = l.id)`
+
+func scanLot(row interface{ Scan(...any) error }) (*procurement.Lot, error) {
+	var l procurement.Lot
+	var sts, areas, ranking string
+	if err := row.Scan(&l.ID, &l.AgreementID, &l.Number, &l.Title, &sts, &areas, &l.ProviderCap, &l.CallOff, &ranking, &l.CallOffTerms, &l.Mechanism, &l.Admitted); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(sts, &l.ServiceTypes); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(areas, &l.AreaIDs); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(ranking, &l.Ranking); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func loadLots(ctx context.Context, q queryer, councilID int64, agreementIDs ...int64) (map[int64][]procurement.Lot, error) {
+	out := map[int64][]procurement.Lot{}
+	if len(agreementIDs) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+lotColumns+` FROM lots l WHERE l.council_id = $1 ORDER BY l.agreement_id, l.number`, councilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list lots: %w", err)
+	}
+	defer rows.Close()
+	want := map[int64]bool{}
+	for _, id := range agreementIDs {
+		want[id] = true
+	}
+	for rows.Next() {
+		l, err := scanLot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: scan lot: %w", err)
+		}
+		if want[l.AgreementID] {
+			out[l.AgreementID] = append(out[l.AgreementID], *l)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ListAgreements lists the council's agreements with their lots. Anyone in
+// the council may read them: they are published in the notices anyway.
+func (db *DB) ListAgreements(ctx context.Context) ([]procurement.Agreement, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE council_id = $1 ORDER BY start_date DESC, reference`, actor.CouncilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list agreements: %w", err)
+	}
+	defer rows.Close()
+	out := []procurement.Agreement{}
+	var ids []int64
+	for rows.Next() {
+		a, err := scanAgreement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: scan agreement: %w", err)
+		}
+		out = append(out, *a)
+		ids = append(ids, a.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	lots, err := loadLots(ctx, db.sql, actor.CouncilID, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if ls := lots[out[i].ID]; ls != nil {
+			out[i].Lots = ls
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) agreementWhere(ctx context.Context, q queryer, councilID int64, cond string, arg any, lock string) (*procurement.Agreement, error) {
+	a, err := scanAgreement(q.QueryRowContext(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE council_id = $1 AND `+cond+lock, councilID, arg))
+	if err != nil {
+		return nil, notFound(err, "Agreement")
+	}
+	lots, err := loadLots(ctx, q, councilID, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if ls := lots[a.ID]; ls != nil {
+		a.Lots = ls
+	}
+	return a, nil
+}
+
+// Agreement returns one agreement with its lots.
+func (db *DB) Agreement(ctx context.Context, id int64) (*procurement.Agreement, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.agreementWhere(ctx, db.sql, actor.CouncilID, "id = $2", id, "")
+}
+
+// AgreementByReference finds an agreement by its reference, like AAHC-2027.
+func (db *DB) AgreementByReference(ctx context.Context, ref string) (*procurement.Agreement, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.agreementWhere(ctx, db.sql, actor.CouncilID, "reference = $2", strings.ToUpper(strings.TrimSpace(ref)), "")
+}
+
+// checkAreas refuses lots naming areas of another council.
+func checkAreas(ctx context.Context, tx *Tx, lots []procurement.Lot) error {
+	for i, l := range lots {
+		for _, id := range l.AreaIDs {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM areas WHERE id = $1 AND council_id = $2`, id, tx.actor.CouncilID).Scan(&n); err != nil {
+				return fmt.Errorf("storage: check area: %w", err)
+			}
+			if n == 0 {
+				return &caremarket.Error{Code: caremarket.EINVALID, Message: "Choose areas of this council",
+					Fields: map[string]string{fmt.Sprintf("lots.%d.area_ids", i): "Choose areas of this council"}}
+			}
+		}
+	}
+	return nil
+}
+
+func insertLot(ctx context.Context, tx *Tx, agreementID int64, l *procurement.Lot) error {
+	l.AgreementID = agreementID
+	err := tx.QueryRowContext(ctx, `INSERT INTO lots (council_id, agreement_id, number, title, service_types, area_ids, provider_cap, call_off, ranking, call_off_terms, mechanism)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		tx.actor.CouncilID, agreementID, l.Number, l.Title, toJSON(l.ServiceTypes), toJSON(l.AreaIDs), l.ProviderCap, string(l.CallOff),
+		toJSON(l.Ranking), l.CallOffTerms, l.Mechanism).Scan(&l.ID)
+	if isUniqueViolation(err) {
+		return &caremarket.Error{Code: caremarket.ECONFLICT, Message: fmt.Sprintf("The agreement already has a lot %d", l.Number),
+			Fields: map[string]string{"number": "Another lot has this number"}}
+	} else if err != nil {
+		return fmt.Errorf("storage: create lot: %w", err)
+	}
+	return nil
+}
+
+// CreateAgreement sets up an agreement and its lots, checking the law.
+// Commissioners and admins.
+func (db *DB) CreateAgreement(ctx context.Context, a *procurement.Agreement) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetUp...); err != nil {
+			return err
+		}
+		if err := checkAreas(ctx, tx, a.Lots); err != nil {
+			return err
+		}
+		a.CouncilID, a.CreatedAt, a.UpdatedAt = tx.actor.CouncilID, tx.now, tx.now
+		if a.Reopenings == nil {
+			a.Reopenings = []time.Time{}
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO agreements (council_id, reference, title, description, type, regime, light_touch, voluntary_standstill,
+			allow_resubmission, single_supplier, annual_value_pence, lifetime_value_pence, start_date, end_date, reopenings, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+			a.CouncilID, a.Reference, a.Title, a.Description, string(a.Type), string(a.Regime), a.LightTouch, a.VoluntaryStandstill,
+			a.AllowResubmission, a.SingleSupplier, a.AnnualValuePence, a.LifetimeValuePence, a.Start, a.End, toJSON(a.Reopenings), a.CreatedAt, a.UpdatedAt).Scan(&a.ID)
+		if isUniqueViolation(err) {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "An agreement with reference " + a.Reference + " already exists",
+				Fields: map[string]string{"reference": "An agreement with this reference already exists"}}
+		} else if err != nil {
+			return fmt.Errorf("storage: create agreement: %w", err)
+		}
+		if a.Lots == nil {
+			a.Lots = []procurement.Lot{}
+		}
+		for i := range a.Lots {
+			if err := insertLot(ctx, tx, a.ID, &a.Lots[i]); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, "agreement.create", "agreement", a.ID, nil, a)
+	})
+}
+
+// UpdateAgreement changes an agreement's details and its lots: a lot with an
+// id is changed, one without is added, and lots not named are kept. The law
+// is checked on the result. Commissioners and admins.
+func (db *DB) UpdateAgreement(ctx context.Context, a *procurement.Agreement) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetUp...); err != nil {
+			return err
+		}
+		before, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", a.ID, tx.db.dialect.forUpdate)
+		if err != nil {
+			return err
+		}
+		merged := append([]procurement.Lot(nil), before.Lots...)
+		for _, l := range a.Lots {
+			found := false
+			for i := range merged {
+				if l.ID != 0 && merged[i].ID == l.ID {
+					l.Admitted = merged[i].Admitted
+					merged[i], found = l, true
+				}
+			}
+			if !found {
+				if l.ID != 0 {
+					return caremarket.Errorf(caremarket.ENOTFOUND, "Lot %d is not part of this agreement", l.ID)
+				}
+				merged = append(merged, l)
+			}
+		}
+		a.Lots = merged
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if err := checkAreas(ctx, tx, a.Lots); err != nil {
+			return err
+		}
+		a.CouncilID, a.CreatedAt, a.UpdatedAt = before.CouncilID, before.CreatedAt, tx.now
+		if a.Reopenings == nil {
+			a.Reopenings = []time.Time{}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE agreements SET reference = $1, title = $2, description = $3, type = $4, regime = $5, light_touch = $6,
+			voluntary_standstill = $7, allow_resubmission = $8, single_supplier = $9, annual_value_pence = $10, lifetime_value_pence = $11,
+			start_date = $12, end_date = $13, reopenings = $14, updated_at = $15 WHERE id = $16 AND council_id = $17`,
+			a.Reference, a.Title, a.Description, string(a.Type), string(a.Regime), a.LightTouch, a.VoluntaryStandstill, a.AllowResubmission,
+			a.SingleSupplier, a.AnnualValuePence, a.LifetimeValuePence, a.Start, a.End, toJSON(a.Reopenings), a.UpdatedAt, a.ID, a.CouncilID)
+		if isUniqueViolation(err) {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "Another agreement has reference " + a.Reference,
+				Fields: map[string]string{"reference": "Another agreement has this reference"}}
+		} else if err != nil {
+			return fmt.Errorf("storage: update agreement: %w", err)
+		}
+		for i := range a.Lots {
+			l := &a.Lots[i]
+			if l.ID == 0 {
+				if err := insertLot(ctx, tx, a.ID, l); err != nil {
+					return err
+				}
+				continue
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE lots SET number = $1, title = $2, service_types = $3, area_ids = $4, provider_cap = $5, call_off = $6,
+				ranking = $7, call_off_terms = $8, mechanism = $9 WHERE id = $10 AND council_id = $11`,
+				l.Number, l.Title, toJSON(l.ServiceTypes), toJSON(l.AreaIDs), l.ProviderCap, string(l.CallOff), toJSON(l.Ranking), l.CallOffTerms, l.Mechanism,
+				l.ID, a.CouncilID)
+			if isUniqueViolation(err) {
+				return caremarket.Errorf(caremarket.ECONFLICT, "Two lots cannot both be lot %d", l.Number)
+			} else if err != nil {
+				return fmt.Errorf("storage: update lot: %w", err)
+			}
+		}
+		return tx.audit(ctx, "agreement.update", "agreement", a.ID, before, a)
+	})
+}
+
+// AddLot adds a lot to an agreement, checking the law on the whole.
+func (db *DB) AddLot(ctx context.Context, agreementID int64, l *procurement.Lot) error {
+	a, err := db.Agreement(ctx, agreementID)
+	if err != nil {
+		return err
+	}
+	l.ID = 0
+	if l.Number == 0 {
+		for _, x := range a.Lots {
+			l.Number = max(l.Number, x.Number)
+		}
+		l.Number++
+	}
+	a.Lots = []procurement.Lot{*l}
+	if err := db.UpdateAgreement(ctx, a); err != nil {
+		return err
+	}
+	for _, x := range a.Lots {
+		if x.Number == l.Number {
+			*l = x
+		}
+	}
+	return nil
+}
+
+// Windows.
+
+const windowColumns = `w.id, w.council_id, w.agreement_id, a.reference, w.kind, w.title, w.opens_at, w.deadline, w.assessment_days, w.justification, w.lot_ids, w.created_at`
+const windowFrom = ` FROM proc_windows w JOIN agreements a ON a.id = w.agreement_id`
+
+func scanWindow(row interface{ Scan(...any) error }) (*procurement.Window, error) {
+	var w procurement.Window
+	var lots string
+	if err := row.Scan(&w.ID, &w.CouncilID, &w.AgreementID, &w.AgreementRef, &w.Kind, &w.Title, &w.Opens, &w.Deadline, &w.AssessmentDays,
+		&w.Justification, &lots, &w.CreatedAt); err != nil {
+		return nil, err
+	}
+	w.Opens, w.Deadline, w.CreatedAt = w.Opens.UTC(), w.Deadline.UTC(), w.CreatedAt.UTC()
+	w.Questions = []procurement.Question{}
+	return &w, fromJSON(lots, &w.LotIDs)
+}
+
+func loadQuestions(ctx context.Context, q queryer, councilID int64, w *procurement.Window) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, window_id, number, kind, text, evidence_required, weight, max_score, pass_mark
+		FROM questions WHERE council_id = $1 AND window_id = $2 ORDER BY number`, councilID, w.ID)
+	if err != nil {
+		return fmt.Errorf("storage: list questions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x procurement.Question
+		if err := rows.Scan(&x.ID, &x.WindowID, &x.Number, &x.Kind, &x.Text, &x.EvidenceRequired, &x.Weight, &x.MaxScore, &x.PassMark); err != nil {
+			return fmt.Errorf("storage: scan question: %w", err)
+		}
+		w.Questions = append(w.Questions, x)
+	}
+	return rows.Err()
+}
+
+// ListWindows lists windows, newest first; agreementID 0 means all. Anyone
+// in the council may see them (providers need the open ones).
+func (db *DB) ListWindows(ctx context.Context, agreementID int64) ([]procurement.Window, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{actor.CouncilID}
+	cond := ""
+	if agreementID != 0 {
+		cond, args = " AND w.agreement_id = $2", append(args, agreementID)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+windowColumns+windowFrom+` WHERE w.council_id = $1`+cond+` ORDER BY w.opens_at DESC, w.id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list windows: %w", err)
+	}
+	defer rows.Close()
+	out := []procurement.Window{}
+	for rows.Next() {
+		w, err := scanWindow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: scan window: %w", err)
+		}
+		out = append(out, *w)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) window(ctx context.Context, q queryer, councilID, id int64) (*procurement.Window, error) {
+	w, err := scanWindow(q.QueryRowContext(ctx, `SELECT `+windowColumns+windowFrom+` WHERE w.council_id = $1 AND w.id = $2`, councilID, id))
+	if err != nil {
+		return nil, notFound(err, "Window")
+	}
+	return w, loadQuestions(ctx, q, councilID, w)
+}
+
+// Window returns a window with its questions.
+func (db *DB) Window(ctx context.Context, id int64) (*procurement.Window, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.window(ctx, db.sql, actor.CouncilID, id)
+}
+
+// CreateWindow opens a window on an agreement with its questions.
+// Commissioners and admins.
+func (db *DB) CreateWindow(ctx context.Context, w *procurement.Window) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetUp...); err != nil {
+			return err
+		}
+		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")
+		if err != nil {
+			return err
+		}
+		if err := w.Validate(a); err != nil {
+			return err
+		}
+		w.CouncilID, w.AgreementRef, w.CreatedAt = tx.actor.CouncilID, a.Reference, tx.now
+		w.Opens, w.Deadline = w.Opens.UTC().Truncate(time.Microsecond), w.Deadline.UTC().Truncate(time.Microsecond)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO proc_windows (council_id, agreement_id, kind, title, opens_at, deadline, assessment_days, justification, lot_ids, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			w.CouncilID, w.AgreementID, string(w.Kind), w.Title, w.Opens, w.Deadline, w.AssessmentDays, w.Justification, toJSON(w.LotIDs), w.CreatedAt).Scan(&w.ID); err != nil {
+			return fmt.Errorf("storage: create window: %w", err)
+		}
+		for i := range w.Questions {
+			q := &w.Questions[i]
+			q.WindowID = w.ID
+			err := tx.QueryRowContext(ctx, `INSERT INTO questions (council_id, window_id, number, kind, text, evidence_required, weight, max_score, pass_mark)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				w.CouncilID, w.ID, q.Number, string(q.Kind), q.Text, q.EvidenceRequired, q.Weight, q.MaxScore, q.PassMark).Scan(&q.ID)
+			if isUniqueViolation(err) {
+				return caremarket.Errorf(caremarket.EINVALID, "Two questions cannot both be question %d", q.Number)
+			} else if err != nil {
+				return fmt.Errorf("storage: create question: %w", err)
+			}
+		}
+		return tx.audit(ctx, "window.create", "window", w.ID, nil, w)
+	})
+}
+
+// AssignEvaluator assigns a council user (an evaluator or commissioner) to
+// score a window, or as its moderator. Commissioners and admins.
+func (db *DB) AssignEvaluator(ctx context.Context, windowID, userID int64, moderator bool) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetUp...); err != nil {
+			return err
+		}
+		if _, err := db.window(ctx, tx, tx.actor.CouncilID, windowID); err != nil {
+			return err
+		}
+		var role string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = $1 AND council_id = $2`, userID, tx.actor.CouncilID).Scan(&role)
+		if err != nil {
+			return notFound(err, "User")
+		}
+		if role != string(caremarket.RoleEvaluator) && role != string(caremarket.RoleCommissioner) {
+			return &caremarket.Error{Code: caremarket.EINVALID, Message: "Only an evaluator or a commissioner can score applications",
+				Fields: map[string]string{"user_id": "Choose an evaluator or a commissioner"}}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE window_evaluators SET moderator = $1 WHERE window_id = $2 AND user_id = $3 AND council_id = $4`,
+			moderator, windowID, userID, tx.actor.CouncilID)
+		if err != nil {
+			return fmt.Errorf("storage: assign evaluator: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO window_evaluators (window_id, user_id, council_id, moderator) VALUES ($1, $2, $3, $4)`,
+				windowID, userID, tx.actor.CouncilID, moderator); err != nil {
+				return fmt.Errorf("storage: assign evaluator: %w", err)
+			}
+		}
+		return tx.audit(ctx, "window.assign_evaluator", "window", windowID, nil, map[string]any{"user_id": userID, "moderator": moderator})
+	})
+}
+
+func scanEvaluator(row interface{ Scan(...any) error }) (*procurement.Evaluator, error) {
+	var e procurement.Evaluator
+	var declared sql.NullTime
+	var conflicts string
+	if err := row.Scan(&e.WindowID, &e.UserID, &e.Email, &e.Moderator, &declared, &conflicts, &e.Statement); err != nil {
+		return nil, err
+	}
+	e.DeclaredAt = ptrTime(declared)
+	e.Conflicts = []int64{}
+	return &e, fromJSON(conflicts, &e.Conflicts)
+}
+
+const evaluatorColumns = `e.window_id, e.user_id, u.email, e.moderator, e.declared_at, e.conflicts, e.statement`
+
+// evaluator returns the actor's assignment to a window, or nil.
+func evaluatorOf(ctx context.Context, q queryer, actor *caremarket.Actor, windowID int64) (*procurement.Evaluator, error) {
+	e, err := scanEvaluator(q.QueryRowContext(ctx, `SELECT `+evaluatorColumns+` FROM window_evaluators e JOIN users u ON u.id = e.user_id
+		WHERE e.window_id = $1 AND e.user_id = $2 AND e.council_id = $3`, windowID, actor.UserID, actor.CouncilID))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return e, err
+}
+
+// Evaluators lists a window's evaluators. Council staff.
+func (db *DB) Evaluators(ctx context.Context, windowID int64) ([]procurement.Evaluator, error) {
+	actor, err := actorRequire(ctx, caremarket.CouncilStaff...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+evaluatorColumns+` FROM window_evaluators e JOIN users u ON u.id = e.user_id
+		WHERE e.window_id = $1 AND e.council_id = $2 ORDER BY u.email`, windowID, actor.CouncilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list evaluators: %w", err)
+	}
+	defer rows.Close()
+	out := []procurement.Evaluator{}
+	for rows.Next() {
+		e, err := scanEvaluator(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: scan evaluator: %w", err)
+		}
+		out = append(out, *e)
+	}
+	return out, rows.Err()
+}
+
+// DeclareInterests records the signed-in evaluator's conflict-of-interest
+// declaration for a window: the providers they may not score. It must come
+// before they score, and is made once.
+func (db *DB) DeclareInterests(ctx context.Context, windowID int64, conflicts []int64, statement string) error {
+	statement = strings.TrimSpace(statement)
+	if len(statement) > procurement.MaxTextLen {
+		return caremarket.Errorf(caremarket.EINVALID, "The statement is too long")
+	}
+	if conflicts == nil {
+		conflicts = []int64{}
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		e, err := evaluatorOf(ctx, tx, tx.actor, windowID)
+		if err != nil {
+			return fmt.Errorf("storage: read evaluator: %w", err)
+		}
+		if e == nil {
+			return caremarket.Errorf(caremarket.EFORBIDDEN, "You are not an evaluator of this window")
+		}
+		if e.DeclaredAt != nil {
+			return caremarket.Errorf(caremarket.ECONFLICT, "You made your declaration on %s", e.DeclaredAt.Format("2 January 2006"))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE window_evaluators SET declared_at = $1, conflicts = $2, statement = $3
+			WHERE window_id = $4 AND user_id = $5 AND council_id = $6`, tx.now, toJSON(conflicts), statement, windowID, tx.actor.UserID, tx.actor.CouncilID); err != nil {
+			return fmt.Errorf("storage: declare interests: %w", err)
+		}
+		return tx.audit(ctx, "window.declare_interests", "window", windowID, nil, map[string]any{"conflicts": conflicts, "statement": statement})
+	})
+}
+
+// Calendar is the shipped bank holidays plus the council's additions.
+func (db *DB) Calendar(ctx context.Context) (*procurement.Calendar, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.calendar(ctx, db.sql, actor.CouncilID)
+}
+
+func (db *DB) calendar(ctx context.Context, q queryer, councilID int64) (*procurement.Calendar, error) {
+	rows, err := q.QueryContext(ctx, `SELECT day, name FROM bank_holidays WHERE council_id = $1`, councilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list bank holidays: %w", err)
+	}
+	defer rows.Close()
+	var extra []procurement.Holiday
+	for rows.Next() {
+		var h procurement.Holiday
+		if err := rows.Scan(&h.Date, &h.Name); err != nil {
+			return nil, err
+		}
+		extra = append(extra, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(extra) == 0 {
+		return procurement.DefaultCalendar, nil
+	}
+	return procurement.NewCalendar(extra...), nil
+}
+
+// AddHoliday adds a bank holiday (a new one-off day) to the council's
+// calendar. Admins only.
+func (db *DB) AddHoliday(ctx context.Context, h procurement.Holiday) error {
+	h.Name = strings.TrimSpace(h.Name)
+	h.Date = day(h.Date)
+	f := map[string]string{}
+	if h.Name == "" || len(h.Name) > 200 {
+		f["name"] = "Enter the holiday's name (200 characters or fewer)"
+	}
+	if h.Date.Year() < 2000 || h.Date.Year() > 2100 {
+		f["date"] = "Enter the holiday's date"
+	}
+	if err := caremarket.Invalid(f); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO bank_holidays (council_id, day, name) VALUES ($1, $2, $3)`, tx.actor.CouncilID, h.Date, h.Name)
+		if isUniqueViolation(err) {
+			return caremarket.Errorf(caremarket.ECONFLICT, "%s is already a holiday", h.Date.Format("2 January 2006"))
+		} else if err != nil {
+			return fmt.Errorf("storage: add bank holiday: %w", err)
+		}
+		return tx.audit(ctx, "calendar.add_holiday", "council", tx.actor.CouncilID, nil, h)
+	})
+}
+
+// Notices gathers what an agreement's OCDS notices are made from. Council
+// staff.
+func (db *DB) Notices(ctx context.Context, agreementID int64) (*procurement.NoticeSet, error) {
+	actor, err := actorRequire(ctx, caremarket.CouncilStaff...)
+	if err != nil {
+		return nil, err
+	}
+	a, err := db.Agreement(ctx, agreementID)
+	if err != nil {
+		return nil, err
+	}
+	n := &procurement.NoticeSet{CouncilSlug: actor.CouncilSlug, Agreement: *a, Tenderers: map[int64]int{}}
+	if err := db.sql.QueryRowContext(ctx, `SELECT slug, name FROM councils WHERE id = $1`, actor.CouncilID).Scan(&n.CouncilSlug, &n.CouncilName); err != nil {
+		return nil, fmt.Errorf("storage: read council: %w", err)
+	}
+	if n.Windows, err = db.ListWindows(ctx, a.ID); err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT window_id, COUNT(*) FROM applications WHERE council_id = $1 AND status = 'submitted'
+		AND window_id IN (SELECT id FROM proc_windows WHERE agreement_id = $2) GROUP BY window_id`, actor.CouncilID, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: count tenderers: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var c int
+		if err := rows.Scan(&id, &c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		n.Tenderers[id] = c
+	}
+	rows.Close()
+	if n.Awards, err = db.ListAwards(ctx, procurement.AwardFilter{AgreementID: a.ID}); err != nil {
+		return nil, err
+	}
+	if n.Contracts, err = db.ListContracts(ctx, procurement.ContractFilter{AgreementID: a.ID}); err != nil {
+		return nil, err
+	}
+	sort.Slice(n.Windows, func(i, j int) bool { return n.Windows[i].Opens.Before(n.Windows[j].Opens) })
+	return n, nil
+}
