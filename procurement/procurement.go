@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
 )
 
@@ -212,9 +211,4 @@ func checkText(f map[string]string, key, label, value string, required bool, max
 	case utf8.RuneCountInString(value) > max:
 		f[key] = strings.ToUpper(label[:1]) + label[1:] + " is too long"
 	}
-}
-
-// errorf is an EINVALID error for one field.
-func fieldError(field, msg string) error {
-	return &caremarket.Error{Code: caremarket.EINVALID, Message: msg, Fields: map[string]string{field: msg}}
 }

@@ -148,12 +148,12 @@ func TestPricingJourney(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The provider resubmits within the band; approving needs no reason.
-		again, _, err := db.SubmitPrices(prov1, r.ID, []pricing.SubmissionRow{{LocationID: l1.ID, ServiceType: market.Residential, Price: 78000}}, "form")
+		_, _, err = db.SubmitPrices(prov1, r.ID, []pricing.SubmissionRow{{LocationID: l1.ID, ServiceType: market.Residential, Price: 78000}}, "form")
 		if err != nil {
 			t.Fatal(err)
 		}
 		// And once more before a decision: the earlier one is superseded.
-		again, _, err = db.SubmitPrices(prov1, r.ID, []pricing.SubmissionRow{{LocationID: l1.ID, ServiceType: market.Residential, Price: 77500}}, "form")
+		again, _, err := db.SubmitPrices(prov1, r.ID, []pricing.SubmissionRow{{LocationID: l1.ID, ServiceType: market.Residential, Price: 77500}}, "form")
 		if err != nil {
 			t.Fatal(err)
 		}

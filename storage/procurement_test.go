@@ -28,7 +28,6 @@ func user(t testing.TB, db *storage.DB, sys context.Context, email string, role 
 }
 
 func yes() *bool { b := true; return &b }
-func no() *bool  { b := false; return &b }
 
 // TestProcurementJourney runs an open framework from set-up to contract on
 // each database: the law on set-up, the deadline by the server clock, blind
