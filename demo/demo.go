@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -176,6 +177,12 @@ func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
 			return nil, fmt.Errorf("demo: set vacancy: %w", err)
 		}
 		res.Counts.Vacancies++
+	}
+	// The council's agreements (seeds 002-004): a finished tender, two open
+	// frameworks with one window open, and a contract's history.
+	db.Now = realNow
+	if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
+		return nil, fmt.Errorf("demo: procurement: %w", err)
 	}
 	return res, nil
 }
