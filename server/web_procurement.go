@@ -186,7 +186,19 @@ func (s *Server) submitApplicationPost(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if _, err := p.SubmitApplication(r.Context(), id); err != nil {
+	if _, err := p.SubmitApplication(r.Context(), id); hasFormErrors(err) {
+		// Unanswered questions or the deadline: show the application form
+		// again with the messages beside the answers.
+		app, aerr := p.Application(r.Context(), id)
+		if aerr != nil {
+			return aerr
+		}
+		win, werr := p.Window(r.Context(), app.WindowID)
+		if werr != nil {
+			return werr
+		}
+		return s.renderApply(w, r, statusOf(err), p, win, app, applicationValues(app), err)
+	} else if err != nil {
 		return err
 	}
 	flash(w, "Your application has been submitted")

@@ -89,7 +89,6 @@ type procForm struct {
 	Answer               *procurement.Answer
 	Evaluators           []procurement.Evaluator
 	Me                   *procurement.Evaluator
-	Questions            []procurement.Question
 	Taken                map[int]procurement.Extension // extension options already taken, by row
 }
 
