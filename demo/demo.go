@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -183,6 +184,11 @@ func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
 	db.Now = realNow
 	if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
 		return nil, fmt.Errorf("demo: procurement: %w", err)
+	}
+	// Cost models and guide prices, and the OPRN price rounds: the autumn
+	// round decided (today's contracted prices), the spring round open.
+	if err := pricedemo.LoadDemo(ctx, db, now); err != nil {
+		return nil, fmt.Errorf("demo: pricing: %w", err)
 	}
 	return res, nil
 }

@@ -33,6 +33,9 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -125,6 +128,7 @@ func TestBrowserJourneys(t *testing.T) {
 			walk(t, browserCtx, base, *signIn, j)
 		})
 	}
+	t.Run("journey2", func(t *testing.T) { priceRoundJourney(t, browserCtx, base, db, res) })
 }
 
 // walk signs in, follows every navigation link, and signs out, in a
@@ -146,15 +150,7 @@ func walk(t *testing.T, browserCtx context.Context, base string, who demo.SignIn
 	p.open("/")
 	p.expect("/sign-in", "Sign in")
 	p.shot("sign-in")
-
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.ID("email"), who.Email),
-		chromedp.SendKeys(chromedp.ID("password"), who.Password),
-	); err != nil {
-		t.Fatalf("fill in the sign-in form: %v", err)
-	}
-	p.click(`form[action="/sign-in"] button[type="submit"]`)
-	p.expect("/", j.headings["/"])
+	p.signIn(who, j.headings["/"])
 	nav := p.nav()
 	if !hasInOrder(nav, j.nav) {
 		t.Errorf("%s's navigation = %+v, want these links in this order: %+v", j.role, nav, j.nav)
@@ -219,6 +215,20 @@ type pager struct {
 	status int64 // of the last page loaded
 }
 
+// signIn fills in the sign-in form the browser is on and expects the
+// home page headed home (any page heading when empty).
+func (p *pager) signIn(who demo.SignIn, home string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx,
+		chromedp.SendKeys(chromedp.ID("email"), who.Email),
+		chromedp.SendKeys(chromedp.ID("password"), who.Password),
+	); err != nil {
+		p.t.Fatalf("fill in the sign-in form: %v", err)
+	}
+	p.click(`form[action="/sign-in"] button[type="submit"]`)
+	p.expect("/", home)
+}
+
 func (p *pager) open(path string) {
 	p.t.Helper()
 	resp, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.base+path))
@@ -243,6 +253,13 @@ func (p *pager) click(css string) {
 // error page's.
 func (p *pager) expect(path, heading string) {
 	p.t.Helper()
+	p.expectStatus(path, heading, http.StatusOK)
+}
+
+// expectStatus is expect for a page that answers with another status, like
+// a form shown again with its errors (400).
+func (p *pager) expectStatus(path, heading string, status int64) {
+	p.t.Helper()
 	loc, err := chromedp.Run(p.ctx, chromedp.Location())
 	if err != nil {
 		p.t.Fatalf("read the location: %v", err)
@@ -257,14 +274,14 @@ func (p *pager) expect(path, heading string) {
 	}
 	h1 = strings.Join(strings.Fields(h1), " ")
 	headingOK := h1 == heading || heading == "" && h1 != "" && !slices.Contains(errorHeadings, h1)
-	if u.Path != path || p.status != http.StatusOK || !headingOK {
+	if u.Path != path || p.status != status || !headingOK {
 		want := fmt.Sprintf("%q", heading)
 		if heading == "" {
 			want = "a page's own heading"
 		}
 		p.shot("unexpected")
-		p.t.Fatalf("the browser is on %s (status %d) headed %q; want %s (status 200) headed %s",
-			u.Path, p.status, h1, path, want)
+		p.t.Fatalf("the browser is on %s (status %d) headed %q; want %s (status %d) headed %s",
+			u.Path, p.status, h1, path, status, want)
 	}
 }
 
@@ -456,4 +473,192 @@ func providerName(t *testing.T, db *storage.DB, res *demo.Result) string {
 	}
 	t.Fatalf("the demo has no provider sign-in: %+v", res.SignIns)
 	return ""
+}
+
+// priceRoundJourney is journey 2 of DOMAIN.md: a provider submits its
+// spring price; a price outside the guide band needs a reason; the
+// commissioner decides it; price variation shows by service type and area.
+func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db *storage.DB, res *demo.Result) {
+	sys := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	who := map[caremarket.Role]demo.SignIn{}
+	for _, s := range res.SignIns {
+		who[s.Role] = s
+	}
+	// What the provider will price: its first home in the open round.
+	u, err := db.UserByEmail(sys, who[caremarket.RoleProvider].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs, _, err := db.ListLocations(sys, market.LocationFilter{ProviderID: u.ProviderID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loc *market.Location
+	var st market.ServiceType
+	for i := range locs {
+		for _, s := range locs[i].ServiceTypes {
+			if loc == nil && slices.Contains(pricedemo.RoundServices, s) {
+				loc, st = &locs[i], s
+			}
+		}
+	}
+	if loc == nil {
+		t.Fatalf("the demo provider %d has no care home priced under %s", u.ProviderID, pricedemo.Agreement)
+	}
+	rounds, err := db.ListPriceRounds(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var round *pricing.Round
+	for i := range rounds {
+		if round == nil && rounds[i].Status == pricing.RoundOpen {
+			round = &rounds[i]
+		}
+	}
+	if round == nil {
+		t.Fatalf("the demo has no open price round: %+v", rounds)
+	}
+	roundPath := fmt.Sprintf("/pricing/rounds/%d", round.ID)
+
+	tab, closeTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	defer closeTab()
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	problems := watchConsole(t, tab)
+	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
+	defer cancel()
+	p := &pager{t: t, ctx: ctx, base: base, role: "journey2"}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			p.shot("unexpected")
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(css string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+		if err != nil {
+			p.shot("unexpected")
+			t.Fatalf("read %s: %v", css, err)
+		}
+		return strings.Join(strings.Fields(s), " ")
+	}
+
+	// The provider finds the open round from the pricing page.
+	p.open("/")
+	p.expect("/sign-in", "Sign in")
+	p.signIn(who[caremarket.RoleProvider], "")
+	p.click(`a.govuk-service-navigation__link[href="/pricing"]`)
+	p.expect("/pricing", "Pricing")
+	p.shot("provider-pricing")
+	p.click(`main a[href="/pricing/rounds"]`)
+	p.expect("/pricing/rounds", "Price rounds")
+	p.shot("provider-rounds")
+	p.click(`a[href="` + roundPath + `"]`)
+	p.expect(roundPath, round.Name)
+	p.shot("provider-round")
+
+	// A price far above the guide band, with no reason: refused, saying why.
+	form := `form[action="` + roundPath + `/prices"]`
+	run("fill in the price form",
+		chromedp.SetValue(chromedp.ID("location_id"), fmt.Sprint(loc.ID)),
+		chromedp.SetValue(chromedp.ID("service_type"), string(st)),
+		chromedp.SendKeys(chromedp.ID("price"), "2500.00"))
+	p.click(form + ` button[type="submit"]`)
+	// The form comes back, with its errors, from the address it was posted to.
+	p.expectStatus(roundPath+"/prices", round.Name, http.StatusBadRequest)
+	if got := text(".govuk-error-summary"); !strings.Contains(got, "outside the guide band") || !strings.Contains(got, "give a reason") {
+		t.Errorf("error summary = %q, want it to say the price is outside the guide band and needs a reason", got)
+	}
+	p.shot("provider-price-needs-reason")
+
+	// With a reason it is accepted; the form kept what was typed.
+	run("give a reason", chromedp.SendKeys(chromedp.ID("reason"), "Dementia specialist unit with one-to-one staffing at night"))
+	p.click(form + ` button[type="submit"]`)
+	p.expect(roundPath, round.Name)
+	if got := text(".govuk-notification-banner"); !strings.Contains(got, "£2,500.00 has been submitted") {
+		t.Errorf("after submitting, the banner says %q", got)
+	}
+	p.shot("provider-price-submitted")
+	p.click(`form[action="/sign-out"] button[type="submit"]`)
+	p.expect("/sign-in", "Sign in")
+
+	subs, err := db.ListSubmissions(sys, pricing.SubmissionFilter{RoundID: round.ID, LocationID: loc.ID, Status: pricing.SubmissionSubmitted})
+	if err != nil || len(subs) != 1 || subs[0].Price != pricing.Pounds(2500) || subs[0].Check.Within {
+		t.Fatalf("the provider's submission: %+v %v", subs, err)
+	}
+	sub := subs[0]
+
+	// The commissioner rejects it, with a reason, from the round page.
+	p.signIn(who[caremarket.RoleCommissioner], "")
+	p.click(`a.govuk-service-navigation__link[href="/pricing"]`)
+	p.expect("/pricing", "Pricing")
+	p.click(`main a[href="/pricing/rounds"]`)
+	p.expect("/pricing/rounds", "Price rounds")
+	p.click(`a[href="` + roundPath + `"]`)
+	p.expect(roundPath, round.Name)
+	p.viewShot("commissioner-round")
+	p.click(`main a[href="` + roundPath + `?status=submitted"]`)
+	p.expect(roundPath, round.Name)
+	if got := text("main table tbody"); strings.Contains(got, "Approved") || strings.Contains(got, "Rejected") {
+		t.Errorf("the prices awaiting a decision include decided ones: %.200s", got)
+	}
+	p.viewShot("commissioner-awaiting-decision")
+	decision := fmt.Sprintf(`form[action="/pricing/submissions/%d/decision"]`, sub.ID)
+	run("give the decision's reason", chromedp.ScrollIntoView(chromedp.CSS(decision)),
+		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("reason-%d", sub.ID)), "No evidence of one-to-one staffing: send your rota and resubmit"))
+	p.viewShot("commissioner-decision")
+	p.click(decision + ` button[value="reject"]`)
+	p.expect(roundPath, round.Name)
+	if got := text(".govuk-notification-banner"); !strings.Contains(got, loc.Name) || !strings.Contains(got, "rejected") {
+		t.Errorf("after rejecting, the banner says %q", got)
+	}
+	p.viewShot("commissioner-rejected")
+	if s, err := db.Submission(sys, sub.ID); err != nil || s.Status != pricing.SubmissionRejected || !strings.Contains(s.DecisionReason, "rota") {
+		t.Errorf("after rejecting: %+v %v", s, err)
+	}
+
+	// Price variation: by service type and district, a table and a chart;
+	// for one service type, its trend over the rounds.
+	p.open("/pricing/variation")
+	p.expect("/pricing/variation", "Price variation")
+	checkVariation := func(what string) {
+		t.Helper()
+		counts, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`({rows: document.querySelectorAll("main table tbody tr").length,
+			charts: document.querySelectorAll("main svg").length})`))
+		if err != nil {
+			t.Fatalf("read the variation page: %v", err)
+		}
+		if counts["rows"] < 10 || counts["charts"] < 1 {
+			t.Errorf("%s: %d table rows and %d charts, want a table of service types by district and a chart", what, counts["rows"], counts["charts"])
+		}
+	}
+	checkVariation("price variation")
+	p.shot("variation")
+	p.open("/pricing/variation?service_type=" + string(market.Nursing))
+	p.expect("/pricing/variation", "Price variation")
+	checkVariation("nursing price variation")
+	p.shot("variation-nursing")
+
+	for _, msg := range problems() {
+		t.Errorf("browser console: %s", msg)
+	}
+}
+
+// viewShot saves what the window shows (a long page's full screenshot is
+// too tall to look at), named as shot names them.
+func (p *pager) viewShot(name string) {
+	p.t.Helper()
+	p.n++
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	file := filepath.Join(screenshotDir, fmt.Sprintf("%s-%02d-%s.png", p.role, p.n, name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		p.t.Errorf("save %s: %v", file, err)
+	}
 }

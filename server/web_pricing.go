@@ -405,13 +405,20 @@ func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, st
 	if err != nil {
 		return err
 	}
-	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: id})
+	// Staff may list one status: a busy round has hundreds of prices.
+	show := r.URL.Query().Get("status")
+	switch show {
+	case pricing.SubmissionSubmitted, pricing.SubmissionApproved, pricing.SubmissionRejected:
+	default:
+		show = ""
+	}
+	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: id, Status: show})
 	if err != nil {
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
 	data := map[string]any{"Round": rd, "Submissions": subs, "CanSet": canSetPricesWeb(r), "IsProvider": a.Role == caremarket.RoleProvider,
-		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions()}
+		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions(), "Status": show}
 	if a.Role == caremarket.RoleProvider {
 		locs, _, err := h.s.Store.ListLocations(r.Context(), market.LocationFilter{Page: market.Page{PerPage: market.MaxPerPage}})
 		if err != nil {
@@ -537,7 +544,8 @@ func (h *pricingHandlers) decisionPost(w http.ResponseWriter, r *http.Request) e
 	} else if err != nil {
 		return err
 	}
-	redirectWithFlash(w, r, back, s.LocationName+": price "+decision+"d")
+	done := map[string]string{"approve": "approved", "reject": "rejected"}[decision]
+	redirectWithFlash(w, r, back, s.LocationName+", "+s.ServiceType.Label()+": price of "+s.Price.String()+" "+done)
 	return nil
 }
 

@@ -18,9 +18,15 @@ const (
 	boxRowH     = 28
 	chartTop    = 24
 	chartBottom = 36
+	// maxBoxRows bounds the groups drawn: every service type in each of a
+	// large council's districts.
+	maxBoxRows = 160
 )
 
 type boxRow struct {
+	// Heading rows name the service type of the rows below them, so row
+	// labels are only the district and fit beside the plot.
+	Heading                    bool
 	Label                      string
 	Y, TextY, BoxY, BoxH, BoxW int
 	BoxBottom                  int
@@ -81,8 +87,8 @@ func boxChart(groups []pricing.GroupStats) *boxPlot {
 	if len(groups) == 0 {
 		return nil
 	}
-	if len(groups) > 40 {
-		groups = groups[:40] // the table lists the rest
+	if len(groups) > maxBoxRows {
+		groups = groups[:maxBoxRows] // the table lists the rest
 	}
 	lo, hi := groups[0].Min, groups[0].Max
 	for _, g := range groups {
@@ -93,9 +99,14 @@ func boxChart(groups []pricing.GroupStats) *boxPlot {
 	}
 	sc, ticks := niceScale(lo, hi)
 	p := &boxPlot{Width: chartWidth, Left: chartLeft, Right: chartWidth - chartRight, Ticks: ticks}
+	var summaries []string
 	for i, g := range groups {
-		y := chartTop + i*boxRowH + boxRowH/2
-		row := boxRow{Label: g.ServiceType.Label() + ", " + g.AreaName, Y: y, TextY: y + 4, BoxY: y - 8, BoxH: 16, GuideY1: y - 12, GuideY2: y + 12,
+		if i == 0 || g.ServiceType != groups[i-1].ServiceType {
+			y := chartTop + len(p.Rows)*boxRowH + boxRowH/2
+			p.Rows = append(p.Rows, boxRow{Heading: true, Label: g.ServiceType.Label(), Y: y, TextY: y + 8})
+		}
+		y := chartTop + len(p.Rows)*boxRowH + boxRowH/2
+		row := boxRow{Label: g.AreaName, Y: y, TextY: y + 4, BoxY: y - 8, BoxH: 16, GuideY1: y - 12, GuideY2: y + 12,
 			MinX: sc.x(g.Min), Q1X: sc.x(g.Q1), MedX: sc.x(g.Median), Q3X: sc.x(g.Q3), MaxX: sc.x(g.Max)}
 		row.BoxW, row.BoxBottom = max(row.Q3X-row.Q1X, 1), y+8
 		if g.Guide > 0 {
@@ -104,23 +115,23 @@ func boxChart(groups []pricing.GroupStats) *boxPlot {
 		for _, o := range g.Outliers {
 			row.Outliers = append(row.Outliers, sc.x(o))
 		}
-		row.Summary = fmt.Sprintf("%s: %d prices, median %s, quartiles %s to %s, range %s to %s", row.Label, g.Count, g.Median, g.Q1, g.Q3, g.Min, g.Max)
+		row.Summary = fmt.Sprintf("%s, %s: %d prices, median %s, quartiles %s to %s, range %s to %s", g.ServiceType.Label(), g.AreaName,
+			g.Count, g.Median, g.Q1, g.Q3, g.Min, g.Max)
+		summaries = append(summaries, row.Summary)
 		p.Rows = append(p.Rows, row)
 	}
 	p.PlotBottom = chartTop + len(p.Rows)*boxRowH
 	p.Height = p.PlotBottom + chartBottom
 	p.LabelX, p.TickY = chartLeft-8, p.PlotBottom+16
-	var d []string
-	for _, r := range p.Rows {
-		d = append(d, r.Summary)
-	}
-	p.Desc = strings.Join(d, ". ")
+	p.Desc = strings.Join(summaries, ". ")
 	return p
 }
 
 type trendPoint struct {
 	X, MedY, Q1Y, Q3Y, LabelY int
 	Label, Median             string
+	// Anchor keeps the last round's name inside the chart.
+	Anchor string
 }
 
 type trendPlot struct {
@@ -157,7 +168,10 @@ func trendChart(pts []pricing.TrendPoint) *trendPlot {
 	var desc []string
 	for i, p := range pts {
 		x := chartLeft + i*(chartWidth-chartLeft-chartRight)/(len(pts)-1)
-		tp := trendPoint{X: x, MedY: y(p.Median), Q1Y: y(p.Q1), Q3Y: y(p.Q3), LabelY: bottom + 18, Label: p.RoundName, Median: p.Median.String()}
+		tp := trendPoint{X: x, MedY: y(p.Median), Q1Y: y(p.Q1), Q3Y: y(p.Q3), LabelY: bottom + 18, Label: p.RoundName, Median: p.Median.String(), Anchor: "middle"}
+		if i == len(pts)-1 {
+			tp.Anchor = "end"
+		}
 		t.Points = append(t.Points, tp)
 		med = append(med, fmt.Sprintf("%d,%d", x, tp.MedY))
 		up = append(up, fmt.Sprintf("%d,%d", x, tp.Q3Y))

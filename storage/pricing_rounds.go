@@ -301,6 +301,9 @@ func (db *DB) SubmitPrices(ctx context.Context, roundID int64, rows []pricing.Su
 			return caremarket.Invalid(map[string]string{"prices": "Enter at least one price"})
 		}
 		subs := make([]pricing.Submission, len(rows))
+		// A form's one price is refused on the field that needs changing:
+		// the reason, when that is all that is missing.
+		field := "price"
 		for i, row := range rows {
 			fail := func(format string, a ...any) {
 				lineErrs = append(lineErrs, pricing.LineError{Line: row.Line, Reason: fmt.Sprintf(format, a...)})
@@ -341,6 +344,7 @@ func (db *DB) SubmitPrices(ctx context.Context, roundID int64, rows []pricing.Su
 			check := pricing.CheckBand(row.Price, guide, r.Tolerance)
 			reason := strings.TrimSpace(row.Reason)
 			if !check.Within && reason == "" {
+				field = "reason"
 				if guide == 0 {
 					fail("there is no guide price for %s band %s in a %s area: give a reason for the price %s", row.ServiceType.Label(), row.Band, loc.setting, row.Price)
 				} else {
@@ -363,7 +367,7 @@ func (db *DB) SubmitPrices(ctx context.Context, roundID int64, rows []pricing.Su
 		}
 		if len(lineErrs) > 0 {
 			if len(rows) == 1 {
-				return caremarket.Invalid(map[string]string{"price": lineErrs[0].Reason})
+				return caremarket.Invalid(map[string]string{field: lineErrs[0].Reason})
 			}
 			return caremarket.Errorf(caremarket.EINVALID, "%d of the %d lines cannot be used; nothing was saved", len(lineErrs), len(rows))
 		}
