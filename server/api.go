@@ -56,6 +56,15 @@ type list[T any] struct {
 	PerPage int `json:"per_page"`
 }
 
+// listOf wraps a whole (unpaged) list in the envelope; an empty list is
+// [] in JSON, never null.
+func listOf[T any](items []T) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items, Total: len(items), Page: 1, PerPage: len(items)}
+}
+
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -143,7 +152,7 @@ func (s *Server) apiListAreas(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[market.Area]{Items: areas, Total: len(areas), Page: 1, PerPage: len(areas)})
+	writeJSON(w, http.StatusOK, listOf(areas))
 	return nil
 }
 
@@ -165,7 +174,7 @@ func (s *Server) apiListClusters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[market.Cluster]{Items: cs, Total: len(cs), Page: 1, PerPage: len(cs)})
+	writeJSON(w, http.StatusOK, listOf(cs))
 	return nil
 }
 
@@ -331,7 +340,7 @@ func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[market.Vacancy]{Items: vs, Total: len(vs), Page: 1, PerPage: len(vs)})
+	writeJSON(w, http.StatusOK, listOf(vs))
 	return nil
 }
 

@@ -94,7 +94,7 @@ func lineErrorsErr(err error, lines []pricing.LineError) error {
 }
 
 func (h *pricingHandlers) apiNLW(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, list[pricing.NLWRate]{Items: pricing.NLWRates, Total: len(pricing.NLWRates), Page: 1, PerPage: len(pricing.NLWRates)})
+	writeJSON(w, http.StatusOK, listOf(pricing.NLWRates))
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (h *pricingHandlers) apiListCostModels(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.CostModel]{Items: ms, Total: len(ms), Page: 1, PerPage: len(ms)})
+	writeJSON(w, http.StatusOK, listOf(ms))
 	return nil
 }
 
@@ -225,7 +225,7 @@ func (h *pricingHandlers) apiAdoptCostModel(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.GuidePrice]{Items: gs, Total: len(gs), Page: 1, PerPage: len(gs)})
+	writeJSON(w, http.StatusOK, listOf(gs))
 	return nil
 }
 
@@ -239,7 +239,7 @@ func (h *pricingHandlers) apiGuidePrices(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.GuidePrice]{Items: gs, Total: len(gs), Page: 1, PerPage: len(gs)})
+	writeJSON(w, http.StatusOK, listOf(gs))
 	return nil
 }
 
@@ -267,7 +267,7 @@ func (h *pricingHandlers) apiListRounds(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.Round]{Items: rs, Total: len(rs), Page: 1, PerPage: len(rs)})
+	writeJSON(w, http.StatusOK, listOf(rs))
 	return nil
 }
 
@@ -362,7 +362,7 @@ func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return lineErrorsErr(err, lineErrs)
 	}
-	writeJSON(w, http.StatusCreated, list[pricing.Submission]{Items: subs, Total: len(subs), Page: 1, PerPage: len(subs)})
+	writeJSON(w, http.StatusCreated, listOf(subs))
 	return nil
 }
 
@@ -381,7 +381,7 @@ func (h *pricingHandlers) apiListSubmissions(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.Submission]{Items: subs, Total: len(subs), Page: 1, PerPage: len(subs)})
+	writeJSON(w, http.StatusOK, listOf(subs))
 	return nil
 }
 
@@ -432,7 +432,7 @@ func (h *pricingHandlers) apiContracted(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.ContractedPrice]{Items: cs, Total: len(cs), Page: 1, PerPage: len(cs)})
+	writeJSON(w, http.StatusOK, listOf(cs))
 	return nil
 }
 
@@ -458,7 +458,7 @@ func (h *pricingHandlers) apiListUplifts(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[pricing.Uplift]{Items: us, Total: len(us), Page: 1, PerPage: len(us)})
+	writeJSON(w, http.StatusOK, listOf(us))
 	return nil
 }
 

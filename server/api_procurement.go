@@ -59,13 +59,6 @@ func (s *Server) proc() (procurement.Store, error) {
 	return p, nil
 }
 
-func listOf[T any](items []T) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items, Total: len(items), Page: 1, PerPage: len(items)}
-}
-
 // agreementInput is what a caller sets on an agreement; dates are "2006-01-02".
 type agreementInput struct {
 	Reference           string             `json:"reference"`
