@@ -8,10 +8,8 @@ package market
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caremarket/caremarket"
 )
@@ -206,16 +204,6 @@ func Outcode(postcode string) string {
 	return p
 }
 
-func checkText(fields map[string]string, key, label, value string, required bool, max int) {
-	switch {
-	case required && strings.TrimSpace(value) == "":
-		fields[key] = "Enter the " + label
-	case !utf8.ValidString(value):
-		fields[key] = label + " contains characters we cannot read"
-	case utf8.RuneCountInString(value) > max:
-		fields[key] = strings.ToUpper(label[:1]) + label[1:] + " must be " + strconv.Itoa(max) + " characters or fewer"
-	}
-}
 
 // Validate checks a provider before it is saved, trimming what it can.
 func (p *Provider) Validate() error {
@@ -223,7 +211,7 @@ func (p *Provider) Validate() error {
 	p.CompaniesHouseNumber = strings.ToUpper(strings.TrimSpace(p.CompaniesHouseNumber))
 	p.CQCProviderID = strings.TrimSpace(p.CQCProviderID)
 	f := map[string]string{}
-	checkText(f, "name", "provider name", p.Name, true, MaxNameLen)
+	caremarket.CheckText(f, "name", "provider name", p.Name, true, MaxNameLen)
 	if p.CompaniesHouseNumber != "" && !companiesHouse.MatchString(p.CompaniesHouseNumber) {
 		f["companies_house_number"] = "Companies House number must be 8 characters, like 01234567 or SC123456"
 	}
@@ -241,9 +229,9 @@ func (l *Location) Validate() error {
 	l.Town = strings.TrimSpace(l.Town)
 	l.Postcode = NormalizePostcode(l.Postcode)
 	f := map[string]string{}
-	checkText(f, "name", "location name", l.Name, true, MaxNameLen)
-	checkText(f, "address", "address", l.Address, false, MaxAddressLen)
-	checkText(f, "town", "town", l.Town, false, MaxNameLen)
+	caremarket.CheckText(f, "name", "location name", l.Name, true, MaxNameLen)
+	caremarket.CheckText(f, "address", "address", l.Address, false, MaxAddressLen)
+	caremarket.CheckText(f, "town", "town", l.Town, false, MaxNameLen)
 	if !cqcLocationIDRe.MatchString(l.CQCLocationID) {
 		f["cqc_location_id"] = "CQC location ID must look like 1-123456789"
 	}

@@ -180,7 +180,7 @@ func (c *Contract) Validate() error {
 	if !referenceRe.MatchString(c.Reference) {
 		f["reference"] = "Reference must be 2 to 40 capital letters, digits or - / _ ."
 	}
-	checkText(f, "title", "title", c.Title, true, MaxTitleLen)
+	caremarket.CheckText(f, "title", "title", c.Title, true, MaxTitleLen)
 	if c.ProviderID <= 0 {
 		f["provider_id"] = "Choose the provider"
 	}
@@ -210,13 +210,13 @@ func (c *Contract) Validate() error {
 		if b.NoticeMonths < 0 || b.NoticeMonths > 24 {
 			f["break_clauses."+strconv.Itoa(i)] = "Notice is from 0 to 24 months"
 		}
-		checkText(f, "break_clauses."+strconv.Itoa(i), "break clause", b.Description, true, MaxTextLen)
+		caremarket.CheckText(f, "break_clauses."+strconv.Itoa(i), "break clause", b.Description, true, MaxTextLen)
 	}
 	for i := range c.Variations {
 		v := &c.Variations[i]
 		v.Description = strings.TrimSpace(v.Description)
 		v.Date = Day(v.Date)
-		checkText(f, "variations."+strconv.Itoa(i), "variation", v.Description, true, MaxTextLen)
+		caremarket.CheckText(f, "variations."+strconv.Itoa(i), "variation", v.Description, true, MaxTextLen)
 	}
 	c.End = c.currentEnd()
 	return caremarket.Invalid(f)

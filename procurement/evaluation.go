@@ -63,7 +63,7 @@ func (s *Score) Validate(q *Question) error {
 	if s.Attempt < 1 || s.Attempt > 2 {
 		f["attempt"] = "Attempt is 1, or 2 for a resubmitted answer"
 	}
-	checkText(f, "comment", "comment", s.Comment, false, MaxTextLen)
+	caremarket.CheckText(f, "comment", "comment", s.Comment, false, MaxTextLen)
 	switch q.Kind {
 	case Selection:
 		if s.Pass == nil {
@@ -138,7 +138,7 @@ type Moderation struct {
 func (m *Moderation) Validate(q *Question, scores []Score) error {
 	m.Reason = strings.TrimSpace(m.Reason)
 	f := map[string]string{}
-	checkText(f, "reason", "reason for the agreed score", m.Reason, true, MaxTextLen)
+	caremarket.CheckText(f, "reason", "reason for the agreed score", m.Reason, true, MaxTextLen)
 	switch q.Kind {
 	case Selection:
 		if m.Pass == nil {

@@ -44,8 +44,8 @@ func (a *Agreement) Validate() error {
 	if !referenceRe.MatchString(a.Reference) {
 		f["reference"] = "Reference must be 2 to 40 capital letters, digits or - / _ . , like AAHC-2027"
 	}
-	checkText(f, "title", "title", a.Title, true, MaxTitleLen)
-	checkText(f, "description", "description", a.Description, false, MaxTextLen)
+	caremarket.CheckText(f, "title", "title", a.Title, true, MaxTitleLen)
+	caremarket.CheckText(f, "description", "description", a.Description, false, MaxTextLen)
 	if !a.Type.Valid() {
 		f["type"] = "Choose the type of agreement"
 	}
@@ -183,9 +183,9 @@ func (l *Lot) check(a *Agreement) map[string]string {
 	l.CallOffTerms = strings.TrimSpace(l.CallOffTerms)
 	l.Mechanism = strings.TrimSpace(l.Mechanism)
 	f := map[string]string{}
-	checkText(f, "title", "lot title", l.Title, true, MaxTitleLen)
-	checkText(f, "call_off_terms", "call-off terms", l.CallOffTerms, false, MaxTextLen)
-	checkText(f, "mechanism", "selection mechanism", l.Mechanism, false, MaxTextLen)
+	caremarket.CheckText(f, "title", "lot title", l.Title, true, MaxTitleLen)
+	caremarket.CheckText(f, "call_off_terms", "call-off terms", l.CallOffTerms, false, MaxTextLen)
+	caremarket.CheckText(f, "mechanism", "selection mechanism", l.Mechanism, false, MaxTextLen)
 	if len(l.ServiceTypes) == 0 {
 		f["service_types"] = "Choose at least one service type for the lot"
 	}

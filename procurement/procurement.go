@@ -11,9 +11,7 @@ package procurement
 
 import (
 	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caremarket/caremarket/market"
 )
@@ -202,13 +200,3 @@ const (
 
 var referenceRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9/_.-]{1,39}$`)
 
-func checkText(f map[string]string, key, label, value string, required bool, max int) {
-	switch {
-	case required && strings.TrimSpace(value) == "":
-		f[key] = "Enter the " + label
-	case !utf8.ValidString(value):
-		f[key] = strings.ToUpper(label[:1]) + label[1:] + " contains characters we cannot read"
-	case utf8.RuneCountInString(value) > max:
-		f[key] = strings.ToUpper(label[:1]) + label[1:] + " is too long"
-	}
-}

@@ -119,8 +119,8 @@ func (w *Window) Validate(a *Agreement) error {
 	w.Title = strings.TrimSpace(w.Title)
 	w.Justification = strings.TrimSpace(w.Justification)
 	f := map[string]string{}
-	checkText(f, "title", "window title", w.Title, true, MaxTitleLen)
-	checkText(f, "justification", "justification", w.Justification, false, MaxTextLen)
+	caremarket.CheckText(f, "title", "window title", w.Title, true, MaxTitleLen)
+	caremarket.CheckText(f, "justification", "justification", w.Justification, false, MaxTextLen)
 	switch w.Kind {
 	case Tender:
 	case DPSOpening:
@@ -184,7 +184,7 @@ func (w *Window) Validate(a *Agreement) error {
 func (q *Question) check() map[string]string {
 	q.Text = strings.TrimSpace(q.Text)
 	f := map[string]string{}
-	checkText(f, "text", "question", q.Text, true, MaxTextLen)
+	caremarket.CheckText(f, "text", "question", q.Text, true, MaxTextLen)
 	switch q.Kind {
 	case Selection:
 		if q.Weight != 0 || q.MaxScore != 0 || q.PassMark != 0 {
@@ -296,8 +296,8 @@ func (a *Application) Validate(w *Window) error {
 			f[key] = "Answer the questions of this window"
 			continue
 		}
-		checkText(f, key, "answer", an.Text, false, MaxTextLen)
-		checkText(f, key+".evidence", "evidence", an.Evidence, false, MaxTextLen)
+		caremarket.CheckText(f, key, "answer", an.Text, false, MaxTextLen)
+		caremarket.CheckText(f, key+".evidence", "evidence", an.Evidence, false, MaxTextLen)
 	}
 	return caremarket.Invalid(f)
 }
