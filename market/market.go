@@ -204,7 +204,6 @@ func Outcode(postcode string) string {
 	return p
 }
 
-
 // Validate checks a provider before it is saved, trimming what it can.
 func (p *Provider) Validate() error {
 	p.Name = strings.TrimSpace(p.Name)

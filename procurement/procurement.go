@@ -199,4 +199,3 @@ const (
 )
 
 var referenceRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9/_.-]{1,39}$`)
-
