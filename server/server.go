@@ -53,6 +53,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerAPI()
 	s.registerProcurement()
 	s.registerPricing()
+	s.registerBrokerage()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /metrics", s.metrics.serve)

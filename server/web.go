@@ -148,6 +148,8 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Our locations", "/locations")
 		add("Tenders", "/agreements")
 		add("Prices", "/pricing")
+		add("Offers inbox", "/offers")
+		add("Placements", "/placements")
 		return items
 	}
 	add("Areas", "/areas")
@@ -155,6 +157,13 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	add("Locations", "/locations")
 	add("Agreements", "/agreements")
 	add("Pricing", "/pricing")
+	if a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) {
+		add("Requirements", "/requirements")
+		add("Placements", "/placements")
+	}
+	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin, caremarket.RoleBroker, caremarket.RoleFinance) {
+		add("Off-contract register", "/off-contract")
+	}
 	if a.Role == caremarket.RoleAdmin {
 		add("Users", "/admin/users")
 		add("Audit log", "/admin/audit")

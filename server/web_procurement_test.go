@@ -365,7 +365,7 @@ func TestWebProcurementJourney(t *testing.T) {
 		comm.expectPost("/contracts/new", contract, http.StatusConflict, "There is a problem", "the standstill ends at midnight on "+date(aws[0].Standstill.Ends),
 			"so the contract cannot be entered before "+date(aws[0].Standstill.EarliestContract), `value="AAHC-2027-ACORN"`)
 		// After the standstill it is entered.
-		shift.Store(int64(aws[0].Standstill.EarliestContract.Sub(time.Now()) + 12*time.Hour))
+		shift.Store(int64(time.Until(aws[0].Standstill.EarliestContract) + 12*time.Hour))
 		comm.expectPost("/contracts/new", contract, http.StatusOK, "Contract AAHC-2027-ACORN with Acorn Care Ltd has been entered")
 
 		// --- A contract's history: options, break clauses, variations.

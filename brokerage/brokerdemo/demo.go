@@ -1,0 +1,375 @@
+package brokerdemo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/storage"
+)
+
+// Agreement is the demo's call-off framework.
+const Agreement = "KCC-PLACE-2023"
+
+// Result counts what LoadDemo made.
+type Result struct {
+	Requirements int
+	Placements   int
+	OffContract  int
+	Pending      int
+	Competitions int
+}
+
+// demoLots are the framework's lots: service type, call-off, ranking.
+var demoLots = []struct {
+	st      market.ServiceType
+	callOff procurement.CallOff
+	ranking []procurement.RankBy
+	weekly  pricing.Money // base contracted price (a week, or an hour)
+}{
+	{market.Residential, procurement.Either, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 820_00},
+	{market.ResidentialHigh, procurement.Either, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 960_00},
+	{market.Nursing, procurement.Either, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 1080_00},
+	{market.Homecare, procurement.DirectAward, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 25_40},
+	{market.Prisons, procurement.MiniCompetition, []procurement.RankBy{procurement.RankQuality, procurement.RankPrice}, 28_00},
+}
+
+var names = []string{"Edith Crawley", "Arthur Pemberton", "Margaret Okafor", "Stanley Hughes", "Doreen Patel", "Harold Mensah", "Joan Whitaker",
+	"Frank O'Neill", "Irene Kowalski", "Leonard Ashby", "Mabel Chaudhry", "Walter Finch", "Gladys Mwangi", "Ronald Tate", "Vera Lindqvist", "Cyril Adeyemi"}
+
+// LoadDemo loads requirements and placements across Kent that exercise
+// every stage of the cascade: placed and pending at stage 1, a decline
+// moving on, neighbour placements at stage 2, off-contract placements of
+// various ages awaiting a move to contract (some overdue for review), a
+// prisons mini-competition open for bids and one awarded. It admits about
+// two thirds of the providers of each service to the KCC-PLACE-2023
+// framework first (home care only in half the districts, so some home care
+// falls to neighbours or off contract). It does nothing if the framework
+// exists. ctx acts as the council's system admin; now is the demo's present.
+func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
+	sys := caremarket.ActorFrom(ctx)
+	if sys == nil {
+		return nil, caremarket.Errorf(caremarket.EUNAUTHORIZED, "LoadDemo needs a council actor")
+	}
+	if _, err := db.AgreementByReference(ctx, Agreement); err == nil {
+		return &Result{}, nil
+	}
+	now = now.UTC()
+	saved := db.Now
+	defer func() { db.Now = saved }()
+	at := func(t time.Time) { db.Now = func() time.Time { return t } }
+	at(now)
+	areas, err := db.ListAreas(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(areas) == 0 {
+		return nil, caremarket.Errorf(caremarket.ECONFLICT, "Load the market before the brokerage demo")
+	}
+	comm, err := Person(ctx, db, "commissioner", caremarket.RoleCommissioner)
+	if err != nil {
+		return nil, err
+	}
+	broker, err := Person(ctx, db, "broker", caremarket.RoleBroker)
+	if err != nil {
+		return nil, err
+	}
+	var allAreas []int64
+	evenArea := map[int64]bool{}
+	outcode := map[int64]string{}
+	for i, a := range areas {
+		allAreas = append(allAreas, a.ID)
+		evenArea[a.ID] = i%2 == 0
+	}
+
+	// Care and support in prisons (seed 002): four home care agencies of
+	// one district also work in its prison.
+	hc, _, err := db.ListLocations(ctx, market.LocationFilter{ServiceType: market.Homecare, Page: market.Page{PerPage: market.MaxPerPage}})
+	if err != nil {
+		return nil, err
+	}
+	byArea := map[int64][]market.Location{}
+	var prisonArea int64
+	for _, l := range hc {
+		byArea[l.AreaID] = append(byArea[l.AreaID], l)
+		if len(byArea[l.AreaID]) > len(byArea[prisonArea]) {
+			prisonArea = l.AreaID
+		}
+	}
+	for i, l := range byArea[prisonArea] {
+		if i >= 4 {
+			break
+		}
+		full, err := db.Location(ctx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		full.ServiceTypes = append(full.ServiceTypes, market.Prisons)
+		if err := db.UpdateLocation(ctx, full); err != nil {
+			return nil, fmt.Errorf("brokerdemo: prisons service: %w", err)
+		}
+	}
+
+	// The framework and its lots.
+	ag := &procurement.Agreement{Reference: Agreement, Title: "Kent care home, home care and prisons placements (call-off framework)",
+		Type: procurement.ClosedFramework, Regime: procurement.PCR2015, LightTouch: true,
+		Description: "Closed framework the brokerage demo calls off from: direct award by lowest price, then quality, then distance; prisons by mini-competition (seed 002).",
+		Start:       procurement.Date(now.Year()-1, 6, 1), End: procurement.Date(now.Year()+2, 5, 31)}
+	for i, l := range demoLots {
+		ag.Lots = append(ag.Lots, procurement.Lot{Number: i + 1, Title: l.st.Label(), ServiceTypes: []market.ServiceType{l.st}, AreaIDs: allAreas,
+			CallOff: l.callOff, Ranking: l.ranking, CallOffTerms: "Kent call-off terms for " + l.st.Label(), Mechanism: "Lowest price, then quality score, then distance; or mini-competition"})
+	}
+	if err := db.CreateAgreement(comm, ag); err != nil {
+		return nil, fmt.Errorf("brokerdemo: framework: %w", err)
+	}
+	var admissions []Admission
+	var prices []Price
+	for i, l := range demoLots {
+		var locs []market.Location
+		for page := 1; ; page++ {
+			got, total, err := db.ListLocations(ctx, market.LocationFilter{ServiceType: l.st, Page: market.Page{Number: page, PerPage: market.MaxPerPage}})
+			if err != nil {
+				return nil, err
+			}
+			locs = append(locs, got...)
+			if len(locs) >= total || len(got) == 0 {
+				break
+			}
+		}
+		admitted := map[int64]bool{}
+		for _, loc := range locs {
+			if outcode[loc.AreaID] == "" {
+				outcode[loc.AreaID] = market.Outcode(loc.Postcode)
+			}
+			in := loc.ProviderID%3 != 0 || l.st == market.Prisons
+			if l.st == market.Homecare && !evenArea[loc.AreaID] {
+				in = false
+			}
+			if !in {
+				continue
+			}
+			if !admitted[loc.ProviderID] {
+				admitted[loc.ProviderID] = true
+				admissions = append(admissions, Admission{LotID: ag.Lots[i].ID, ProviderID: loc.ProviderID, Mark: 3 + int(loc.ProviderID%3)})
+			}
+		}
+		// Every location of an admitted provider has a contracted price.
+		for j, loc := range locs {
+			if !admitted[loc.ProviderID] {
+				continue
+			}
+			step := pricing.Money((j * 37) % 15)
+			if l.weekly < 100_00 {
+				step = step * 10 // hourly: up to £1.40 apart
+			} else {
+				step = step * 1000 // weekly: up to £140 apart
+			}
+			prices = append(prices, Price{ProviderID: loc.ProviderID, LocationID: loc.ID, ServiceType: l.st, Price: l.weekly + step})
+		}
+	}
+	if err := Admit(ctx, db, ag, admissions); err != nil {
+		return nil, err
+	}
+	if err := SetPrices(ctx, db, "Placements framework prices "+now.Format("2006"), prices); err != nil {
+		return nil, err
+	}
+
+	res := &Result{}
+	n := 0
+	// newReq records a requirement for service st in area, starting on start.
+	newReq := func(area market.Area, st market.ServiceType, method brokerage.Method, start time.Time, needs string) (*brokerage.Requirement, error) {
+		n++
+		r := &brokerage.Requirement{CaseReference: fmt.Sprintf("MOS-%06d", 400000+n*137), ServiceType: st, StartDate: start, AreaID: area.ID,
+			Method: method, SpecialistNeeds: needs}
+		if !st.IsBedBased() {
+			r.MinutesPerWeek, r.VisitPattern = (7+n%10)*60, fmt.Sprintf("%d calls a day, 7 days a week", 2+n%3)
+		}
+		oc := outcode[area.ID]
+		if oc == "" {
+			oc = "ME14"
+		}
+		p := &brokerage.Person{FullName: names[n%len(names)], Address: fmt.Sprintf("%d %s Road, %s", 3+n*7%90, []string{"Station", "Church", "Victoria", "Mill"}[n%4], area.Name),
+			Postcode: oc + " " + fmt.Sprintf("%d%s", 1+n%9, []string{"AB", "DE", "HJ", "NP", "QT", "WX"}[n%6])}
+		dob := procurement.Date(1930+n%25, time.Month(1+n%12), 1+n%27)
+		p.DateOfBirth = &dob
+		if err := db.CreateRequirement(broker, r, p); err != nil {
+			return nil, fmt.Errorf("brokerdemo: requirement in %s: %w", area.Name, err)
+		}
+		res.Requirements++
+		return r, nil
+	}
+	provider := func(id int64) context.Context {
+		return caremarket.NewContext(context.Background(), &caremarket.Actor{Email: fmt.Sprintf("placements@provider-%d.example", id),
+			CouncilID: sys.CouncilID, CouncilSlug: sys.CouncilSlug, Role: caremarket.RoleProvider, ProviderID: id})
+	}
+	// find returns an area where a requirement for st would be at stage want now.
+	used := map[string]bool{}
+	find := func(st market.ServiceType, want brokerage.Stage) (market.Area, bool) {
+		for _, a := range areas {
+			key := fmt.Sprint(a.ID, st, want)
+			if used[key] {
+				continue
+			}
+			r := &brokerage.Requirement{ServiceType: st, AreaID: a.ID, Outcode: outcode[a.ID], StartDate: now.AddDate(0, 0, 7)}
+			c, err := db.CascadePreview(broker, r)
+			if err == nil && c.Current == want {
+				used[key] = true
+				return a, true
+			}
+		}
+		return market.Area{}, false
+	}
+	offerAndAccept := func(r *brokerage.Requirement, q brokerage.OfferRequest) error {
+		o, err := db.MakeOffer(broker, r.ID, q)
+		if err != nil {
+			return err
+		}
+		p, err := db.AcceptOffer(provider(o.ProviderID), o.ID)
+		if err != nil {
+			return err
+		}
+		res.Placements++
+		if p.OffContract {
+			res.OffContract++
+		}
+		return nil
+	}
+
+	// Off-contract placements made in the last month (the demo register is
+	// a month old), awaiting a move to contract:
+	// home care where no contracted agency covers the district or its
+	// neighbours, and specialist residential no lot buys.
+	type past struct {
+		st     market.ServiceType
+		days   int
+		reason string
+		cost   pricing.Money
+	}
+	for _, pp := range []past{
+		{market.ResidentialLD, 29, "No contracted learning disability home has a vacancy in the area or its neighbours", 1650_00},
+		{market.Homecare, 22, "No contracted agency could cover the calls in the area or its neighbours", 0},
+		{market.ResidentialMH, 14, "Hospital discharge the same day: no contracted mental health home could take it", 1390_00},
+		{market.Homecare, 6, "Contracted agencies in the area and neighbours declined: no carer capacity", 0},
+	} {
+		area, ok := find(pp.st, brokerage.StageOffContract)
+		if !ok {
+			continue
+		}
+		start := now.AddDate(0, 0, -pp.days)
+		at(start.Add(-24 * time.Hour))
+		r, err := newReq(area, pp.st, brokerage.ByDirectAward, start, "")
+		if err != nil {
+			return nil, err
+		}
+		cost := pp.cost
+		if cost == 0 {
+			cost = brokerage.WeeklyCost(pp.st, 29_50, r.MinutesPerWeek)
+		}
+		if err := offerAndAccept(r, brokerage.OfferRequest{WeeklyCost: cost, OffContractReason: pp.reason}); err != nil {
+			return nil, fmt.Errorf("brokerdemo: off-contract %s: %w", pp.st, err)
+		}
+	}
+	at(now.Add(-3 * time.Hour))
+
+	// Stage 1 and stage 2 placements by direct award.
+	for _, c := range []struct {
+		st    market.ServiceType
+		stage brokerage.Stage
+		needs string
+	}{
+		{market.Nursing, brokerage.StageLocal, "Diabetes; PEG feeding"},
+		{market.Residential, brokerage.StageLocal, ""},
+		{market.Homecare, brokerage.StageLocal, "Double-handed at bedtime"},
+		{market.ResidentialHigh, brokerage.StageLocal, "Dementia with distressed behaviour"},
+		{market.Homecare, brokerage.StageNeighbours, ""},
+		{market.Nursing, brokerage.StageNeighbours, "Hospital discharge"},
+	} {
+		area, ok := find(c.st, c.stage)
+		if !ok {
+			continue
+		}
+		r, err := newReq(area, c.st, brokerage.ByDirectAward, now.AddDate(0, 0, 5), c.needs)
+		if err != nil {
+			return nil, err
+		}
+		if err := offerAndAccept(r, brokerage.OfferRequest{}); err != nil {
+			return nil, fmt.Errorf("brokerdemo: place %s in %s: %w", c.st, area.Name, err)
+		}
+	}
+	at(now.Add(-90 * time.Minute))
+	// Offers waiting for an answer, one after a decline.
+	for i, st := range []market.ServiceType{market.Residential, market.Nursing, market.Homecare} {
+		area, ok := find(st, brokerage.StageLocal)
+		if !ok {
+			continue
+		}
+		r, err := newReq(area, st, brokerage.ByDirectAward, now.AddDate(0, 0, 10), "")
+		if err != nil {
+			return nil, err
+		}
+		o, err := db.MakeOffer(broker, r.ID, brokerage.OfferRequest{ExpiresIn: 24 * time.Hour})
+		if err != nil {
+			return nil, fmt.Errorf("brokerdemo: offer %s: %w", st, err)
+		}
+		if i == 1 {
+			if _, err := db.DeclineOffer(provider(o.ProviderID), o.ID, "No nurse cover for the start date"); err != nil {
+				return nil, err
+			}
+		}
+		res.Pending++
+	}
+	// Requirements still to be sourced: one off-contract-only, one new.
+	if area, ok := find(market.ResidentialPD, brokerage.StageOffContract); ok {
+		if _, err := newReq(area, market.ResidentialPD, brokerage.ByDirectAward, now.AddDate(0, 0, 3), "Bariatric; hoist"); err != nil {
+			return nil, err
+		}
+	}
+	// Prisons: one mini-competition awarded, one open for bids.
+	prisons, havePrisons := find(market.Prisons, brokerage.StageLocal)
+	for i := 0; i < 2 && havePrisons; i++ {
+		area := prisons
+		if i == 0 {
+			at(now.AddDate(0, 0, -10))
+		} else {
+			at(now.Add(-time.Hour))
+		}
+		r, err := newReq(area, market.Prisons, brokerage.ByMiniCompetition, db.Now().AddDate(0, 0, 14), "Personal care on a prison wing: escorted visits")
+		if err != nil {
+			return nil, err
+		}
+		c, err := db.StartCompetition(broker, r.ID, db.Now().Add(72*time.Hour), -1)
+		if err != nil {
+			return nil, fmt.Errorf("brokerdemo: prisons competition: %w", err)
+		}
+		res.Competitions++
+		var bids []*brokerage.Bid
+		for j, inv := range c.Invited {
+			if j >= 3 {
+				break
+			}
+			b := &brokerage.Bid{CompetitionID: c.ID, LocationID: inv.LocationID, Price: pricing.Money(27_00 + 75*j), StartDate: r.StartDate,
+				Notes: "Carers cleared for prison work"}
+			if err := db.SubmitBid(provider(inv.ProviderID), b); err != nil {
+				return nil, fmt.Errorf("brokerdemo: bid: %w", err)
+			}
+			bids = append(bids, b)
+		}
+		if i == 0 && len(bids) > 0 {
+			at(c.Deadline.Add(time.Hour))
+			full, err := db.Competition(broker, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := db.AwardBid(broker, c.ID, full.Bids[0].ID); err != nil {
+				return nil, fmt.Errorf("brokerdemo: award: %w", err)
+			}
+			res.Placements++
+		}
+	}
+	return res, nil
+}

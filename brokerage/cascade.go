@@ -1,0 +1,458 @@
+package brokerage
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/procurement"
+)
+
+// Stage is a step of the sourcing cascade (seed 004, 5.4).
+type Stage int
+
+const (
+	// StageLocal: "Provision is initially sought through contracted
+	// providers within the geographical location" (5.4, 1).
+	StageLocal Stage = 1
+	// StageNeighbours: "offer to contracted providers in neighbouring
+	// locations within Kent" (5.4, 2).
+	StageNeighbours Stage = 2
+	// StageOffContract: "Should no contracted provider be able to accept the
+	// package of care then a temporary placement may be made with a non
+	// contracted provider" (5.4, 3; 5.2: only after this procedure).
+	StageOffContract Stage = 3
+)
+
+// Label names the stage in the UI.
+func (s Stage) Label() string {
+	switch s {
+	case StageLocal:
+		return "1. Contracted providers in the person's area"
+	case StageNeighbours:
+		return "2. Contracted providers in neighbouring areas"
+	case StageOffContract:
+		return "3. Off-contract providers (temporary)"
+	}
+	return "Not started"
+}
+
+// Lot is a lot of an agreement in force on the requirement's start date, as
+// the cascade needs it.
+type Lot struct {
+	ID           int64                `json:"id"`
+	AgreementID  int64                `json:"agreement_id"`
+	AgreementRef string               `json:"agreement_reference"`
+	Number       int                  `json:"number"`
+	Title        string               `json:"title"`
+	ServiceTypes []market.ServiceType `json:"service_types"`
+	AreaIDs      []int64              `json:"area_ids"`
+	CallOff      procurement.CallOff  `json:"call_off"`
+	Ranking      []procurement.RankBy `json:"ranking"`
+}
+
+// Covers reports whether the lot buys st in area.
+func (l *Lot) Covers(st market.ServiceType, area int64) bool {
+	return slices.Contains(l.ServiceTypes, st) && slices.Contains(l.AreaIDs, area)
+}
+
+// Admission is a provider's place on a lot (a procurement award) and the
+// quality score it was admitted with, in hundredths of a per cent.
+type Admission struct {
+	LotID   int64 `json:"lot_id"`
+	Quality int   `json:"quality"`
+}
+
+// Candidate is a location that offers the service type, with what the
+// cascade needs to know of it.
+type Candidate struct {
+	LocationID   int64         `json:"location_id"`
+	LocationName string        `json:"location_name"`
+	ProviderID   int64         `json:"provider_id"`
+	ProviderName string        `json:"provider_name"`
+	AreaID       int64         `json:"area_id"`
+	AreaName     string        `json:"area_name"`
+	Postcode     string        `json:"postcode"`
+	Rating       market.Rating `json:"rating"`
+	// Blocked is why CQC's register says it may take no new placements
+	// (deregistered, dormant); Inadequate is checked from Rating.
+	Blocked string `json:"blocked,omitempty"`
+	// Concern is the council's serious-concerns or suspension reason, if any.
+	Concern string `json:"concern,omitempty"`
+	// Vacancies is the provider's last figure for the service type; nil when
+	// it never gave one.
+	Vacancies *int `json:"vacancies,omitempty"`
+	// Price is the contracted price in force on the start date for the
+	// service type and need band (0: none agreed).
+	Price      pricing.Money `json:"price_pence"`
+	Admissions []Admission   `json:"admissions,omitempty"`
+}
+
+// Input is everything the cascade looks at.
+type Input struct {
+	ServiceType market.ServiceType
+	NeedBand    string
+	Outcode     string
+	AreaID      int64
+	Neighbours  []int64
+	// Lots are the lots of agreements in force on the start date, most
+	// recent agreement first: the first lot covering a stage rules its order.
+	Lots       []Lot
+	Candidates []Candidate
+	// Tried are locations already offered the requirement that declined or
+	// let the offer expire, with why: the cascade moves past them.
+	Tried map[int64]string
+	// MaxStage stops the cascade early: 2 while an off-contract placement is
+	// being moved to contract. 0 means 3.
+	MaxStage Stage
+}
+
+// Ranked is an eligible candidate in its place.
+type Ranked struct {
+	Candidate
+	Stage    Stage `json:"stage"`
+	Rank     int   `json:"rank"`
+	LotID    int64 `json:"lot_id,omitempty"`
+	Quality  int   `json:"quality"`
+	Distance int   `json:"distance"`
+}
+
+// Exclusion is a candidate the cascade passed over, and why.
+type Exclusion struct {
+	Candidate
+	Stage  Stage  `json:"stage"`
+	Reason string `json:"reason"`
+}
+
+// StageResult is one stage of the cascade.
+type StageResult struct {
+	Stage Stage `json:"stage"`
+	// Lot rules the order of the stage (nil for off-contract).
+	Lot      *Lot        `json:"lot,omitempty"`
+	Ranking  []string    `json:"ranking"`
+	Eligible []Ranked    `json:"eligible"`
+	Excluded []Exclusion `json:"excluded"`
+}
+
+// Result is the cascade for a requirement: its stages in order, the stage
+// now reached (the first with anyone eligible; 0 when nobody is), and the
+// steps it took, in words, for the record.
+type Result struct {
+	Stages  []StageResult `json:"stages"`
+	Current Stage         `json:"current"`
+	Steps   []string      `json:"steps"`
+}
+
+// Stage returns stage s of the result.
+func (r *Result) Stage(s Stage) *StageResult {
+	for i := range r.Stages {
+		if r.Stages[i].Stage == s {
+			return &r.Stages[i]
+		}
+	}
+	return nil
+}
+
+// Top returns the first eligible candidate of the current stage, or nil.
+func (r *Result) Top() *Ranked {
+	if st := r.Stage(r.Current); st != nil && len(st.Eligible) > 0 {
+		return &st.Eligible[0]
+	}
+	return nil
+}
+
+// Find returns the eligible candidate at location id in the current stage.
+func (r *Result) Find(locationID int64) *Ranked {
+	if st := r.Stage(r.Current); st != nil {
+		for i := range st.Eligible {
+			if st.Eligible[i].LocationID == locationID {
+				return &st.Eligible[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Exclusion reasons, checked in this order.
+func exclusion(c *Candidate, in *Input) string {
+	switch {
+	case c.Blocked != "":
+		return c.Blocked
+	case !c.Rating.TakesNewPlacements():
+		return "Rated Inadequate by CQC: takes no new placements while that rating holds"
+	case c.Concern != "":
+		return "Under the council's serious concerns process: " + c.Concern
+	case !hasCapacity(c, in.ServiceType):
+		return "No capacity: the provider's vacancy figure is 0"
+	}
+	if why, ok := in.Tried[c.LocationID]; ok {
+		return "Already offered: " + why
+	}
+	return ""
+}
+
+// hasCapacity: a care home bed needs a vacancy figure above 0 (acceptance
+// reserves one); hourly care is taken unless the provider said it has no
+// capacity (it confirms by accepting).
+func hasCapacity(c *Candidate, st market.ServiceType) bool {
+	if c.Vacancies == nil {
+		return !st.IsBedBased()
+	}
+	return *c.Vacancies > 0
+}
+
+// Run works out the cascade. It is a pure function of its input: the same
+// candidates give the same order (ties fall to the location id).
+func Run(in Input) Result {
+	maxStage := in.MaxStage
+	if maxStage == 0 {
+		maxStage = StageOffContract
+	}
+	neighbour := map[int64]bool{}
+	for _, n := range in.Neighbours {
+		if n != in.AreaID {
+			neighbour[n] = true
+		}
+	}
+	// The lot a candidate is contracted under in its own area: the first of
+	// in.Lots covering the service type there that it is admitted on.
+	rulingLot := func(c *Candidate) (*Lot, int) {
+		for i := range in.Lots {
+			l := &in.Lots[i]
+			if !l.Covers(in.ServiceType, c.AreaID) {
+				continue
+			}
+			for _, a := range c.Admissions {
+				if a.LotID == l.ID {
+					return l, a.Quality
+				}
+			}
+		}
+		return nil, 0
+	}
+	firstLot := func(area func(int64) bool) *Lot {
+		for i := range in.Lots {
+			for _, a := range in.Lots[i].AreaIDs {
+				if area(a) && slices.Contains(in.Lots[i].ServiceTypes, in.ServiceType) {
+					return &in.Lots[i]
+				}
+			}
+		}
+		return nil
+	}
+	res := Result{Stages: []StageResult{
+		{Stage: StageLocal, Lot: firstLot(func(a int64) bool { return a == in.AreaID })},
+		{Stage: StageNeighbours, Lot: firstLot(func(a int64) bool { return neighbour[a] })},
+		{Stage: StageOffContract},
+	}}
+	for i := range res.Stages {
+		res.Stages[i].Ranking = rankingKeys(res.Stages[i].Lot)
+		res.Stages[i].Eligible, res.Stages[i].Excluded = []Ranked{}, []Exclusion{}
+	}
+	for _, c := range in.Candidates {
+		lot, quality := rulingLot(&c)
+		var stage Stage
+		switch {
+		case lot != nil && c.AreaID == in.AreaID:
+			stage = StageLocal
+		case lot != nil && neighbour[c.AreaID]:
+			stage = StageNeighbours
+		case lot != nil:
+			continue // contracted, but for areas away from the person's
+		default:
+			stage = StageOffContract
+		}
+		sr := &res.Stages[stage-1]
+		if why := exclusion(&c, &in); why != "" {
+			sr.Excluded = append(sr.Excluded, Exclusion{Candidate: c, Stage: stage, Reason: why})
+			continue
+		}
+		r := Ranked{Candidate: c, Stage: stage, Quality: quality, Distance: OutcodeDistance(in.Outcode, market.Outcode(c.Postcode))}
+		if lot != nil {
+			r.LotID = lot.ID
+		}
+		sr.Eligible = append(sr.Eligible, r)
+	}
+	for i := range res.Stages {
+		sr := &res.Stages[i]
+		sortStage(sr, in.AreaID, neighbour)
+		for j := range sr.Eligible {
+			sr.Eligible[j].Rank = j + 1
+		}
+		slices.SortStableFunc(sr.Excluded, func(a, b Exclusion) int { return cmp.Compare(a.LocationID, b.LocationID) })
+	}
+	// Stage by stage: a later stage is reached only when every earlier one
+	// has nobody eligible (5.4: off-contract only after both).
+	for i := range res.Stages {
+		sr := &res.Stages[i]
+		if sr.Stage > maxStage {
+			res.Steps = append(res.Steps, fmt.Sprintf("Stage %d not used: the placement is being moved to contract, so only contracted providers are asked", sr.Stage))
+			break
+		}
+		res.Steps = append(res.Steps, describe(sr))
+		if len(sr.Eligible) > 0 {
+			res.Current = sr.Stage
+			break
+		}
+	}
+	return res
+}
+
+func describe(sr *StageResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Stage %d: %d eligible, %d excluded", sr.Stage, len(sr.Eligible), len(sr.Excluded))
+	if sr.Lot != nil {
+		fmt.Fprintf(&b, "; ranked by lot %d of %s (%s)", sr.Lot.Number, sr.Lot.AgreementRef, strings.Join(sr.Ranking, ", "))
+	} else if sr.Stage == StageOffContract {
+		b.WriteString("; ranked by area, distance, CQC rating, price")
+	}
+	if len(sr.Excluded) > 0 {
+		reasons := map[string]int{}
+		var keys []string
+		for _, e := range sr.Excluded {
+			k := e.Reason
+			if i := strings.Index(k, ":"); i > 0 {
+				k = k[:i]
+			}
+			if reasons[k] == 0 {
+				keys = append(keys, k)
+			}
+			reasons[k]++
+		}
+		b.WriteString(" (")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(strconv.Itoa(reasons[k]) + " " + k)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// rankingKeys is the stage's order in words. A lot with no ranking set
+// falls back to price, quality, distance (the Kent DPS rule).
+func rankingKeys(l *Lot) []string {
+	if l == nil {
+		return []string{"area", "distance", "rating", "price"}
+	}
+	keys := l.Ranking
+	if len(keys) == 0 {
+		keys = defaultRanking
+	}
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = string(k)
+	}
+	return out
+}
+
+var defaultRanking = []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}
+
+var ratingOrder = map[market.Rating]int{market.Outstanding: 0, market.Good: 1, market.RequiresImprovement: 2, market.NotRated: 3, market.Inadequate: 4}
+
+// comparePrice puts the lowest price first and "no price" last.
+func comparePrice(a, b pricing.Money) int {
+	switch {
+	case a == b:
+		return 0
+	case a == 0:
+		return 1
+	case b == 0:
+		return -1
+	}
+	return cmp.Compare(a, b)
+}
+
+func sortStage(sr *StageResult, area int64, neighbour map[int64]bool) {
+	var keys []string
+	if sr.Lot != nil || sr.Stage != StageOffContract {
+		keys = sr.Ranking
+	}
+	locality := func(r *Ranked) int {
+		switch {
+		case r.AreaID == area:
+			return 0
+		case neighbour[r.AreaID]:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(sr.Eligible, func(a, b Ranked) int {
+		if sr.Stage == StageOffContract {
+			return cmp.Or(cmp.Compare(locality(&a), locality(&b)), cmp.Compare(a.Distance, b.Distance),
+				cmp.Compare(ratingOrder[a.Rating], ratingOrder[b.Rating]), comparePrice(a.Price, b.Price), cmp.Compare(a.LocationID, b.LocationID))
+		}
+		for _, k := range keys {
+			var c int
+			switch procurement.RankBy(k) {
+			case procurement.RankPrice:
+				c = comparePrice(a.Price, b.Price)
+			case procurement.RankQuality:
+				c = cmp.Compare(b.Quality, a.Quality)
+			case procurement.RankDistance:
+				c = cmp.Compare(a.Distance, b.Distance)
+			case procurement.RankRating:
+				c = cmp.Compare(ratingOrder[a.Rating], ratingOrder[b.Rating])
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.LocationID, b.LocationID)
+	})
+}
+
+// OutcodeDistance approximates how far apart two postcode districts are, in
+// "district steps", without a gazetteer:
+//   - the same district (CT9 and CT9) is 0;
+//   - districts of the same postcode area (CT9 and CT11) are 1 plus the
+//     difference of their numbers, capped at 49: Royal Mail numbered most
+//     districts outward from the post town, so nearby numbers are mostly
+//     nearby places (CT9 Margate, CT10 Broadstairs, CT11 Ramsgate);
+//   - districts of different postcode areas (CT and ME) are 50;
+//   - an unreadable district is 99.
+//
+// It is only the last key of the Kent ranking (price, then quality, then
+// distance), so it decides between otherwise equal providers. A council that
+// loads postcode centroids (ONS Postcode Directory) can replace it with
+// great-circle distance without changing the cascade.
+func OutcodeDistance(a, b string) int {
+	al, an, aok := splitOutcode(a)
+	bl, bn, bok := splitOutcode(b)
+	switch {
+	case !aok || !bok:
+		return 99
+	case strings.EqualFold(a, b):
+		return 0
+	case al != bl:
+		return 50
+	}
+	d := an - bn
+	if d < 0 {
+		d = -d
+	}
+	return min(1+d, 49)
+}
+
+func splitOutcode(s string) (letters string, number int, ok bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	i := 0
+	for i < len(s) && s[i] >= 'A' && s[i] <= 'Z' {
+		i++
+	}
+	j := i
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if i == 0 || i > 2 || j == i {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(s[i:j])
+	return s[:i], n, err == nil
+}

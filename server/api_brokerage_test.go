@@ -1,0 +1,189 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage/brokerdemo"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/storage"
+	"github.com/caremarket/caremarket/storage/storagetest"
+)
+
+// TestBrokerageAPI drives a requirement through the API on both databases:
+// a provider sees nothing before an offer, the anonymised requirement with
+// one, the person only after acceptance; another provider gets 404 for all
+// of it; bids are private and refused after the deadline; off-contract use
+// reaches the register and the report. Every answer is checked against
+// server/openapi.json.
+func TestBrokerageAPI(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newAPIFixture(t, db)
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		f.srv.Now = func() time.Time { return now }
+		_, gammaHome := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.thanet, market.Nursing)
+		delta, deltaHome := f.seed(t, f.kent, "Delta Home Care", "0000008", f.thanet, market.Homecare)
+		echo, echoHome := f.seed(t, f.kent, "Echo Home Care", "0000009", f.thanet, market.Homecare)
+		gammaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, gammaHome.ProviderID)
+		deltaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, delta.ID)
+		echoPU, _ := f.user(t, f.kent, caremarket.RoleProvider, echo.ID)
+		for _, v := range []market.Vacancy{{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
+			{LocationID: gammaHome.ID, ServiceType: market.Nursing, Vacancies: 1}, {LocationID: f.alphaHome.ID, ServiceType: market.Residential, Vacancies: 1}} {
+			if err := db.SetVacancy(f.kent, &v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		comm := storagetest.As(f.kent, caremarket.RoleCommissioner, 0)
+		a := &procurement.Agreement{Reference: "KENT-DPS", Title: "Kent placements", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
+			LightTouch: true, Start: procurement.Date(2025, 4, 1), End: procurement.Date(2029, 3, 31),
+			Lots: []procurement.Lot{
+				{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: []int64{f.thanet.ID, f.dover.ID},
+					CallOff: procurement.Either, Ranking: []procurement.RankBy{procurement.RankPrice, procurement.RankQuality}, CallOffTerms: "Terms", Mechanism: "Price then quality"},
+				{Number: 2, Title: "Home care", ServiceTypes: []market.ServiceType{market.Homecare}, AreaIDs: []int64{f.thanet.ID, f.dover.ID},
+					CallOff: procurement.MiniCompetition},
+			}}
+		if err := db.CreateAgreement(comm, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := brokerdemo.Admit(f.kent, db, a, []brokerdemo.Admission{
+			{LotID: a.Lots[0].ID, ProviderID: f.alpha.ID, Mark: 4}, {LotID: a.Lots[0].ID, ProviderID: gammaHome.ProviderID, Mark: 5},
+			{LotID: a.Lots[1].ID, ProviderID: delta.ID, Mark: 3}, {LotID: a.Lots[1].ID, ProviderID: echo.ID, Mark: 5},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := brokerdemo.SetPrices(f.kent, db, "Spring", []brokerdemo.Price{
+			{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00},
+			{ProviderID: gammaHome.ProviderID, LocationID: gammaHome.ID, ServiceType: market.Nursing, Price: 1000_00},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		id := func(r apiResponse) string { return idOf(int64(r.body["id"].(float64))) }
+		person := map[string]any{"full_name": "Edith Crawley", "address": "4 Marine Parade, Margate", "postcode": "CT9 1XY", "date_of_birth": "1938-05-04"}
+
+		// A nursing requirement in Thanet, by direct award.
+		req := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{
+			"case_reference": "MOS-500001", "service_type": "nursing", "start_date": "2026-03-09", "area_id": f.thanet.ID, "person": person}})
+		rid := id(req)
+		f.must(t, 403, apiReq{method: "POST", path: "/api/v1/requirements", token: f.alphaPU, body: map[string]any{
+			"case_reference": "MOS-500002", "service_type": "nursing", "start_date": "2026-03-09", "area_id": f.thanet.ID, "person": person}})
+		f.must(t, 400, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{"service_type": "nursing"}})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid, token: f.alphaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements", token: f.broker})
+		f.must(t, 403, apiReq{method: "GET", path: "/api/v1/requirements", token: f.alphaPU})
+
+		offer := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements/" + rid + "/offers", token: f.broker, body: map[string]any{"expires_in_hours": 12}})
+		if offer.body["location_id"].(float64) != float64(f.alphaHome.ID) || offer.body["weekly_cost_pence"].(float64) != 900_00 {
+			t.Fatalf("offer went to %v at %v, want Alpha at 90000", offer.body["location_id"], offer.body["weekly_cost_pence"])
+		}
+		oid := id(offer)
+		// Gamma: nothing of it.
+		for _, p := range []string{"/api/v1/offers/" + oid, "/api/v1/requirements/" + rid, "/api/v1/requirements/" + rid + "/person", "/offers/" + oid} {
+			f.must(t, 404, apiReq{method: "GET", path: p, token: gammaPU})
+		}
+		f.must(t, 404, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: gammaPU})
+		if l := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/offers", token: gammaPU}); len(l.body["items"].([]any)) != 0 {
+			t.Fatalf("Gamma's inbox holds %v", l.body["items"])
+		}
+		// Alpha: the anonymised requirement, no person yet.
+		inbox := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/offers", token: f.alphaPU})
+		anon := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + rid, token: f.alphaPU})
+		for _, raw := range [][]byte{inbox.raw, anon.raw} {
+			for _, secret := range []string{"Edith", "Marine Parade", "CT9 1XY", "MOS-500001"} {
+				if strings.Contains(string(raw), secret) {
+					t.Fatalf("a provider sees %q before an award: %s", secret, raw)
+				}
+			}
+		}
+		if anon.body["outcode"] != "CT9" {
+			t.Errorf("anonymised outcode %v", anon.body["outcode"])
+		}
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: f.alphaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/offers/" + oid, token: f.alphaPU})
+		// Alpha accepts: the person is visible to Alpha only.
+		pl := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: f.alphaPU})
+		pid := id(pl)
+		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: f.alphaPU})
+		who := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: f.alphaPU})
+		if who.body["full_name"] != "Edith Crawley" {
+			t.Fatalf("person after award: %s", who.raw)
+		}
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: gammaPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/placements/" + pid, token: gammaPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/placements/" + pid, token: gammaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/placements/" + pid, token: f.alphaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/cascade", token: f.broker})
+		f.must(t, 200, apiReq{method: "POST", path: "/api/v1/placements/" + pid + "/price-changes", token: f.broker, body: map[string]any{
+			"weekly_cost_pence": 925_00, "effective_from": "2026-04-01", "reason": "NLW uplift April 2026"}})
+		f.must(t, 200, apiReq{method: "PUT", path: "/api/v1/placements/" + pid + "/top-up", token: f.broker, body: map[string]any{"top_up_pence": 50_00, "top_up_payer": "Her son"}})
+		f.must(t, 403, apiReq{method: "POST", path: "/api/v1/placements/" + pid + "/end", token: f.alphaPU, body: map[string]any{"end_date": "2026-05-01", "reason": "x"}})
+
+		// A home care mini-competition in Thanet.
+		hc := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{
+			"case_reference": "MOS-500003", "service_type": "homecare", "minutes_per_week": 14 * 60, "visit_pattern": "4 calls a day",
+			"start_date": "2026-03-16", "area_id": f.thanet.ID, "method": "mini_competition", "person": person}})
+		hid := id(hc)
+		comp := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements/" + hid + "/competitions", token: f.broker, body: map[string]any{
+			"deadline": now.Add(48 * time.Hour).Format(time.RFC3339)}})
+		cid := id(comp)
+		if n := len(comp.body["invited"].([]any)); n != 2 {
+			t.Fatalf("%d invited, want Delta and Echo", n)
+		}
+		bd := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/bids", token: deltaPU, body: map[string]any{
+			"competition_id": comp.body["id"], "location_id": deltaHome.ID, "price_pence": 23_50, "start_date": "2026-03-16", "notes": "Carers in CT9"}})
+		be := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/bids", token: echoPU, body: map[string]any{
+			"competition_id": comp.body["id"], "location_id": echoHome.ID, "price_pence": 25_00, "start_date": "2026-03-16"}})
+		f.must(t, 404, apiReq{method: "POST", path: "/api/v1/bids", token: f.alphaPU, body: map[string]any{
+			"competition_id": comp.body["id"], "location_id": f.alphaHome.ID, "price_pence": 1, "start_date": "2026-03-16"}})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/bids/" + id(be), token: deltaPU})
+		mine := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/competitions/" + cid, token: deltaPU})
+		if bids := mine.body["bids"].([]any); len(bids) != 1 || strings.Contains(string(mine.raw), "Echo") {
+			t.Fatalf("Delta sees %s", mine.raw)
+		}
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/competitions/" + cid, token: f.alphaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/competitions/" + cid, token: deltaPU})
+		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/competitions/" + cid + "/award", token: f.broker, body: map[string]any{"bid_id": bd.body["id"]}})
+		now = now.Add(48 * time.Hour)
+		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/bids", token: deltaPU, body: map[string]any{
+			"competition_id": comp.body["id"], "location_id": deltaHome.ID, "price_pence": 20_00, "start_date": "2026-03-16"}})
+		scored := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/bids?competition_id=" + cid, token: f.broker})
+		if len(scored.body["items"].([]any)) != 2 {
+			t.Fatalf("broker sees %s", scored.raw)
+		}
+		f.must(t, 200, apiReq{method: "GET", path: "/competitions/" + cid, token: f.broker})
+		f.must(t, 201, apiReq{method: "POST", path: "/api/v1/competitions/" + cid + "/award", token: f.broker, body: map[string]any{"bid_id": be.body["id"]}})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person", token: echoPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person", token: deltaPU})
+
+		// Residential: nobody contracted, so stage 3 straight away.
+		res := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{
+			"case_reference": "MOS-500004", "service_type": "residential", "start_date": "2026-03-10", "area_id": f.thanet.ID, "person": person}})
+		resID := id(res)
+		f.must(t, 400, apiReq{method: "POST", path: "/api/v1/requirements/" + resID + "/offers", token: f.broker, body: map[string]any{}})
+		oc := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements/" + resID + "/offers", token: f.broker, body: map[string]any{
+			"weekly_cost_pence": 1150_00, "off_contract_reason": "No residential lot covers Thanet"}})
+		ocp := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/offers/" + id(oc) + "/accept", token: f.alphaPU})
+		reg := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/off-contract-placements", token: f.commissioner})
+		if len(reg.body["items"].([]any)) != 1 {
+			t.Fatalf("register %s", reg.raw)
+		}
+		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/off-contract-placements/" + id(ocp) + "/move", token: f.broker})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/off-contract-report", token: f.commissioner})
+		f.must(t, 403, apiReq{method: "GET", path: "/api/v1/off-contract-placements", token: f.alphaPU})
+
+		// Serious concerns.
+		c := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/serious-concerns", token: f.commissioner, body: map[string]any{"provider_id": f.alpha.ID, "reason": "Safeguarding enquiry"}})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/serious-concerns?open=true", token: f.broker})
+		f.must(t, 200, apiReq{method: "POST", path: "/api/v1/serious-concerns/" + id(c) + "/end", token: f.commissioner})
+
+		// The pages render.
+		for _, p := range []struct{ tok, path string }{{f.broker, "/requirements"}, {f.broker, "/requirements?status=all"}, {f.broker, "/requirements/new"},
+			{f.broker, "/requirements/" + rid}, {f.broker, "/requirements/" + resID}, {f.broker, "/placements"}, {f.broker, "/placements/" + pid},
+			{f.alphaPU, "/placements/" + pid}, {f.alphaPU, "/offers"}, {f.broker, "/off-contract"}, {f.commissioner, "/off-contract/report"}} {
+			f.must(t, 200, apiReq{method: "GET", path: p.path, token: p.tok})
+		}
+	})
+}

@@ -1,0 +1,654 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/pricing"
+)
+
+// registerBrokeragePages registers the brokerage pages: the broker's board
+// of requirements and each requirement's cascade; the provider's inbox of
+// anonymised offers and mini-competitions; placements; the off-contract
+// register and the market-intelligence report.
+func (s *Server) registerBrokeragePages() {
+	s.route("GET /requirements", s.page(s.boardPage))
+	s.route("GET /requirements/new", s.page(s.requirementFormPage))
+	s.route("POST /requirements", s.page(s.requirementPost))
+	s.route("GET /requirements/{id}", s.page(s.requirementPage))
+	s.route("POST /requirements/{id}/offer", s.page(s.offerPost))
+	s.route("POST /requirements/{id}/competition", s.page(s.competitionPost))
+	s.route("POST /requirements/{id}/cancel", s.page(s.cancelPost))
+	s.route("GET /offers", s.page(s.inboxPage))
+	s.route("GET /offers/{id}", s.page(s.offerPage))
+	s.route("POST /offers/{id}/accept", s.page(s.acceptPost))
+	s.route("POST /offers/{id}/decline", s.page(s.declinePost))
+	s.route("GET /competitions/{id}", s.page(s.competitionPage))
+	s.route("POST /competitions/{id}/bids", s.page(s.bidPost))
+	s.route("POST /competitions/{id}/award", s.page(s.awardPost))
+	s.route("GET /placements", s.page(s.placementsPage))
+	s.route("GET /placements/{id}", s.page(s.placementPage))
+	s.route("POST /placements/{id}/price", s.page(s.placementPricePost))
+	s.route("POST /placements/{id}/top-up", s.page(s.placementTopUpPost))
+	s.route("POST /placements/{id}/end", s.page(s.placementEndPost))
+	s.route("POST /placements/{id}/hand-back", s.page(s.placementHandBackPost))
+	s.route("GET /off-contract", s.page(s.offContractPage))
+	s.route("POST /off-contract/{id}/move", s.page(s.movePost))
+	s.route("GET /off-contract/report", s.page(s.reportPage))
+}
+
+func isBroker(a *caremarket.Actor) bool { return a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) }
+
+// boardRow is a requirement on the board with what is happening to it.
+type boardRow struct {
+	brokerage.Requirement
+	Next string
+}
+
+func (s *Server) boardPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	if _, err := b.ExpireOffers(r.Context()); err != nil {
+		return err
+	}
+	status := r.URL.Query().Get("status")
+	if status == "" {
+		status = brokerage.StatusOpen
+	}
+	if status == "all" {
+		status = ""
+	}
+	rs, err := b.ListRequirements(r.Context(), brokerage.RequirementFilter{Status: status})
+	if err != nil {
+		return err
+	}
+	rows := make([]boardRow, 0, len(rs))
+	for _, q := range rs {
+		row := boardRow{Requirement: q}
+		switch {
+		case q.PendingOffer != nil:
+			row.Next = fmt.Sprintf("Offered to %s until %s", q.PendingOffer.LocationName, localTime(q.PendingOffer.ExpiresAt, "2 January 15:04", true))
+		case q.OpenCompetitionID != 0:
+			row.Next = "Mini-competition running"
+		case q.Status == brokerage.StatusOpen && q.MoveFromPlacementID != 0:
+			row.Next = "Moving to contract: broker to act"
+		case q.Status == brokerage.StatusOpen:
+			row.Next = "Broker to act"
+		case q.Status == brokerage.StatusPlaced:
+			row.Next = "Placed"
+		default:
+			row.Next = "Cancelled"
+		}
+		rows = append(rows, row)
+	}
+	s.render(w, r, http.StatusOK, "brokerage_board", "Requirements", map[string]any{"Rows": rows, "Status": r.URL.Query().Get("status"),
+		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, nil)
+	return nil
+}
+
+func (s *Server) requirementFormPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showRequirementForm(w, r, http.StatusOK, url.Values{"method": {string(brokerage.ByDirectAward)}}, nil)
+}
+
+func (s *Server) showRequirementForm(w http.ResponseWriter, r *http.Request, status int, form url.Values, ferr error) error {
+	if !isBroker(caremarket.ActorFrom(r.Context())) {
+		return caremarket.Errorf(caremarket.EFORBIDDEN, "Only brokers record requirements")
+	}
+	areas, err := s.Store.ListAreas(r.Context())
+	if err != nil {
+		return err
+	}
+	methods := []option{{Value: string(brokerage.ByDirectAward), Label: brokerage.ByDirectAward.Label(), Hint: "Offer to the top-ranked provider; a decline or expiry moves to the next"},
+		{Value: string(brokerage.ByMiniCompetition), Label: brokerage.ByMiniCompetition.Label(), Hint: "Invite every eligible provider of the stage to bid by a deadline"}}
+	s.render(w, r, status, "brokerage_requirement_form", "Record a care requirement", map[string]any{"Form": form, "Areas": areaOptions(areas),
+		"ServiceTypes": serviceTypeOptions(), "Methods": methods}, ferr)
+	return nil
+}
+
+// hoursToMinutes reads hours a week like "10.5" or "10:30".
+func hoursToMinutes(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	if h, m, ok := strings.Cut(s, ":"); ok {
+		hi, err1 := strconv.Atoi(h)
+		mi, err2 := strconv.Atoi(m)
+		return hi*60 + mi, err1 == nil && err2 == nil && mi >= 0 && mi < 60
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > 168 {
+		return 0, false
+	}
+	return int(math.Round(f * 60)), true
+}
+
+func (s *Server) requirementPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	mins, ok := hoursToMinutes(r.PostFormValue("hours_per_week"))
+	if !ok {
+		f.fail("hours_per_week", "Enter the hours a week as a number, like 10.5")
+	}
+	req := &brokerage.Requirement{CaseReference: r.PostFormValue("case_reference"), ServiceType: f.serviceType("service_type"),
+		NeedBand: r.PostFormValue("need_band"), MinutesPerWeek: mins, VisitPattern: r.PostFormValue("visit_pattern"),
+		AreaID: f.id("area_id", "Choose the district the person lives in"), SpecialistNeeds: r.PostFormValue("specialist_needs"),
+		Method: brokerage.Method(r.PostFormValue("method"))}
+	if d := f.date("start_date", "Start date"); d != nil {
+		req.StartDate = *d
+	}
+	p := &brokerage.Person{FullName: r.PostFormValue("full_name"), Address: r.PostFormValue("address"), Postcode: r.PostFormValue("postcode"),
+		Phone: r.PostFormValue("phone"), DateOfBirth: f.date("date_of_birth", "Date of birth")}
+	f.check(req.Validate(p))
+	if err := f.err(); err != nil {
+		return s.showRequirementForm(w, r, http.StatusBadRequest, r.PostForm, err)
+	}
+	if err := b.CreateRequirement(r.Context(), req, p); err != nil {
+		if hasFormErrors(err) {
+			return s.showRequirementForm(w, r, statusOf(err), r.PostForm, err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", req.ID), "Requirement recorded: now offer it through the cascade")
+	return nil
+}
+
+func (s *Server) requirementPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showRequirement(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
+		return caremarket.Errorf(caremarket.ENOTFOUND, "Requirement not found")
+	}
+	if _, err := b.ExpireOffers(r.Context()); err != nil {
+		return err
+	}
+	v, err := b.RequirementView(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	form := r.PostForm
+	if form == nil {
+		form = url.Values{"expires_in_hours": {"24"}}
+		dl := s.Now().Add(48 * time.Hour)
+		dateValues(form, "deadline", &dl)
+	}
+	s.render(w, r, status, "brokerage_requirement", "Requirement "+v.Requirement.CaseReference, map[string]any{"V": v, "Form": form,
+		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, ferr)
+	return nil
+}
+
+func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	q := brokerage.OfferRequest{LocationID: f.id("location_id", "Choose an eligible location"), OffContractReason: r.PostFormValue("off_contract_reason"),
+		ExpiresIn: time.Duration(f.whole("expires_in_hours", "Enter the hours the offer stays open, like 24")) * time.Hour}
+	if raw := strings.TrimSpace(r.PostFormValue("weekly_cost")); raw != "" {
+		m, err := pricing.ParseMoney(raw)
+		if err != nil {
+			f.fail("weekly_cost_pence", "Enter the weekly cost in pounds, like 1250.00")
+		}
+		q.WeeklyCost = m
+	}
+	if err := f.err(); err != nil {
+		return s.showRequirement(w, r, http.StatusBadRequest, err)
+	}
+	o, err := b.MakeOffer(r.Context(), id, q)
+	if err != nil {
+		if hasFormErrors(err) {
+			return s.showRequirement(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", id), "Offered to "+o.LocationName)
+	return nil
+}
+
+func (s *Server) competitionPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	d := f.date("deadline", "Deadline")
+	weight := -1
+	if strings.TrimSpace(r.PostFormValue("price_weight")) != "" {
+		weight = f.whole("price_weight", "Enter the price weight as a whole per cent, like 60")
+	}
+	if d == nil {
+		f.fail("deadline", "Enter the deadline for bids")
+	}
+	if err := f.err(); err != nil {
+		return s.showRequirement(w, r, http.StatusBadRequest, err)
+	}
+	// Bids close at noon, London time, on the day chosen.
+	deadline := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, london)
+	c, err := b.StartCompetition(r.Context(), id, deadline, weight)
+	if err != nil {
+		if hasFormErrors(err) {
+			return s.showRequirement(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/competitions/%d", c.ID), fmt.Sprintf("Mini-competition started: %d invited", len(c.Invited)))
+	return nil
+}
+
+func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := b.CancelRequirement(r.Context(), id, r.PostFormValue("reason")); err != nil {
+		if hasFormErrors(err) {
+			return s.showRequirement(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", id), "Requirement cancelled")
+	return nil
+}
+
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	if _, err := b.ExpireOffers(r.Context()); err != nil {
+		return err
+	}
+	os, err := b.ListOffers(r.Context(), brokerage.OfferFilter{})
+	if err != nil {
+		return err
+	}
+	cs, err := b.ListCompetitions(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	title := "Offers"
+	if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
+		title = "Offers inbox"
+	}
+	s.render(w, r, http.StatusOK, "brokerage_inbox", title, map[string]any{"Offers": os, "Competitions": cs, "Now": s.Now()}, nil)
+	return nil
+}
+
+func (s *Server) offerPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showOffer(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) showOffer(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := b.ExpireOffers(r.Context()); err != nil {
+		return err
+	}
+	o, err := b.Offer(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	a := caremarket.ActorFrom(r.Context())
+	s.render(w, r, status, "brokerage_offer", "Offer of care", map[string]any{"Offer": o, "CanAnswer": o.Status == brokerage.OfferPending &&
+		(a.Role == caremarket.RoleProvider || isBroker(a))}, ferr)
+	return nil
+}
+
+func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := b.AcceptOffer(r.Context(), id)
+	if err != nil {
+		if hasFormErrors(err) {
+			return s.showOffer(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", p.ID), "Accepted: the placement is yours")
+	return nil
+}
+
+func (s *Server) declinePost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := b.DeclineOffer(r.Context(), id, r.PostFormValue("reason")); err != nil {
+		if hasFormErrors(err) {
+			return s.showOffer(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, "/offers", "Offer declined")
+	return nil
+}
+
+func (s *Server) competitionPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showCompetition(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) showCompetition(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := b.Competition(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	a := caremarket.ActorFrom(r.Context())
+	form := r.PostForm
+	if form == nil {
+		form = url.Values{}
+		if c.Requirement != nil {
+			dateValues(form, "start_date", &c.Requirement.StartDate)
+		}
+	}
+	unit := "a week"
+	if c.Requirement != nil && !c.Requirement.ServiceType.IsBedBased() {
+		unit = "an hour"
+	}
+	s.render(w, r, status, "brokerage_competition", "Mini-competition", map[string]any{"C": c, "Closed": c.Closed(s.Now()), "Form": form,
+		"IsProvider": a.Role == caremarket.RoleProvider, "CanBroker": isBroker(a), "Unit": unit}, ferr)
+	return nil
+}
+
+func (s *Server) bidPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	bid := &brokerage.Bid{CompetitionID: id, LocationID: f.id("location_id", "Choose your location"), Notes: r.PostFormValue("notes")}
+	if m, err := pricing.ParseMoney(r.PostFormValue("price")); err != nil {
+		f.fail("price_pence", "Enter your price in pounds, like 1150.00")
+	} else {
+		bid.Price = m
+	}
+	if d := f.date("start_date", "Start date"); d != nil {
+		bid.StartDate = *d
+	}
+	if err := f.err(); err != nil {
+		return s.showCompetition(w, r, http.StatusBadRequest, err)
+	}
+	if err := b.SubmitBid(r.Context(), bid); err != nil {
+		if hasFormErrors(err) {
+			return s.showCompetition(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/competitions/%d", id), "Your bid was received")
+	return nil
+}
+
+func (s *Server) awardPost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	bidID := f.id("bid_id", "Choose a bid")
+	if err := f.err(); err != nil {
+		return s.showCompetition(w, r, http.StatusBadRequest, err)
+	}
+	p, err := b.AwardBid(r.Context(), id, bidID)
+	if err != nil {
+		if hasFormErrors(err) {
+			return s.showCompetition(w, r, statusOf(err), err)
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", p.ID), "Awarded: placement made")
+	return nil
+}
+
+func (s *Server) placementsPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	ps, err := b.ListPlacements(r.Context(), brokerage.PlacementFilter{Status: r.URL.Query().Get("status")})
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "brokerage_placements", "Placements", map[string]any{"Placements": ps}, nil)
+	return nil
+}
+
+func (s *Server) placementPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showPlacement(w, r, http.StatusOK, nil)
+}
+
+func (s *Server) showPlacement(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := b.Placement(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	a := caremarket.ActorFrom(r.Context())
+	data := map[string]any{"P": p, "CanBroker": isBroker(a), "IsProvider": a.Role == caremarket.RoleProvider, "Now": s.Now()}
+	// The person: brokers, and the provider the placement was awarded to.
+	if person, err := b.Person(r.Context(), p.RequirementID); err == nil {
+		data["Person"] = person
+	}
+	form := r.PostForm
+	if form == nil {
+		form = url.Values{"notice_days": {strconv.Itoa(brokerage.DefaultHandBackNotice)}, "top_up_payer": {p.TopUpPayer}}
+		if p.TopUp > 0 {
+			form.Set("top_up", p.TopUp.Plain())
+		}
+	}
+	data["Form"] = form
+	s.render(w, r, status, "brokerage_placement", "Placement", data, ferr)
+	return nil
+}
+
+// placementAction reads a placement form and runs do, showing the form
+// again on a problem.
+func (s *Server) placementAction(w http.ResponseWriter, r *http.Request, msg string, do func(b brokerage.Store, id int64, f *formFields) error) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := readFields(r.PostForm)
+	err = do(b, id, f)
+	if err == nil {
+		redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", id), msg)
+		return nil
+	}
+	if hasFormErrors(err) {
+		return s.showPlacement(w, r, statusOf(err), err)
+	}
+	return err
+}
+
+func (s *Server) placementPricePost(w http.ResponseWriter, r *http.Request) error {
+	return s.placementAction(w, r, "Weekly cost changed", func(b brokerage.Store, id int64, f *formFields) error {
+		c := brokerage.PriceChange{Reason: r.PostFormValue("reason")}
+		if m, err := pricing.ParseMoney(r.PostFormValue("weekly_cost")); err != nil {
+			f.fail("weekly_cost_pence", "Enter the new weekly cost in pounds, like 1250.00")
+		} else {
+			c.WeeklyCost = m
+		}
+		if d := f.date("effective_from", "Date the change takes effect"); d != nil {
+			c.EffectiveFrom = *d
+		}
+		if err := f.err(); err != nil {
+			return err
+		}
+		_, err := b.ChangePlacementPrice(r.Context(), id, c)
+		return err
+	})
+}
+
+func (s *Server) placementTopUpPost(w http.ResponseWriter, r *http.Request) error {
+	return s.placementAction(w, r, "Top-up recorded", func(b brokerage.Store, id int64, f *formFields) error {
+		var amount pricing.Money
+		if raw := strings.TrimSpace(r.PostFormValue("top_up")); raw != "" {
+			m, err := pricing.ParseMoney(raw)
+			if err != nil {
+				f.fail("top_up_pence", "Enter the weekly top-up in pounds, like 75.00")
+			}
+			amount = m
+		}
+		if err := f.err(); err != nil {
+			return err
+		}
+		_, err := b.SetTopUp(r.Context(), id, amount, r.PostFormValue("top_up_payer"))
+		return err
+	})
+}
+
+func (s *Server) placementEndPost(w http.ResponseWriter, r *http.Request) error {
+	return s.placementAction(w, r, "Placement ended", func(b brokerage.Store, id int64, f *formFields) error {
+		var end time.Time
+		if d := f.date("end_date", "End date"); d != nil {
+			end = *d
+		}
+		if err := f.err(); err != nil {
+			return err
+		}
+		_, err := b.EndPlacement(r.Context(), id, end, r.PostFormValue("reason"))
+		return err
+	})
+}
+
+func (s *Server) placementHandBackPost(w http.ResponseWriter, r *http.Request) error {
+	return s.placementAction(w, r, "Notice given: the council will find another provider", func(b brokerage.Store, id int64, f *formFields) error {
+		days := f.whole("notice_days", "Enter the days of notice, like 28")
+		if err := f.err(); err != nil {
+			return err
+		}
+		_, err := b.HandBackPlacement(r.Context(), id, days, r.PostFormValue("reason"))
+		return err
+	})
+}
+
+func (s *Server) offContractPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
+		return caremarket.Errorf(caremarket.EFORBIDDEN, "The off-contract register is for council staff")
+	}
+	ps, err := b.ListPlacements(r.Context(), brokerage.PlacementFilter{OffContract: true, Status: brokerage.PlacementActive})
+	if err != nil {
+		return err
+	}
+	var total pricing.Money
+	for _, p := range ps {
+		total += p.WeeklyCost
+	}
+	s.render(w, r, http.StatusOK, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Total": total, "Now": s.Now(),
+		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, nil)
+	return nil
+}
+
+func (s *Server) movePost(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	req, err := b.MoveToContract(r.Context(), id)
+	if err != nil {
+		if caremarket.ErrorCode(err) == caremarket.ECONFLICT {
+			redirectWithFlash(w, r, "/off-contract", caremarket.ErrorMessage(err))
+			return nil
+		}
+		return err
+	}
+	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", req.ID), "The cascade is running again for a contracted provider")
+	return nil
+}
+
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.brokers()
+	if err != nil {
+		return err
+	}
+	rep, err := b.OffContractReport(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "brokerage_report", "Off-contract use", map[string]any{"R": rep}, nil)
+	return nil
+}
