@@ -16,6 +16,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
+	"github.com/caremarket/caremarket/brokerage/brokerdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/procurement/procdemo"
@@ -102,6 +103,22 @@ func SignIns() []SignIn {
 // the clock before returning. So it must finish before db serves anything
 // else, as it does when called at start-up.
 func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
+	return LoadUpTo(ctx, db, now, StageBrokerage)
+}
+
+// Stage names how much of the demo to load: each stage needs the ones before.
+type Stage int
+
+const (
+	StageMarket      Stage = iota // council, districts, providers, locations, users
+	StageProcurement              // agreements CSIH-2020, OPRN-2026, AAHC-2027
+	StagePricing                  // cost models, guide prices, OPRN price rounds
+	StageBrokerage                // requirements, placements, off-contract register
+)
+
+// LoadUpTo loads the demo up to and including stage, so a feature's tests
+// can load what they build on and no more.
+func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (*Result, error) {
 	if c, err := db.CouncilBySlug(ctx, CouncilSlug); err == nil {
 		return existing(ctx, db, c)
 	} else if caremarket.ErrorCode(err) != caremarket.ENOTFOUND {
@@ -179,16 +196,27 @@ func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
 		}
 		res.Counts.Vacancies++
 	}
-	// The council's agreements (seeds 002-004): a finished tender, two open
-	// frameworks with one window open, and a contract's history.
 	db.Now = realNow
-	if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
-		return nil, fmt.Errorf("demo: procurement: %w", err)
+	if stage >= StageProcurement {
+		// The council's agreements (seeds 002-004): a finished tender, two open
+		// frameworks with one window open, and a contract's history.
+		if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: procurement: %w", err)
+		}
 	}
-	// Cost models and guide prices, and the OPRN price rounds: the autumn
-	// round decided (today's contracted prices), the spring round open.
-	if err := pricedemo.LoadDemo(ctx, db, now); err != nil {
-		return nil, fmt.Errorf("demo: pricing: %w", err)
+	if stage >= StagePricing {
+		// Cost models and guide prices, and the OPRN price rounds: the autumn
+		// round decided (today's contracted prices), the spring round open.
+		if err := pricedemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: pricing: %w", err)
+		}
+	}
+	if stage >= StageBrokerage {
+		// Requirements and placements across Kent at every stage of the
+		// cascade, including off-contract placements awaiting a move.
+		if _, err := brokerdemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: brokerage: %w", err)
+		}
 	}
 	return res, nil
 }

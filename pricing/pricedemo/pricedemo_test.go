@@ -18,11 +18,32 @@ import (
 // and returns a context acting as the council's system admin.
 func load(t testing.TB, db *storage.DB, now time.Time) context.Context {
 	t.Helper()
-	res, err := demo.Load(context.Background(), db, now)
+	res, err := demo.LoadUpTo(context.Background(), db, now, demo.StagePricing)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+}
+
+// oprnRounds lists the price rounds of OPRN-2026, the pricing demo's own
+// (other demos, such as brokerage's, open rounds on their agreements).
+func oprnRounds(t testing.TB, ctx context.Context, db *storage.DB) []pricing.Round {
+	t.Helper()
+	oprn, err := db.AgreementByReference(ctx, "OPRN-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.ListPriceRounds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []pricing.Round
+	for _, r := range all {
+		if r.AgreementID == oprn.ID {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }
 
 // state is what the pricing demo left, counted.
@@ -92,7 +113,7 @@ func TestLoadDemo(t *testing.T) {
 		}
 
 		// Two rounds on OPRN-2026: autumn decided and closed, spring open now.
-		rs, _ := db.ListPriceRounds(ctx)
+		rs := oprnRounds(t, ctx, db)
 		if len(rs) != 2 {
 			t.Fatalf("%d price rounds, want 2", len(rs))
 		}
@@ -233,10 +254,7 @@ func TestLoadDemoDates(t *testing.T) {
 		t.Run(now.Format(time.DateOnly), func(t *testing.T) {
 			db := storagetest.SQLite(t)
 			ctx := load(t, db, now)
-			rs, err := db.ListPriceRounds(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := oprnRounds(t, ctx, db)
 			if len(rs) != 2 {
 				t.Fatalf("%d rounds, want 2", len(rs))
 			}
