@@ -117,6 +117,9 @@ type LocationFilter struct {
 	ProviderID  int64
 	ServiceType ServiceType
 	Rating      Rating
+	// IncludeDeregistered lists locations that have left CQC's register
+	// too; by default a search shows only those that may provide care.
+	IncludeDeregistered bool
 	Page
 }
 

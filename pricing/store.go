@@ -135,6 +135,9 @@ type Uplift struct {
 	// What it applies to.
 	Guide      bool `json:"apply_to_guide_prices"`
 	Contracted bool `json:"apply_to_contracted_prices"`
+	// Placements: the weekly cost of every placement live on EffectiveFrom
+	// (started on or before it, not ended by it) changes from that day.
+	Placements bool `json:"apply_to_placements"`
 	// Set when applied.
 	Items             int        `json:"items"`
 	TotalAnnualChange Money      `json:"total_annual_change_pence"`
@@ -153,7 +156,7 @@ func (u *Uplift) Validate() error {
 	if u.EffectiveFrom.IsZero() {
 		f["effective_from"] = "Enter the date the uplift takes effect"
 	}
-	if !u.Guide && !u.Contracted {
+	if !u.Guide && !u.Contracted && !u.Placements {
 		f["apply_to"] = "Choose what the uplift applies to"
 	}
 	if u.Rule.Kind == UpliftNLW && !u.EffectiveFrom.IsZero() {
@@ -236,4 +239,8 @@ type Store interface {
 	ListUplifts(ctx context.Context) ([]Uplift, error)
 
 	PriceObservations(ctx context.Context, f ObservationFilter) ([]Observation, error)
+	// LegacyFromPlacements is the council's live placements at their
+	// current weekly cost against today's guide price for each (those with
+	// no guide price are counted in missing), for the migration impact.
+	LegacyFromPlacements(ctx context.Context) (ps []LegacyPlacement, missing int, err error)
 }

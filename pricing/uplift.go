@@ -1,10 +1,13 @@
 package pricing
 
 import (
+	"cmp"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
 )
 
 // Uplift kinds (DOMAIN.md "Uplift": a yearly change for the National Living
@@ -89,13 +92,23 @@ func (u UpliftRule) Apply(price Money) Money {
 	return RoundRat(r.Mul(r, price.Rat()))
 }
 
+// Kinds of UpliftItem.
+const (
+	UpliftGuide      = "guide"
+	UpliftContracted = "contracted"
+	// UpliftPlacement is a live placement's weekly cost to the council (a
+	// third-party top-up is not the council's cost and is not uplifted).
+	UpliftPlacement = "placement"
+)
+
 // UpliftItem is one price an uplift changes.
 type UpliftItem struct {
-	Kind  string `json:"kind"` // guide, contracted
-	ID    int64  `json:"id"`
-	Label string `json:"label"`
-	Basis Basis  `json:"basis"`
-	Price Money  `json:"price_pence"`
+	Kind        string             `json:"kind"` // guide, contracted, placement
+	ID          int64              `json:"id"`
+	Label       string             `json:"label"`
+	ServiceType market.ServiceType `json:"service_type"`
+	Basis       Basis              `json:"basis"`
+	Price       Money              `json:"price_pence"`
 	// UnitsPerWeek is how many of the price are bought a week (beds, or
 	// hours for an hourly price), for the whole-year cost. 1 when unknown.
 	UnitsPerWeek Dec `json:"units_per_week"`
@@ -110,18 +123,36 @@ type UpliftEffect struct {
 	AnnualChange Money `json:"annual_change_pence"`
 }
 
+// PlacementUplift is an uplift's effect on the live placements of one
+// service type: their weekly cost to the council before and after, and the
+// whole-year change (the weekly change x 52).
+type PlacementUplift struct {
+	ServiceType  market.ServiceType `json:"service_type"`
+	Placements   int                `json:"placements"`
+	WeeklyBefore Money              `json:"weekly_before_pence"`
+	WeeklyAfter  Money              `json:"weekly_after_pence"`
+	WeeklyChange Money              `json:"weekly_change_pence"`
+	AnnualChange Money              `json:"annual_change_pence"`
+}
+
 // UpliftPreview is the effect of an uplift on a set of prices.
 type UpliftPreview struct {
 	Rule              UpliftRule     `json:"rule"`
 	RateBP            BP             `json:"rate_bp"`
 	Items             []UpliftEffect `json:"items"`
 	TotalAnnualChange Money          `json:"total_annual_change_pence"`
+	// Placements is the effect on live placements by service type, and
+	// PlacementsAnnualChange its whole-year total: the uplift's cost to the
+	// council for the care it already buys.
+	Placements             []PlacementUplift `json:"placements"`
+	PlacementsAnnualChange Money             `json:"placements_annual_change_pence"`
 }
 
 // Preview works out the uplift's effect on items; applying the uplift writes
 // exactly Items[i].New for each.
 func (u UpliftRule) Preview(items []UpliftItem) UpliftPreview {
-	p := UpliftPreview{Rule: u, RateBP: u.RateBP(), Items: make([]UpliftEffect, 0, len(items))}
+	p := UpliftPreview{Rule: u, RateBP: u.RateBP(), Items: make([]UpliftEffect, 0, len(items)), Placements: []PlacementUplift{}}
+	groups := map[market.ServiceType]*PlacementUplift{}
 	for _, it := range items {
 		if it.UnitsPerWeek == 0 {
 			it.UnitsPerWeek = D(1)
@@ -130,6 +161,23 @@ func (u UpliftRule) Preview(items []UpliftItem) UpliftPreview {
 		annual := RoundRat(mul(mul(Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
 		p.Items = append(p.Items, UpliftEffect{UpliftItem: it, New: n, Change: n - it.Price, AnnualChange: annual})
 		p.TotalAnnualChange += annual
+		if it.Kind == UpliftPlacement {
+			g := groups[it.ServiceType]
+			if g == nil {
+				g = &PlacementUplift{ServiceType: it.ServiceType}
+				groups[it.ServiceType] = g
+			}
+			g.Placements++
+			g.WeeklyBefore += it.Price
+			g.WeeklyAfter += n
+			g.WeeklyChange += n - it.Price
+			g.AnnualChange += annual
+			p.PlacementsAnnualChange += annual
+		}
 	}
+	for _, g := range groups {
+		p.Placements = append(p.Placements, *g)
+	}
+	slices.SortFunc(p.Placements, func(a, b PlacementUplift) int { return cmp.Compare(a.ServiceType, b.ServiceType) })
 	return p
 }

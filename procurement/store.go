@@ -1,6 +1,9 @@
 package procurement
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Funnel and results of one window, for the commissioner's dashboard.
 type WindowResults struct {
@@ -49,6 +52,7 @@ type Store interface {
 	CreateAgreement(ctx context.Context, a *Agreement) error
 	UpdateAgreement(ctx context.Context, a *Agreement) error
 	AddLot(ctx context.Context, agreementID int64, l *Lot) error
+	UpdateLot(ctx context.Context, l *Lot) error
 
 	ListWindows(ctx context.Context, agreementID int64) ([]Window, error)
 	Window(ctx context.Context, id int64) (*Window, error)
@@ -81,7 +85,9 @@ type Store interface {
 	TakeExtension(ctx context.Context, contractID int64) (*Contract, error)
 
 	Calendar(ctx context.Context) (*Calendar, error)
+	CouncilHolidays(ctx context.Context) ([]Holiday, error)
 	AddHoliday(ctx context.Context, h Holiday) error
+	RemoveHoliday(ctx context.Context, date time.Time) error
 
 	Notices(ctx context.Context, agreementID int64) (*NoticeSet, error)
 }

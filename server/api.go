@@ -250,7 +250,7 @@ func (s *Server) apiUpdateProvider(w http.ResponseWriter, r *http.Request) error
 func (s *Server) apiListLocations(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r)
 	f := market.LocationFilter{Query: q.str("q", 200), AreaID: q.int("area_id"), ProviderID: q.int("provider_id"),
-		ServiceType: q.serviceType("service_type"), Rating: q.rating("rating"), Page: q.page()}
+		ServiceType: q.serviceType("service_type"), Rating: q.rating("rating"), IncludeDeregistered: q.flag("include_deregistered"), Page: q.page()}
 	if err := q.err(); err != nil {
 		return err
 	}

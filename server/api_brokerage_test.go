@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +180,49 @@ func TestBrokerageAPI(t *testing.T) {
 		c := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/serious-concerns", token: f.commissioner, body: map[string]any{"provider_id": f.alpha.ID, "reason": "Safeguarding enquiry"}})
 		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/serious-concerns?open=true", token: f.broker})
 		f.must(t, 200, apiReq{method: "POST", path: "/api/v1/serious-concerns/" + id(c) + "/end", token: f.commissioner})
+
+		// A yearly uplift reaches every live placement (Alpha's nursing, Echo's
+		// home care, Alpha's off-contract residential): the preview by service
+		// type, on the page and in the API, is what applying does.
+		ub := map[string]any{"name": "Uplift April 2026", "kind": "percent", "percent_bp": 350, "effective_from": "2026-04-06", "apply_to_placements": true}
+		up := f.must(t, 200, apiReq{method: "POST", path: "/api/v1/uplifts/preview", token: f.commissioner, body: ub})
+		if groups := up.body["placements"].([]any); len(groups) != 3 || up.body["placements_annual_change_pence"] == float64(0) {
+			t.Fatalf("uplift preview %s", up.raw)
+		}
+		form := url.Values{"name": {"Uplift April 2026"}, "kind": {"percent"}, "percent": {"3.5"}, "apply_placements": {"yes"},
+			"effective_from-day": {"6"}, "effective_from-month": {"4"}, "effective_from-year": {"2026"}}
+		pg := f.must(t, 200, apiReq{method: "POST", path: "/pricing/uplifts", token: f.commissioner, body: form.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+		for _, want := range []string{"Effect on live placements by service type", "Nursing", "Homecare"} {
+			if !strings.Contains(string(pg.raw), want) {
+				t.Errorf("uplift preview page lacks %q", want)
+			}
+		}
+		ua := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/uplifts", token: f.commissioner, body: ub})
+		if fmt.Sprint(ua.body["effect"]) != fmt.Sprint(up.body) {
+			t.Errorf("applied %s, previewed %s", ua.raw, up.raw)
+		}
+		for _, it := range up.body["items"].([]any) {
+			it := it.(map[string]any)
+			got := f.must(t, 200, apiReq{method: "GET", path: fmt.Sprintf("/api/v1/placements/%v", it["id"]), token: f.broker})
+			prices := got.body["prices"].([]any)
+			last := prices[len(prices)-1].(map[string]any)
+			if it["kind"] != "placement" || last["weekly_cost_pence"] != it["new_price_pence"] || !strings.HasPrefix(last["effective_from"].(string), "2026-04-06") {
+				t.Errorf("placement %v after the uplift: %s", it["id"], got.raw)
+			}
+		}
+		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/uplifts", token: f.commissioner, body: ub})
+
+		// Legacy migration impact from the brokerage data: no guide prices
+		// are in force here, so all three live placements are left out, said so.
+		now = time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
+		li := f.must(t, 200, apiReq{method: "POST", path: "/pricing/legacy-impact/brokerage", token: f.commissioner, body: "",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+		if !strings.Contains(string(li.raw), "3 live placements have no guide price") {
+			t.Errorf("legacy impact from placements:\n%s", li.raw)
+		}
+		f.must(t, 403, apiReq{method: "POST", path: "/pricing/legacy-impact/brokerage", token: f.alphaPU, body: "",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 
 		// The pages render.
 		for _, p := range []struct{ tok, path string }{{f.broker, "/requirements"}, {f.broker, "/requirements?status=all"}, {f.broker, "/requirements/new"},

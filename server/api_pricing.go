@@ -446,11 +446,12 @@ type upliftInput struct {
 	EffectiveFrom *dateOnly  `json:"effective_from"`
 	Guide         bool       `json:"apply_to_guide_prices"`
 	Contracted    bool       `json:"apply_to_contracted_prices"`
+	Placements    bool       `json:"apply_to_placements"`
 }
 
 func (in upliftInput) uplift() *pricing.Uplift {
 	return &pricing.Uplift{Name: in.Name, EffectiveFrom: dateOf(in.EffectiveFrom), Guide: in.Guide, Contracted: in.Contracted,
-		Rule: pricing.UpliftRule{Kind: in.Kind, Percent: in.PercentBP, StaffShare: in.StaffShareBP}}
+		Placements: in.Placements, Rule: pricing.UpliftRule{Kind: in.Kind, Percent: in.PercentBP, StaffShare: in.StaffShareBP}}
 }
 
 func (h *pricingHandlers) apiListUplifts(w http.ResponseWriter, r *http.Request) error {

@@ -47,6 +47,8 @@ func (s *Server) registerProcurement() {
 	s.route("GET /api/v1/contracts/{id}", s.api(s.apiGetContract))
 	s.route("PUT /api/v1/contracts/{id}", s.api(s.apiUpdateContract))
 	s.route("POST /api/v1/contracts/{id}/extensions", s.api(s.apiTakeExtension))
+	s.route("PUT /api/v1/lots/{id}", s.api(s.apiUpdateLot))
+	s.registerBankHolidays()
 	s.registerProcurementPages()
 }
 
@@ -156,6 +158,17 @@ func (s *Server) apiAddLot(w http.ResponseWriter, r *http.Request) error {
 	return s.withBody(w, r, &in, http.StatusCreated, func(p procurement.Store, id int64) (any, error) {
 		l := in.lot()
 		return &l, p.AddLot(r.Context(), id, &l)
+	})
+}
+
+// apiUpdateLot changes one lot before any award on it. Field errors name the
+// lot's own fields (call_off_terms, not lots.2.call_off_terms).
+func (s *Server) apiUpdateLot(w http.ResponseWriter, r *http.Request) error {
+	var in lotInput
+	return s.withBody(w, r, &in, http.StatusOK, func(p procurement.Store, id int64) (any, error) {
+		in.ID = id
+		l := in.lot()
+		return &l, fixLotErr(p.UpdateLot(r.Context(), &l))
 	})
 }
 

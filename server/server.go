@@ -39,6 +39,13 @@ type Server struct {
 	// tests only. Browsers accept Secure cookies from http://localhost.
 	InsecureCookies bool
 	Now             func() time.Time
+	// StaleAfter is how old a vacancy figure may be before the pages mark
+	// it stale (New sets market.StaleAfter).
+	StaleAfter time.Duration
+	// DistrictFor says which of the council's districts a postcode
+	// district ("CT9") is in, for the CQC directory upload; CQC names only
+	// the council. Without it the upload is refused.
+	DistrictFor func(outcode string) (district string, ok bool)
 
 	mux     *http.ServeMux
 	routes  []string // every registered pattern, for the OpenAPI test
@@ -48,12 +55,13 @@ type Server struct {
 
 // New returns a server with its routes registered.
 func New(store Store, logger *slog.Logger) *Server {
-	s := &Server{Store: store, Logger: logger, Throttle: access.NewThrottle(), Now: time.Now,
+	s := &Server{Store: store, Logger: logger, Throttle: access.NewThrottle(), Now: time.Now, StaleAfter: market.StaleAfter,
 		mux: http.NewServeMux(), metrics: newMetrics(), pages: loadPages()}
 	s.registerAPI()
 	s.registerProcurement()
 	s.registerPricing()
 	s.registerBrokerage()
+	s.registerCQC()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /metrics", s.metrics.serve)

@@ -164,8 +164,13 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin, caremarket.RoleBroker, caremarket.RoleFinance) {
 		add("Off-contract register", "/off-contract")
 	}
+	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
+		add("Alerts", "/alerts")
+	}
 	if a.Role == caremarket.RoleAdmin {
+		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")
+		add("Bank holidays", "/admin/bank-holidays")
 		add("Audit log", "/admin/audit")
 	}
 	return items
@@ -337,6 +342,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data["Locations"], data["Providers"] = locations, providers
+	// Commissioners see how many market alerts wait for them.
+	if cs, ok := s.cqcStore(); ok && a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
+		alerts, err := cs.ListAlerts(r.Context(), true)
+		if err != nil {
+			return err
+		}
+		data["ShowAlerts"], data["Alerts"] = true, len(alerts)
+	}
 	s.render(w, r, http.StatusOK, "home", "Home", data, nil)
 	return nil
 }

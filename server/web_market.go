@@ -10,6 +10,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/market/cqc"
 )
 
 // registerMarketPages registers the pages to browse and search the market
@@ -243,28 +244,53 @@ type locationsView struct {
 	RatingOptions      []option
 	Filtered           bool
 	CanManage          bool
+	// Listed is false when the filters could not be read.
+	Listed bool
+	// Deregistered marks the listed locations no longer registered with
+	// CQC, when the filter includes them.
+	Deregistered map[int64]bool
+	// CanUpload offers the bulk vacancy upload (provider users); Upload is
+	// a refused upload's lines.
+	CanUpload bool
+	Upload    *vacancyUpload
+
+	IncludeDeregisteredOptions []option
 }
 
+// includeDeregisteredOptions is the filter's one checkbox.
+var includeDeregisteredOptions = []option{{Value: "yes", Label: "Include locations no longer registered with CQC"}}
+
 func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderLocations(w, r, http.StatusOK, nil, nil)
+}
+
+// renderLocations shows the locations list filtered by the query; upload
+// and formErr are set when a bulk vacancy upload is shown again to be
+// corrected.
+func (s *Server) renderLocations(w http.ResponseWriter, r *http.Request, status int, upload *vacancyUpload, formErr error) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := readFields(q)
 	filter := market.LocationFilter{
-		Query:       f.text("q", "Search", market.MaxNameLen),
-		AreaID:      f.id("area_id", "Choose a district from the list"),
-		ProviderID:  f.id("provider_id", "Choose a provider from the list"),
-		ServiceType: f.serviceType("service_type"),
-		Rating:      f.rating("rating"),
-		Page:        f.page(),
+		Query:               f.text("q", "Search", market.MaxNameLen),
+		AreaID:              f.id("area_id", "Choose a district from the list"),
+		ProviderID:          f.id("provider_id", "Choose a provider from the list"),
+		ServiceType:         f.serviceType("service_type"),
+		Rating:              f.rating("rating"),
+		IncludeDeregistered: q.Get("include_deregistered") == "yes",
+		Page:                f.page(),
 	}
 	areas, err := s.Store.ListAreas(ctx)
 	if err != nil {
 		return err
 	}
+	a := caremarket.ActorFrom(ctx)
+	cs, hasCQC := s.cqcStore()
 	data := locationsView{Heading: "Locations", Query: q, AreaOptions: areaOptions(areas), ServiceTypeOptions: serviceTypeOptions(),
-		RatingOptions: ratingOptions(), CanManage: canManage(r),
-		Filtered: filter.Query != "" || filter.AreaID != 0 || filter.ProviderID != 0 || filter.ServiceType != "" || filter.Rating != ""}
-	if caremarket.ActorFrom(ctx).Role == caremarket.RoleProvider {
+		RatingOptions: ratingOptions(), IncludeDeregisteredOptions: includeDeregisteredOptions, CanManage: canManage(r), CanUpload: hasCQC && a.Role == caremarket.RoleProvider, Upload: upload,
+		Filtered: filter.Query != "" || filter.AreaID != 0 || filter.ProviderID != 0 || filter.ServiceType != "" || filter.Rating != "" ||
+			filter.IncludeDeregistered}
+	if a.Role == caremarket.RoleProvider {
 		data.Heading = "Your locations"
 	}
 	if err := f.err(); err != nil {
@@ -282,8 +308,23 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if filter.IncludeDeregistered && hasCQC && len(locs) > 0 {
+		ids := make([]int64, len(locs))
+		for i, l := range locs {
+			ids[i] = l.ID
+		}
+		statuses, err := cs.LocationStatuses(ctx, ids)
+		if err != nil {
+			return err
+		}
+		data.Deregistered = map[int64]bool{}
+		for id, st := range statuses {
+			data.Deregistered[id] = st == cqc.Deregistered
+		}
+	}
+	data.Listed = true
 	data.Locations, data.Pages = locs, paginate("/locations", q, filter.Page, total)
-	s.render(w, r, http.StatusOK, "locations", data.Heading, data, nil)
+	s.render(w, r, status, "locations", data.Heading, data, formErr)
 	return nil
 }
 
@@ -298,9 +339,10 @@ type vacancyRow struct {
 
 func vacancyField(st market.ServiceType) string { return "vacancies-" + string(st) }
 
-// vacancyRows lines up a location's service types with their vacancies.
-// posted, after a failed update, keeps what the person typed.
-func vacancyRows(l *market.Location, vs []market.Vacancy, now time.Time, posted url.Values) []vacancyRow {
+// vacancyRows lines up a location's service types with their vacancies; a
+// figure older than staleAfter is stale. posted, after a failed update,
+// keeps what the person typed.
+func vacancyRows(l *market.Location, vs []market.Vacancy, now time.Time, staleAfter time.Duration, posted url.Values) []vacancyRow {
 	saved := map[market.ServiceType]market.Vacancy{}
 	for _, v := range vs {
 		saved[v.ServiceType] = v
@@ -309,7 +351,7 @@ func vacancyRows(l *market.Location, vs []market.Vacancy, now time.Time, posted 
 	for _, st := range l.ServiceTypes {
 		row := vacancyRow{ServiceType: st, Field: vacancyField(st)}
 		if v, ok := saved[st]; ok {
-			row.Vacancy, row.Stale, row.Value = &v, v.Stale(now), strconv.Itoa(v.Vacancies)
+			row.Vacancy, row.Stale, row.Value = &v, now.Sub(v.UpdatedAt) > staleAfter, strconv.Itoa(v.Vacancies)
 		}
 		if posted != nil {
 			row.Value = posted.Get(row.Field)
@@ -325,6 +367,12 @@ type locationView struct {
 	CanUpdate  bool
 	CanManage  bool
 	StaleAfter string
+	// What CQC says of it, when the store keeps CQC's register: its
+	// registration, why it may take no new placements ("" when it may),
+	// and its rating history, newest first.
+	Registration *cqc.Registration
+	Blocked      string
+	Ratings      []cqc.RatingChange
 }
 
 // renderLocation shows a location's page; posted and err are set when a
@@ -339,8 +387,19 @@ func (s *Server) renderLocation(w http.ResponseWriter, r *http.Request, id int64
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
-	data := locationView{Location: l, Vacancies: vacancyRows(l, vs, s.Now(), posted), CanUpdate: a.Is(vacancyUpdaters...),
-		CanManage: canManage(r), StaleAfter: strconv.Itoa(int(market.StaleAfter.Hours()/24)) + " days"}
+	data := locationView{Location: l, Vacancies: vacancyRows(l, vs, s.Now(), s.staleAfter(), posted), CanUpdate: a.Is(vacancyUpdaters...),
+		CanManage: canManage(r), StaleAfter: staleAfterWords(s.staleAfter())}
+	if cs, ok := s.cqcStore(); ok {
+		if data.Registration, err = cs.LocationRegistration(r.Context(), id); err != nil {
+			return err
+		}
+		data.Blocked = data.Registration.PlacementBlock()
+		if data.Ratings, err = cs.RatingHistory(r.Context(), id); err != nil {
+			return err
+		}
+		// A location that has left the register takes no vacancy updates.
+		data.CanUpdate = data.CanUpdate && data.Registration.Status == cqc.Registered
+	}
 	s.render(w, r, status, "location", l.Name, data, formErr)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/procurement"
 )
 
 // The pricing pages (issue 5), by role: everyone sees guide prices; a
@@ -41,6 +42,7 @@ func (h *pricingHandlers) registerPages() {
 	s.route("GET /pricing/variation", s.page(h.variationPage))
 	s.route("GET /pricing/legacy-impact", s.page(h.legacyPage))
 	s.route("POST /pricing/legacy-impact", s.page(h.legacyPost))
+	s.route("POST /pricing/legacy-impact/brokerage", s.page(h.legacyBrokeragePost))
 }
 
 // postForm makes sure a posted form is parsed: a session's CSRF check
@@ -346,6 +348,11 @@ func (h *pricingHandlers) renderRounds(w http.ResponseWriter, r *http.Request, s
 			form = url.Values{"tolerance": {"10"}}
 		}
 		data["ProviderOptions"] = providerOptions(ps)
+		as, err := h.agreementOptions(r)
+		if err != nil {
+			return err
+		}
+		data["AgreementOptions"] = as
 	}
 	if form == nil {
 		form = url.Values{}
@@ -355,10 +362,28 @@ func (h *pricingHandlers) renderRounds(w http.ResponseWriter, r *http.Request, s
 	return nil
 }
 
+// agreementOptions are the council's agreements for the round form:
+// reference — title.
+func (h *pricingHandlers) agreementOptions(r *http.Request) ([]option, error) {
+	out := []option{}
+	p, ok := h.s.Store.(procurement.Store)
+	if !ok {
+		return out, nil
+	}
+	as, err := p.ListAgreements(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		out = append(out, option{Value: idValue(a.ID), Label: a.Reference + " — " + a.Title})
+	}
+	return out, nil
+}
+
 func (h *pricingHandlers) openRoundPost(w http.ResponseWriter, r *http.Request) error {
 	postForm(w, r)
 	f := readFields(r.PostForm)
-	rd := &pricing.Round{Name: f.text("name", "name", 200), AgreementID: f.id("agreement_id", "Enter the agreement number")}
+	rd := &pricing.Round{Name: f.text("name", "name", 200), AgreementID: f.id("agreement_id", "Choose an agreement from the list")}
 	for _, p := range []struct {
 		name, label string
 		to          *time.Time
@@ -553,7 +578,8 @@ func (h *pricingHandlers) decisionPost(w http.ResponseWriter, r *http.Request) e
 
 func (h *pricingHandlers) upliftsPage(w http.ResponseWriter, r *http.Request) error {
 	next := time.Date(h.s.Now().Year()+1, 4, 1, 0, 0, 0, 0, time.UTC)
-	v := url.Values{"kind": {pricing.UpliftNLW}, "staff_share": {"70"}, "percent": {"3"}, "apply_guide": {"yes"}, "apply_contracted": {"yes"}}
+	v := url.Values{"kind": {pricing.UpliftNLW}, "staff_share": {"70"}, "percent": {"3"}, "apply_guide": {"yes"}, "apply_contracted": {"yes"},
+		"apply_placements": {"yes"}}
 	dateValues(v, "effective_from", &next)
 	return h.renderUplifts(w, r, http.StatusOK, v, nil, nil)
 }
@@ -571,7 +597,7 @@ func (h *pricingHandlers) renderUplifts(w http.ResponseWriter, r *http.Request, 
 func upliftFromForm(v url.Values) (*pricing.Uplift, error) {
 	f := readFields(v)
 	u := &pricing.Uplift{Name: f.text("name", "name", 200), Guide: v.Get("apply_guide") != "", Contracted: v.Get("apply_contracted") != "",
-		Rule: pricing.UpliftRule{Kind: v.Get("kind")}}
+		Placements: v.Get("apply_placements") != "", Rule: pricing.UpliftRule{Kind: v.Get("kind")}}
 	if d := f.date("effective_from", "Effective date"); d != nil {
 		u.EffectiveFrom = *d
 	}
@@ -668,6 +694,19 @@ func (h *pricingHandlers) legacyPage(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	h.s.render(w, r, http.StatusOK, "pricing_legacy", "Legacy placements: migration impact", map[string]any{}, nil)
+	return nil
+}
+
+// legacyBrokeragePost works out the impact for the council's live
+// placements from the brokerage data, besides the CSV upload.
+func (h *pricingHandlers) legacyBrokeragePost(w http.ResponseWriter, r *http.Request) error {
+	postForm(w, r)
+	ps, missing, err := h.st.LegacyFromPlacements(r.Context())
+	if err != nil {
+		return err
+	}
+	h.s.render(w, r, http.StatusOK, "pricing_legacy", "Legacy placements: migration impact", map[string]any{"Impact": pricing.Impact(ps),
+		"FromPlacements": true, "Missing": missing}, nil)
 	return nil
 }
 

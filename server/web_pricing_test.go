@@ -112,6 +112,18 @@ func TestWebPricingJourney(t *testing.T) {
 		for name, d := range map[string]time.Time{"opens_on": today.AddDate(0, 0, -1), "closes_on": today.AddDate(0, 0, 30), "effective_from": today.AddDate(0, 0, 31)} {
 			dateValues(rv, name, &d)
 		}
+		// The agreement is chosen from the council's agreements.
+		var agreementID int64
+		if err := db.SQL().QueryRow(`INSERT INTO agreements (council_id, reference, title, type, regime, start_date, end_date, created_at, updated_at)
+			SELECT id, 'OPRN-DPS', 'Older persons residential DPS', 'dps', 'pcr2015', '2016-04-01', '2030-12-31', $1, $1 FROM councils WHERE slug = 'kent' RETURNING id`,
+			time.Now().UTC()).Scan(&agreementID); err != nil {
+			t.Fatal(err)
+		}
+		f.page(t, comm, "/pricing/rounds", http.StatusOK, `<select class="govuk-select" id="agreement_id" name="agreement_id"`,
+			`<option value="`+pid(agreementID)+`">OPRN-DPS — Older persons residential DPS</option>`, "No agreement")
+		rv.Set("agreement_id", "abc")
+		f.form(t, comm, "/pricing/rounds", rv, http.StatusBadRequest, "Choose an agreement from the list")
+		rv.Set("agreement_id", pid(agreementID))
 		_, h = f.form(t, comm, "/pricing/rounds", rv, http.StatusSeeOther)
 		round := h.Get("Location")
 		f.page(t, f.alphaPU, round, http.StatusOK, "Submit a price", "Or upload a file")

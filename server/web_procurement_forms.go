@@ -32,6 +32,8 @@ func (s *Server) registerProcurementForms() {
 	s.route("POST /agreements/{id}/edit", s.postForm(s.editAgreementPost))
 	s.route("GET /agreements/{id}/lots/new", s.page(s.newLotPage))
 	s.route("POST /agreements/{id}/lots/new", s.postForm(s.newLotPost))
+	s.route("GET /agreements/{id}/lots/{lot}/edit", s.page(s.editLotPage))
+	s.route("POST /agreements/{id}/lots/{lot}/edit", s.postForm(s.editLotPost))
 	s.route("GET /agreements/{id}/windows/new", s.page(s.newWindowPage))
 	s.route("POST /agreements/{id}/windows/new", s.postForm(s.newWindowPost))
 
@@ -572,15 +574,103 @@ func fixLotErr(err error) error {
 }
 
 func (s *Server) renderLotForm(w http.ResponseWriter, r *http.Request, status int, a *procurement.Agreement, v url.Values, ferr error) error {
+	return s.renderLotFormAs(w, r, status, a, nil, v, ferr)
+}
+
+// renderLotFormAs shows the form to add a lot, or (lot not nil) to change one.
+func (s *Server) renderLotFormAs(w http.ResponseWriter, r *http.Request, status int, a *procurement.Agreement, lot *procurement.Lot, v url.Values, ferr error) error {
 	areas, err := s.Store.ListAreas(r.Context())
 	if err != nil {
 		return err
 	}
 	href := "/agreements/" + idValue(a.ID)
-	pf := procForm{View: "lot", Heading: "Add a lot", Caption: a.Reference + " · " + a.Title, Action: href + "/lots/new", Back: href,
-		Button: "Add lot", Form: v, Agreement: a, Rows: seq(rankKeys),
+	heading, action, button := "Add a lot", href+"/lots/new", "Add lot"
+	if lot != nil {
+		heading, action, button = "Change lot "+strconv.Itoa(lot.Number), href+"/lots/"+idValue(lot.ID)+"/edit", "Save changes"
+	}
+	pf := procForm{View: "lot", Heading: heading, Caption: a.Reference + " · " + a.Title, Action: action, Back: href,
+		Button: button, Form: v, Agreement: a, Rows: seq(rankKeys),
 		Choices: map[string][]option{"service_types": serviceTypeOptions(), "area_ids": areaOptions(areas), "call_off": callOffOptions(), "ranking": rankOptions()}}
-	return s.renderProc(w, r, status, pf, "Add a lot", ferr)
+	return s.renderProc(w, r, status, pf, heading, ferr)
+}
+
+// lotValues fills the lot form from a lot.
+func lotValues(l *procurement.Lot) url.Values {
+	v := url.Values{"number": {strconv.Itoa(l.Number)}, "title": {l.Title}, "call_off": {string(l.CallOff)},
+		"call_off_terms": {l.CallOffTerms}, "mechanism": {l.Mechanism}}
+	if l.ProviderCap > 0 {
+		v.Set("provider_cap", strconv.Itoa(l.ProviderCap))
+	}
+	for _, st := range l.ServiceTypes {
+		v.Add("service_types", string(st))
+	}
+	for _, id := range l.AreaIDs {
+		v.Add("area_ids", idValue(id))
+	}
+	for i, k := range l.Ranking {
+		v.Set("ranking-"+strconv.Itoa(i+1), string(k))
+	}
+	return v
+}
+
+// agreementLot is the agreement of the path and its lot {lot}. A lot of
+// another agreement is not found.
+func (s *Server) agreementLot(r *http.Request) (procurement.Store, *procurement.Agreement, *procurement.Lot, error) {
+	p, id, err := s.procAndID(r, procSetUp...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := p.Agreement(r.Context(), id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lotID, err := strconv.ParseInt(r.PathValue("lot"), 10, 64)
+	for i := range a.Lots {
+		if err == nil && a.Lots[i].ID == lotID {
+			return p, a, &a.Lots[i], nil
+		}
+	}
+	return nil, nil, nil, caremarket.Errorf(caremarket.ENOTFOUND, "This agreement has no such lot")
+}
+
+// lotAwardedMessage explains why a lot with awards cannot be changed.
+func lotAwardedMessage(l *procurement.Lot) error {
+	return caremarket.Errorf(caremarket.ECONFLICT, "Lot %d has been awarded (%d %s), so it can no longer be changed: the award was made on the lot as it stands. Add a new lot instead",
+		l.Number, l.Admitted, map[bool]string{true: "award", false: "awards"}[l.Admitted == 1])
+}
+
+func (s *Server) editLotPage(w http.ResponseWriter, r *http.Request) error {
+	_, a, lot, err := s.agreementLot(r)
+	if err != nil {
+		return err
+	}
+	var ferr error
+	status := http.StatusOK
+	if lot.Admitted > 0 {
+		ferr, status = lotAwardedMessage(lot), http.StatusConflict
+	}
+	return s.renderLotFormAs(w, r, status, a, lot, lotValues(lot), ferr)
+}
+
+func (s *Server) editLotPost(w http.ResponseWriter, r *http.Request) error {
+	p, a, lot, err := s.agreementLot(r)
+	if err != nil {
+		return err
+	}
+	l, f := lotFromForm(r.PostForm)
+	l.ID = lot.ID
+	f.check(fixLotErr(l.Validate(a)))
+	err = f.err()
+	if err == nil {
+		err = fixLotErr(p.UpdateLot(r.Context(), &l))
+	}
+	if hasFormErrors(err) {
+		return s.renderLotFormAs(w, r, statusOf(err), a, lot, r.PostForm, err)
+	} else if err != nil {
+		return err
+	}
+	redirectWithFlash(w, r, "/agreements/"+idValue(a.ID), "The changes to lot "+strconv.Itoa(l.Number)+" have been saved")
+	return nil
 }
 
 func (s *Server) newLotPage(w http.ResponseWriter, r *http.Request) error {

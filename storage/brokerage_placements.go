@@ -543,24 +543,34 @@ func (db *DB) ChangePlacementPrice(ctx context.Context, id int64, c brokerage.Pr
 		if p.Status != brokerage.PlacementActive {
 			return caremarket.Errorf(caremarket.ECONFLICT, "This placement has ended")
 		}
-		if err := c.Validate(p); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, id, int64(c.WeeklyCost), ymd(c.EffectiveFrom), c.Reason, tx.actor.Email, tx.now); err != nil {
-			return err
-		}
-		// The placement's weekly cost is the price in force today (or on
-		// its first day, before it starts).
-		day := db.today()
-		if day.Before(p.StartDate) {
-			day = p.StartDate
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE placements SET weekly_cost_pence = (SELECT pp.weekly_cost_pence FROM placement_prices pp
-			WHERE pp.placement_id = $1 AND pp.effective_from <= $2 ORDER BY pp.effective_from DESC, pp.id DESC LIMIT 1), updated_at = $3 WHERE id = $1`,
-			id, ymd(day), tx.now)
-		return err
+		return tx.addPlacementPrice(ctx, p, c, 0)
 	})
+}
+
+// addPlacementPrice is the lifecycle of every change to a placement's
+// weekly cost, a broker's or an uplift's (upliftID): it checks the change,
+// adds it to the price history and sets the placement's weekly cost to the
+// price in force today (or on its first day, before it starts). A top-up
+// is the third party's and never changes with it.
+func (tx *Tx) addPlacementPrice(ctx context.Context, p *brokerage.Placement, c brokerage.PriceChange, upliftID int64) error {
+	if err := c.Validate(p); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at, uplift_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tx.actor.CouncilID, p.ID, int64(c.WeeklyCost), ymd(c.EffectiveFrom), c.Reason, tx.actor.Email, tx.now,
+		nullInt64(upliftID)); err != nil {
+		return fmt.Errorf("storage: record placement price: %w", err)
+	}
+	day := tx.db.today()
+	if day.Before(p.StartDate) {
+		day = p.StartDate
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE placements SET weekly_cost_pence = (SELECT pp.weekly_cost_pence FROM placement_prices pp
+		WHERE pp.placement_id = $1 AND pp.effective_from <= $2 ORDER BY pp.effective_from DESC, pp.id DESC LIMIT 1), updated_at = $3 WHERE id = $1`,
+		p.ID, ymd(day), tx.now); err != nil {
+		return fmt.Errorf("storage: set placement weekly cost: %w", err)
+	}
+	return nil
 }
 
 // SetTopUp records a third-party top-up (Choice of Accommodation

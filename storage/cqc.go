@@ -17,60 +17,14 @@ import (
 	"github.com/caremarket/caremarket/market/cqc"
 )
 
-// CQCImportOptions shapes an import of CQC records.
-type CQCImportOptions struct {
-	// All imports every local authority's locations, not only the council's.
-	All bool
-	// LocalAuthority is the council as CQC's "Location Local Authority"
-	// names it ("Kent"); by default it comes from the council's name.
-	LocalAuthority string
-	// AreaFor says which of the council's districts a postcode district
-	// (outcode, "CT9") is in. CQC gives only the council with social care
-	// duties, which for a county covers many districts, so the postcode
-	// decides. Required; AreaLookup builds one.
-	AreaFor func(outcode string) (areaID int64, ok bool)
-	// Source labels the rating history, e.g. the file name.
-	Source string
-	// BatchSize is how many rows each transaction writes (default 5,000):
-	// large enough that commits are not the cost, small enough that a
-	// long import does not hold the write lock for long.
-	BatchSize int
-	// Progress, when set, is told how many rows have been read after each
-	// batch is written, for a progress bar.
-	Progress func(rowsDone int)
-}
+// CQCImportOptions shapes an import of CQC records (see cqc.ImportOptions).
+type CQCImportOptions = cqc.ImportOptions
 
-// CQCImportSummary says what an import did.
-type CQCImportSummary struct {
-	Rows         int `json:"rows"` // data rows read, blank rows aside
-	Added        int `json:"added"`
-	Updated      int `json:"updated"`
-	Unchanged    int `json:"unchanged"`
-	Deregistered int `json:"deregistered"`
-	Rejected     int `json:"rejected"`
-	// Rows skipped because they are not the council's to import.
-	OtherAuthority int `json:"other_authority"` // another council's location
-	NotSocialCare  int `json:"not_social_care"` // nothing the council buys: GP, dentist, hospital...
-	NotRegistered  int `json:"not_registered"`  // API records of deregistered locations never held
+// CQCImportSummary says what an import did (see cqc.ImportSummary).
+type CQCImportSummary = cqc.ImportSummary
 
-	ProvidersAdded   int `json:"providers_added"`
-	ProvidersUpdated int `json:"providers_updated"`
-	RatingChanges    int `json:"rating_changes"`
-	Alerts           int `json:"alerts"`
-	// DeregistrationSkipped says why locations missing from the file were
-	// not deregistered, when they were not.
-	DeregistrationSkipped string          `json:"deregistration_skipped,omitempty"`
-	Rejections            []*cqc.RowError `json:"rejections"`
-	Elapsed               time.Duration   `json:"elapsed"`
-}
-
-// RowsPerSecond is the import's speed.
-func (s *CQCImportSummary) RowsPerSecond() float64 {
-	if s.Elapsed <= 0 {
-		return 0
-	}
-	return float64(s.Rows) / s.Elapsed.Seconds()
-}
+// DB keeps CQC's register for the server.
+var _ cqc.Store = (*DB)(nil)
 
 // ImportDirectory brings the council's market up to date with CQC's HSCA
 // Active Locations directory (cqc.DirectoryReader.All gives rows). Providers
@@ -261,7 +215,7 @@ func (db *DB) importCQC(ctx context.Context, rows iter.Seq2[*cqc.Location, error
 	if err := im.wait(); err != nil {
 		return finish(err)
 	}
-	if deregisterMissing {
+	if deregisterMissing && !opts.KeepMissing {
 		if err := im.deregisterMissing(ctx); err != nil {
 			return finish(err)
 		}
@@ -1165,6 +1119,49 @@ func (db *DB) PlacementBlocked(ctx context.Context, locationID int64) (bool, str
 	return reason != "", reason, nil
 }
 
+// LocationStatuses says whether each of the given locations (of the
+// actor's council; for a provider user, its own) is registered with CQC.
+// Locations it may not see are left out.
+func (db *DB) LocationStatuses(ctx context.Context, locationIDs []int64) (map[int64]cqc.Status, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]cqc.Status, len(locationIDs))
+	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
+		args := []any{actor.CouncilID}
+		cond := ""
+		if actor.Role == caremarket.RoleProvider {
+			args = append(args, actor.ProviderID)
+			cond = " AND provider_id = $2"
+		}
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args = append(args, id)
+			marks[i] = "$" + strconv.Itoa(len(args))
+		}
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, status FROM locations WHERE council_id = $1`+cond+
+			` AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var st cqc.Status
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+			}
+			out[id] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // firstSeen is the source of the rating a location had when caremarket
 // first saw it.
 const firstSeen = "first seen"
@@ -1213,6 +1210,28 @@ var canSeeAlerts = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommis
 // ListAlerts lists the council's market alerts, newest first; openOnly leaves
 // out those already acknowledged.
 func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error) {
+	cond := ""
+	if openOnly {
+		cond = " AND a.acknowledged_at IS NULL"
+	}
+	return db.alerts(ctx, cond)
+}
+
+// Alert returns one of the council's market alerts.
+func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
+	out, err := db.alerts(ctx, " AND a.id = $2", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Alert not found")
+	}
+	return &out[0], nil
+}
+
+// alerts lists the council's alerts that meet cond (on market_alerts a;
+// its arguments from $2).
+func (db *DB) alerts(ctx context.Context, cond string, args ...any) ([]cqc.Alert, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -1220,14 +1239,10 @@ func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error
 	if err := actor.Require(canSeeAlerts...); err != nil {
 		return nil, err
 	}
-	cond := ""
-	if openOnly {
-		cond = " AND a.acknowledged_at IS NULL"
-	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT a.id, COALESCE(a.location_id, 0), COALESCE(l.name, ''), COALESCE(l.cqc_location_id, ''),
 		a.kind, a.message, a.raised_at, a.acknowledged_by, a.acknowledged_at
 		FROM market_alerts a LEFT JOIN locations l ON l.id = a.location_id
-		WHERE a.council_id = $1`+cond+` ORDER BY a.id DESC LIMIT 500`, actor.CouncilID)
+		WHERE a.council_id = $1`+cond+` ORDER BY a.id DESC LIMIT 500`, append([]any{actor.CouncilID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
 	}
@@ -1243,6 +1258,7 @@ func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error
 			t := ack.Time.UTC()
 			a.AcknowledgedAt = &t
 		}
+		a.RaisedAt = a.RaisedAt.UTC()
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -79,10 +79,11 @@ func count(t testing.TB, db *storage.DB, query string, args ...any) int {
 	return n
 }
 
-// locationByCQC finds a location by its CQC id through the public API.
+// locationByCQC finds a location, registered or not, by its CQC id through
+// the public API.
 func locationByCQC(t testing.TB, db *storage.DB, ctx context.Context, id string) *market.Location {
 	t.Helper()
-	locs, _, err := db.ListLocations(ctx, market.LocationFilter{Query: id})
+	locs, _, err := db.ListLocations(ctx, market.LocationFilter{Query: id, IncludeDeregistered: true})
 	if err != nil || len(locs) != 1 {
 		t.Fatalf("location %s: %d found, %v", id, len(locs), err)
 	}
@@ -197,6 +198,20 @@ func testImportDirectory(t *testing.T, batch int) {
 		if _, err := db.Location(ctx, willows.ID); err != nil {
 			t.Errorf("a deregistered location must be kept: %v", err)
 		}
+		// Searches leave it out unless asked for it; its page still shows.
+		if _, n, _ := db.ListLocations(ctx, market.LocationFilter{Query: "willows"}); n != 0 {
+			t.Errorf("a search finds %d deregistered locations", n)
+		}
+		if _, n, _ := db.ListLocations(ctx, market.LocationFilter{Query: "willows", IncludeDeregistered: true}); n != 1 {
+			t.Errorf("a search including deregistered finds %d", n)
+		}
+		if st, err := db.LocationStatuses(ctx, []int64{willows.ID, seaview.ID, 999999}); err != nil || len(st) != 2 ||
+			st[willows.ID] != cqc.Deregistered || st[seaview.ID] != cqc.Registered {
+			t.Errorf("statuses %v %v", st, err)
+		}
+		if st, _ := db.LocationStatuses(storagetest.As(ctx, caremarket.RoleProvider, seaview.ProviderID), []int64{willows.ID, seaview.ID}); len(st) != 1 {
+			t.Errorf("a provider user sees the status of another's location: %v", st)
+		}
 		harbour := locationByCQC(t, db, ctx, "1-1000000002")
 		if harbour.Name != "Harbour View Care Home" || harbour.Rating != market.Good {
 			t.Errorf("Harbour View not updated: %+v", harbour)
@@ -221,6 +236,11 @@ func testImportDirectory(t *testing.T, batch int) {
 			t.Fatal(err)
 		}
 		mustCode(t, db.AcknowledgeAlert(ctx, kinds[cqc.AlertInadequate].ID), caremarket.ENOTFOUND)
+		if a, err := db.Alert(ctx, kinds[cqc.AlertInadequate].ID); err != nil || a.AcknowledgedAt == nil || !strings.HasPrefix(a.AcknowledgedBy, "commissioner") {
+			t.Errorf("acknowledged alert %+v %v", a, err)
+		}
+		_, err = db.Alert(ctx, 999999)
+		mustCode(t, err, caremarket.ENOTFOUND)
 		if open, _ := db.ListAlerts(ctx, true); len(open) != 1 {
 			t.Errorf("%d open alerts after acknowledging one", len(open))
 		}

@@ -33,6 +33,8 @@ func scanLocation(row interface{ Scan(...any) error }) (*market.Location, error)
 
 // ListLocations searches the council's locations by name, area, provider,
 // service type and rating, ordered by name. A provider user sees only its own.
+// Locations no longer registered with CQC are left out unless the filter
+// asks for them.
 func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]market.Location, int, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
@@ -50,6 +52,9 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 	}
 	if f.ProviderID != 0 {
 		add("l.provider_id = ?", f.ProviderID)
+	}
+	if !f.IncludeDeregistered {
+		where = append(where, "l.status = 'registered'")
 	}
 	if f.AreaID != 0 {
 		add("l.area_id = ?", f.AreaID)

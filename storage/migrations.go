@@ -652,6 +652,10 @@ CREATE TABLE placement_prices (
 );
 CREATE INDEX placement_prices_placement ON placement_prices (council_id, placement_id, effective_from);
 `},
+	{version: 6, name: "uplifts reach live placements", sql: `
+ALTER TABLE uplifts ADD COLUMN apply_placements BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE placement_prices ADD COLUMN uplift_id BIGINT REFERENCES uplifts(id);
+`},
 }
 
 // Migrate applies every migration not yet applied, each in its own

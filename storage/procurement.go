@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -279,73 +280,153 @@ func (db *DB) CreateAgreement(ctx context.Context, a *procurement.Agreement) err
 
 // UpdateAgreement changes an agreement's details and its lots: a lot with an
 // id is changed, one without is added, and lots not named are kept. The law
-// is checked on the result. Commissioners and admins.
+// is checked on the result, and a lot with awards cannot be changed.
+// Commissioners and admins.
 func (db *DB) UpdateAgreement(ctx context.Context, a *procurement.Agreement) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if err := tx.actor.Require(canSetUp...); err != nil {
 			return err
 		}
-		before, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", a.ID, tx.db.dialect.forUpdate)
+		before, err := db.updateAgreement(ctx, tx, a)
 		if err != nil {
 			return err
 		}
-		merged := append([]procurement.Lot(nil), before.Lots...)
-		for _, l := range a.Lots {
-			found := false
-			for i := range merged {
-				if l.ID != 0 && merged[i].ID == l.ID {
-					l.Admitted = merged[i].Admitted
-					merged[i], found = l, true
-				}
-			}
-			if !found {
-				if l.ID != 0 {
-					return caremarket.Errorf(caremarket.ENOTFOUND, "Lot %d is not part of this agreement", l.ID)
-				}
-				merged = append(merged, l)
-			}
-		}
-		a.Lots = merged
-		if err := a.Validate(); err != nil {
-			return err
-		}
-		if err := checkAreas(ctx, tx, a.Lots); err != nil {
-			return err
-		}
-		a.CouncilID, a.CreatedAt, a.UpdatedAt = before.CouncilID, before.CreatedAt, tx.now
-		if a.Reopenings == nil {
-			a.Reopenings = []time.Time{}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE agreements SET reference = $1, title = $2, description = $3, type = $4, regime = $5, light_touch = $6,
-			voluntary_standstill = $7, allow_resubmission = $8, single_supplier = $9, annual_value_pence = $10, lifetime_value_pence = $11,
-			start_date = $12, end_date = $13, reopenings = $14, updated_at = $15 WHERE id = $16 AND council_id = $17`,
-			a.Reference, a.Title, a.Description, string(a.Type), string(a.Regime), a.LightTouch, a.VoluntaryStandstill, a.AllowResubmission,
-			a.SingleSupplier, a.AnnualValuePence, a.LifetimeValuePence, a.Start, a.End, toJSON(a.Reopenings), a.UpdatedAt, a.ID, a.CouncilID)
-		if isUniqueViolation(err) {
-			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: "Another agreement has reference " + a.Reference,
-				Fields: map[string]string{"reference": "Another agreement has this reference"}}
-		} else if err != nil {
-			return fmt.Errorf("storage: update agreement: %w", err)
-		}
-		for i := range a.Lots {
-			l := &a.Lots[i]
-			if l.ID == 0 {
-				if err := insertLot(ctx, tx, a.ID, l); err != nil {
-					return err
-				}
-				continue
-			}
-			_, err := tx.ExecContext(ctx, `UPDATE lots SET number = $1, title = $2, service_types = $3, area_ids = $4, provider_cap = $5, call_off = $6,
-				ranking = $7, call_off_terms = $8, mechanism = $9 WHERE id = $10 AND council_id = $11`,
-				l.Number, l.Title, toJSON(l.ServiceTypes), toJSON(l.AreaIDs), l.ProviderCap, string(l.CallOff), toJSON(l.Ranking), l.CallOffTerms, l.Mechanism,
-				l.ID, a.CouncilID)
-			if isUniqueViolation(err) {
-				return caremarket.Errorf(caremarket.ECONFLICT, "Two lots cannot both be lot %d", l.Number)
-			} else if err != nil {
-				return fmt.Errorf("storage: update lot: %w", err)
-			}
-		}
 		return tx.audit(ctx, "agreement.update", "agreement", a.ID, before, a)
+	})
+}
+
+// updateAgreement is UpdateAgreement inside tx, without the role check and
+// the audit record; it returns the agreement as it was.
+func (db *DB) updateAgreement(ctx context.Context, tx *Tx, a *procurement.Agreement) (*procurement.Agreement, error) {
+	before, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", a.ID, tx.db.dialect.forUpdate)
+	if err != nil {
+		return nil, err
+	}
+	merged := append([]procurement.Lot(nil), before.Lots...)
+	for _, l := range a.Lots {
+		found := false
+		for i := range merged {
+			if l.ID != 0 && merged[i].ID == l.ID {
+				if err := lotLocked(merged[i], l); err != nil {
+					return nil, err
+				}
+				l.Admitted = merged[i].Admitted
+				merged[i], found = l, true
+			}
+		}
+		if !found {
+			if l.ID != 0 {
+				return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Lot %d is not part of this agreement", l.ID)
+			}
+			merged = append(merged, l)
+		}
+	}
+	a.Lots = merged
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkAreas(ctx, tx, a.Lots); err != nil {
+		return nil, err
+	}
+	a.CouncilID, a.CreatedAt, a.UpdatedAt = before.CouncilID, before.CreatedAt, tx.now
+	if a.Reopenings == nil {
+		a.Reopenings = []time.Time{}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE agreements SET reference = $1, title = $2, description = $3, type = $4, regime = $5, light_touch = $6,
+		voluntary_standstill = $7, allow_resubmission = $8, single_supplier = $9, annual_value_pence = $10, lifetime_value_pence = $11,
+		start_date = $12, end_date = $13, reopenings = $14, updated_at = $15 WHERE id = $16 AND council_id = $17`,
+		a.Reference, a.Title, a.Description, string(a.Type), string(a.Regime), a.LightTouch, a.VoluntaryStandstill, a.AllowResubmission,
+		a.SingleSupplier, a.AnnualValuePence, a.LifetimeValuePence, a.Start, a.End, toJSON(a.Reopenings), a.UpdatedAt, a.ID, a.CouncilID)
+	if isUniqueViolation(err) {
+		return nil, &caremarket.Error{Code: caremarket.ECONFLICT, Message: "Another agreement has reference " + a.Reference,
+			Fields: map[string]string{"reference": "Another agreement has this reference"}}
+	} else if err != nil {
+		return nil, fmt.Errorf("storage: update agreement: %w", err)
+	}
+	for i := range a.Lots {
+		l := &a.Lots[i]
+		if l.ID == 0 {
+			if err := insertLot(ctx, tx, a.ID, l); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE lots SET number = $1, title = $2, service_types = $3, area_ids = $4, provider_cap = $5, call_off = $6,
+			ranking = $7, call_off_terms = $8, mechanism = $9 WHERE id = $10 AND council_id = $11`,
+			l.Number, l.Title, toJSON(l.ServiceTypes), toJSON(l.AreaIDs), l.ProviderCap, string(l.CallOff), toJSON(l.Ranking), l.CallOffTerms, l.Mechanism,
+			l.ID, a.CouncilID)
+		if isUniqueViolation(err) {
+			return nil, caremarket.Errorf(caremarket.ECONFLICT, "Two lots cannot both be lot %d", l.Number)
+		} else if err != nil {
+			return nil, fmt.Errorf("storage: update lot: %w", err)
+		}
+	}
+	return before, nil
+}
+
+// lotLocked refuses a change to a lot that has awards: providers were
+// admitted to it as it stood (its service types, areas, cap and call-off
+// rule), so changing it afterwards would change what they won. Sending the
+// lot back unchanged is fine.
+func lotLocked(before, after procurement.Lot) error {
+	if before.Admitted == 0 {
+		return nil
+	}
+	same := after.Number == before.Number && strings.TrimSpace(after.Title) == before.Title &&
+		slices.Equal(after.ServiceTypes, before.ServiceTypes) && slices.Equal(after.AreaIDs, before.AreaIDs) &&
+		after.ProviderCap == before.ProviderCap && after.CallOff == before.CallOff && slices.Equal(after.Ranking, before.Ranking) &&
+		strings.TrimSpace(after.CallOffTerms) == before.CallOffTerms && strings.TrimSpace(after.Mechanism) == before.Mechanism
+	if same {
+		return nil
+	}
+	return caremarket.Errorf(caremarket.ECONFLICT, "Lot %d (%s) cannot be changed: it has been awarded (%d %s), and the award was made on the lot as it stands. Add a new lot instead",
+		before.Number, before.Title, before.Admitted, plural(before.Admitted, "award", "awards"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// UpdateLot changes one lot: its title, number, service types, areas, cap
+// and call-off rule. The law is checked on the agreement as it would be
+// (a direct award needs call-off terms and an objective mechanism, PA 2023
+// s.45(4)), and a lot with any award is refused. Commissioners and admins.
+func (db *DB) UpdateLot(ctx context.Context, l *procurement.Lot) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canSetUp...); err != nil {
+			return err
+		}
+		var agreementID int64
+		if err := tx.QueryRowContext(ctx, `SELECT agreement_id FROM lots WHERE id = $1 AND council_id = $2`, l.ID, tx.actor.CouncilID).Scan(&agreementID); err != nil {
+			return notFound(err, "Lot")
+		}
+		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", agreementID, "")
+		if err != nil {
+			return err
+		}
+		var old procurement.Lot
+		for _, x := range a.Lots {
+			if x.ID == l.ID {
+				old = x
+			}
+		}
+		if l.Number == 0 {
+			l.Number = old.Number
+		}
+		a.Lots = []procurement.Lot{*l}
+		if _, err := db.updateAgreement(ctx, tx, a); err != nil {
+			return err
+		}
+		for _, x := range a.Lots {
+			if x.ID == l.ID {
+				*l = x
+			}
+		}
+		l.AgreementID = agreementID
+		return tx.audit(ctx, "lot.update", "lot", l.ID, old, l)
 	})
 }
 
@@ -619,7 +700,7 @@ func (db *DB) calendar(ctx context.Context, q queryer, councilID int64) (*procur
 	var extra []procurement.Holiday
 	for rows.Next() {
 		var h procurement.Holiday
-		if err := rows.Scan(&h.Date, &h.Name); err != nil {
+		if err := rows.Scan(scanDay{&h.Date}, &h.Name); err != nil {
 			return nil, err
 		}
 		extra = append(extra, h)
@@ -633,17 +714,45 @@ func (db *DB) calendar(ctx context.Context, q queryer, councilID int64) (*procur
 	return procurement.NewCalendar(extra...), nil
 }
 
+// CouncilHolidays lists the days the council's admins have added to the
+// shipped bank holidays, in date order. Anyone in the council may read them:
+// they move the deadlines everyone works to.
+func (db *DB) CouncilHolidays(ctx context.Context) ([]procurement.Holiday, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT day, name FROM bank_holidays WHERE council_id = $1 ORDER BY day`, actor.CouncilID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list bank holidays: %w", err)
+	}
+	defer rows.Close()
+	out := []procurement.Holiday{}
+	for rows.Next() {
+		var h procurement.Holiday
+		if err := rows.Scan(scanDay{&h.Date}, &h.Name); err != nil {
+			return nil, fmt.Errorf("storage: scan bank holiday: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 // AddHoliday adds a bank holiday (a new one-off day) to the council's
-// calendar. Admins only.
+// calendar: from then on it is not a working day in the council's standstill
+// and assessment clocks. A weekend day or a day already a holiday is refused.
+// Admins only.
 func (db *DB) AddHoliday(ctx context.Context, h procurement.Holiday) error {
 	h.Name = strings.TrimSpace(h.Name)
 	h.Date = day(h.Date)
 	f := map[string]string{}
-	if h.Name == "" || len(h.Name) > 200 {
-		f["name"] = "Enter the holiday's name (200 characters or fewer)"
-	}
 	if h.Date.Year() < 2000 || h.Date.Year() > 2100 {
 		f["date"] = "Enter the holiday's date"
+	} else if wd := h.Date.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		f["date"] = h.Date.Format("Monday 2 January 2006") + " is a weekend: it is not a working day anyway"
+	}
+	if h.Name == "" || len(h.Name) > 200 {
+		f["name"] = "Enter the holiday's name (200 characters or fewer)"
 	}
 	if err := caremarket.Invalid(f); err != nil {
 		return err
@@ -652,13 +761,43 @@ func (db *DB) AddHoliday(ctx context.Context, h procurement.Holiday) error {
 		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
 			return err
 		}
+		if name := procurement.DefaultCalendar.HolidayName(h.Date); name != "" {
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: h.Date.Format("2 January 2006") + " is already a bank holiday (" + name + ")",
+				Fields: map[string]string{"date": "This day is already a bank holiday"}}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO bank_holidays (council_id, day, name) VALUES ($1, $2, $3)`, tx.actor.CouncilID, h.Date, h.Name)
 		if isUniqueViolation(err) {
-			return caremarket.Errorf(caremarket.ECONFLICT, "%s is already a holiday", h.Date.Format("2 January 2006"))
+			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: h.Date.Format("2 January 2006") + " is already a holiday",
+				Fields: map[string]string{"date": "This day is already a holiday"}}
 		} else if err != nil {
 			return fmt.Errorf("storage: add bank holiday: %w", err)
 		}
 		return tx.audit(ctx, "calendar.add_holiday", "council", tx.actor.CouncilID, nil, h)
+	})
+}
+
+// RemoveHoliday takes a day the council added off its calendar. The shipped
+// England and Wales bank holidays cannot be removed. Admins only.
+func (db *DB) RemoveHoliday(ctx context.Context, date time.Time) error {
+	date = day(date)
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
+			return err
+		}
+		var h procurement.Holiday
+		err := tx.QueryRowContext(ctx, `SELECT day, name FROM bank_holidays WHERE council_id = $1 AND day = $2`, tx.actor.CouncilID, date).Scan(scanDay{&h.Date}, &h.Name)
+		if err == sql.ErrNoRows {
+			if name := procurement.DefaultCalendar.HolidayName(date); name != "" {
+				return caremarket.Errorf(caremarket.ECONFLICT, "%s (%s) is an England and Wales bank holiday and cannot be removed", date.Format("2 January 2006"), name)
+			}
+			return caremarket.Errorf(caremarket.ENOTFOUND, "%s is not one of the council's added holidays", date.Format("2 January 2006"))
+		} else if err != nil {
+			return fmt.Errorf("storage: read bank holiday: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bank_holidays WHERE council_id = $1 AND day = $2`, tx.actor.CouncilID, date); err != nil {
+			return fmt.Errorf("storage: remove bank holiday: %w", err)
+		}
+		return tx.audit(ctx, "calendar.remove_holiday", "council", tx.actor.CouncilID, h, nil)
 	})
 }
 

@@ -8,10 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/server"
+	"github.com/caremarket/caremarket/storage"
 )
 
 func init() {
@@ -26,7 +31,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the Kent demo council, providers and one user per role (on a fresh database)")
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without the Secure flag (only for plain HTTP other than localhost)")
+	staleAfter := fs.Duration("stale-after", market.StaleAfter, "how old a vacancy figure may be before the pages mark it stale, like 72h")
+	directory := fs.String("cqc-directory", "", "with --demo: also load this CQC HSCA Active Locations file (CSV) into the demo council")
+	districts := fs.String("districts", "", "CSV of postcode districts and the council's district each is in (outcode, district), for CQC directory uploads; default: the Kent table the demo ships")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *staleAfter <= 0 {
+		return caremarket.Errorf(caremarket.EINVALID, "--stale-after must be a positive duration, like 168h")
+	}
+	if *directory != "" && !*withDemo {
+		return caremarket.Errorf(caremarket.EINVALID, "--cqc-directory goes with --demo; to load a council's market use: caremarket import cqc-directory --council SLUG FILE")
+	}
+	districtFor, err := districtTable(*districts)
+	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -47,10 +65,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			logger.Info("demo loaded", "council", res.Council.Slug, "took", time.Since(start).Round(time.Millisecond))
 		}
 		signIns = res.SignIns
+		if *directory != "" {
+			if err := loadDemoDirectory(ctx, db, *directory, logger); err != nil {
+				return fmt.Errorf("load CQC directory into the demo: %w", err)
+			}
+		}
 	}
 
 	srv := server.New(db, logger)
 	srv.InsecureCookies = *insecure
+	srv.StaleAfter = *staleAfter
+	srv.DistrictFor = districtFor
 	httpSrv := srv.HTTPServer(*addr)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -78,6 +103,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	if err := httpSrv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// loadDemoDirectory imports a CQC directory file into the demo council, at
+// every start: the same file again changes nothing, a newer one updates.
+func loadDemoDirectory(ctx context.Context, db *storage.DB, path string, logger *slog.Logger) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum, err := demo.ImportDirectory(ctx, db, f, filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	logger.Info("CQC directory loaded into the demo", "file", path, "rows", sum.Rows, "added", sum.Added, "updated", sum.Updated,
+		"unchanged", sum.Unchanged, "rejected", sum.Rejected, "took", sum.Elapsed.Round(time.Millisecond))
+	if sum.Rejected > 0 {
+		logger.Warn("some rows of the CQC directory were not loaded; caremarket import cqc-directory --council kent --keep-missing FILE lists them with their reasons",
+			"rejected", sum.Rejected)
 	}
 	return nil
 }

@@ -88,10 +88,10 @@ func (l *Location) CaremarketServices() []market.ServiceType { return MapService
 // RowError is a record that cannot be used: where it is and why, in words a
 // council officer can act on. The reader goes on to the next record.
 type RowError struct {
-	Line       int
-	File       string // API files only
-	LocationID string // when it could be read, so an import knows the location is still listed
-	Reason     string
+	Line       int    `json:"line"`
+	File       string `json:"file,omitempty"`        // API files only
+	LocationID string `json:"location_id,omitempty"` // when it could be read, so an import knows the location is still listed
+	Reason     string `json:"reason"`
 }
 
 func (e *RowError) Error() string {
