@@ -13,7 +13,6 @@ import (
 	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -28,163 +27,18 @@ const (
 	priceRounds = 8
 )
 
-// GeneratePrices is the benchmark's contracted price generator: for every
-// location and service type of a generated market, one price per round,
-// six months apart, rising 2-5% a round from a base by service type. The
-// same seed gives the same prices. Rows are (location CQC id, service type,
-// effective from, pence).
-func GeneratePrices(seed uint64, m *demo.Market, rounds int, first time.Time) []generatedPrice {
-	rng := rand.New(rand.NewPCG(seed, seed^0xda942042e4dd58b5))
-	base := map[market.ServiceType]int64{market.Residential: 800_00, market.ResidentialHigh: 950_00, market.Nursing: 1050_00, market.NursingHigh: 1200_00,
-		market.ResidentialLD: 1500_00, market.ResidentialPD: 1400_00, market.ResidentialMH: 1300_00}
-	var out []generatedPrice
-	for _, p := range m.Providers {
-		for _, lp := range p.Locations {
-			for _, st := range lp.Location.ServiceTypes {
-				price, ok := base[st]
-				if !ok {
-					price = 22_00 // an hourly rate
-				}
-				price += int64(rng.IntN(int(price / 5)))
-				for r := 0; r < rounds; r++ {
-					out = append(out, generatedPrice{lp.Location.CQCLocationID, st, first.AddDate(0, 6*r, 0), price})
-					price += price * int64(2+rng.IntN(4)) / 100
-				}
-			}
-		}
-	}
-	return out
-}
-
-type generatedPrice struct {
-	cqcID string
-	st    market.ServiceType
-	from  time.Time
-	pence int64
-}
-
-// nationalFixture loads the national dataset into db: a generated market,
-// its vacancies, its price history, and one framework whose lots (nursing,
-// residential, home care; all areas) admit two providers in three.
+// nationalFixture loads the national dataset into db (demo.LoadNational): a
+// generated market of nationalLocations locations, its vacancies, its price
+// history (demo.GeneratePrices, priceRounds rounds), and one framework whose
+// lots (nursing, residential, home care; all areas) admit two providers in
+// three. The HTTP load tool, cmd/caremarket-load, loads the same dataset.
 func nationalFixture(b *testing.B, db *storage.DB) (context.Context, []market.Area, int) {
-	names := make([]string, len(demo.KentDistricts))
-	for i, d := range demo.KentDistricts {
-		names[i] = d.Name
-	}
-	sys, areas := storagetest.Council(b, db, "bench", names...)
-	council := caremarket.ActorFrom(sys).CouncilID
-	areaIDs := make([]int64, len(areas))
-	byName := map[string]int64{}
-	for i, a := range areas {
-		areaIDs[i], byName[a.Name] = a.ID, a.ID
-	}
-	for _, d := range demo.KentDistricts {
-		var nb []int64
-		for _, br := range demo.KentBorders {
-			if br[0] == d.Name {
-				nb = append(nb, byName[br[1]])
-			}
-		}
-		if len(nb) > 0 {
-			if err := db.SetNeighbours(sys, byName[d.Name], nb); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	now := time.Now()
-	m := demo.GenerateMarket(1, now, nationalLocations, areaIDs)
-	bulkLoad(b, db, council, m)
-
-	comm := storagetest.As(sys, caremarket.RoleCommissioner, 0)
-	a := &procurement.Agreement{Reference: "NATIONAL", Title: "National bench framework", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
-		LightTouch: true, Start: procurement.Date(now.Year()-1, 1, 1), End: procurement.Date(now.Year()+2, 12, 31)}
-	for i, st := range []market.ServiceType{market.Nursing, market.Residential, market.Homecare} {
-		a.Lots = append(a.Lots, procurement.Lot{Number: i + 1, Title: st.Label(), ServiceTypes: []market.ServiceType{st}, AreaIDs: areaIDs,
-			CallOff: procurement.Either, Ranking: []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance},
-			CallOffTerms: "Terms", Mechanism: "Price, quality, distance"})
-	}
-	if err := db.CreateAgreement(comm, a); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	tx, err := db.SQL().BeginTx(ctx, nil)
+	b.Helper()
+	n, err := demo.LoadNational(context.Background(), db, "bench", nationalLocations, priceRounds, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer tx.Rollback()
-	ts := now.UTC().Truncate(time.Microsecond)
-	var window int64
-	if err := tx.QueryRow(`INSERT INTO proc_windows (council_id, agreement_id, kind, title, opens_at, deadline, lot_ids, created_at)
-		VALUES ($1, $2, 'tender', 'Bench', $3, $3, '[]', $3) RETURNING id`, council, a.ID, ts).Scan(&window); err != nil {
-		b.Fatal(err)
-	}
-	providerIDs := ids(b, tx, `SELECT cqc_provider_id, id FROM providers WHERE council_id = $1`, council)
-	locationIDs := ids(b, tx, `SELECT cqc_location_id, id FROM locations WHERE council_id = $1`, council)
-	var apps, awards, vacs, prices [][]any
-	for i, p := range m.Providers {
-		if i%3 == 0 {
-			continue
-		}
-		apps = append(apps, []any{council, window, providerIDs[p.Provider.CQCProviderID], "[]", "submitted", ts, ts, ts})
-	}
-	insertRows(b, tx, `INSERT INTO applications (council_id, window_id, provider_id, lot_ids, status, submitted_at, created_at, updated_at)`, apps)
-	appIDs := map[int64]int64{}
-	rows, err := tx.Query(`SELECT provider_id, id FROM applications WHERE window_id = $1`, window)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var p, id int64
-		rows.Scan(&p, &id)
-		appIDs[p] = id
-	}
-	rows.Close()
-	for _, p := range m.Providers {
-		pid := providerIDs[p.Provider.CQCProviderID]
-		app, ok := appIDs[pid]
-		if !ok {
-			continue
-		}
-		for _, l := range a.Lots {
-			awards = append(awards, []any{council, a.ID, window, l.ID, app, pid, 6000 + int(pid%5)*1000, ts})
-		}
-	}
-	insertRows(b, tx, `INSERT INTO awards (council_id, agreement_id, window_id, lot_id, application_id, provider_id, score, decided_at)`, awards)
-	for _, p := range m.Providers {
-		for _, lp := range p.Locations {
-			for _, v := range lp.Vacancies {
-				vacs = append(vacs, []any{locationIDs[lp.Location.CQCLocationID], council, string(v.ServiceType), v.Vacancies, ts, "bench"})
-			}
-		}
-	}
-	insertRows(b, tx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)`, vacs)
-	gen := GeneratePrices(1, m, priceRounds, time.Date(now.Year()-3, 4, 1, 0, 0, 0, 0, time.UTC))
-	provOf := map[string]int64{}
-	for _, p := range m.Providers {
-		for _, lp := range p.Locations {
-			provOf[lp.Location.CQCLocationID] = providerIDs[p.Provider.CQCProviderID]
-		}
-	}
-	for _, g := range gen {
-		basis := "week"
-		if !g.st.IsBedBased() {
-			basis = "hour"
-		}
-		prices = append(prices, []any{council, provOf[g.cqcID], locationIDs[g.cqcID], string(g.st), pricing.StandardBand, basis, g.pence,
-			g.from.Format(time.DateOnly), "submission", ts})
-	}
-	insertRows(b, tx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence, effective_from, source, created_at)`, prices)
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	refresh := `ANALYZE`
-	if db.Driver() == "sqlite" {
-		refresh = `PRAGMA optimize = 0x10002`
-	}
-	if _, err := db.SQL().Exec(refresh); err != nil {
-		b.Fatal(err)
-	}
-	return sys, areas, len(gen)
+	return n.System, n.Areas, n.Prices
 }
 
 // BenchmarkCascade ranks one requirement against the national dataset:
