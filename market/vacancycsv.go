@@ -1,9 +1,6 @@
 package market
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -39,64 +36,25 @@ const MaxVacancyRows = 5000
 // reason; the caller saves nothing unless there are no errors, so a provider
 // fixes the file and uploads it again.
 func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
-	br := bufio.NewReader(r)
-	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	t, err := OpenCSV(r, true)
 	if err != nil {
 		return nil, []LineError{{Line: 1, Reason: "the file is empty or not CSV: the first row names the columns cqc_location_id, service_type and vacancies"}}
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		key := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
-		if _, dup := col[key]; !dup {
-			col[key] = i
-		}
-	}
-	idCol, hasID := col["location_id"]
-	cqcCol, hasCQC := col["cqc_location_id"]
-	stCol, hasST := col["service_type"]
-	vacCol, hasVac := col["vacancies"]
+	idCol, hasID := t.Has("location_id")
+	cqcCol, hasCQC := t.Has("cqc_location_id")
+	stCol, hasST := t.Has("service_type")
+	vacCol, hasVac := t.Has("vacancies")
 	if !(hasID || hasCQC) || !hasST || !hasVac {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and vacancies"}}
 	}
 	var rows []VacancyRow
 	var errs []LineError
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			errs = append(errs, LineError{Line: pe.StartLine, Reason: pe.Err.Error()})
-			continue
-		} else if err != nil {
-			errs = append(errs, LineError{Line: 0, Reason: "the file could not be read: " + err.Error()})
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		get := func(i int, ok bool) string {
-			if !ok || i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		if len(rows)+len(errs) >= MaxVacancyRows {
-			errs = append(errs, LineError{Line: line, Reason: fmt.Sprintf("the file has more than %d lines; split it", MaxVacancyRows)})
-			break
-		}
-		v := VacancyRow{Line: line, CQCLocationID: get(cqcCol, hasCQC)}
+	// Unreadable lines count towards the limit, as every line reported does.
+	t.Each(&errs, MaxVacancyRows, true, func(line int, get func(int) string) {
+		v := VacancyRow{Line: line, CQCLocationID: get(cqcCol)}
 		var problems []string
-		if s := get(idCol, hasID); s != "" && v.CQCLocationID == "" {
+		if s := get(idCol); s != "" && v.CQCLocationID == "" {
 			if v.LocationID, err = strconv.ParseInt(s, 10, 64); err != nil || v.LocationID <= 0 {
 				problems = append(problems, fmt.Sprintf("location_id %q is not a location number", s))
 			}
@@ -106,11 +64,11 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 		} else if v.CQCLocationID != "" && !cqcLocationIDRe.MatchString(v.CQCLocationID) {
 			problems = append(problems, fmt.Sprintf("cqc_location_id %q does not look like 1-123456789", v.CQCLocationID))
 		}
-		st := get(stCol, hasST)
+		st := get(stCol)
 		if v.ServiceType = ParseServiceType(st); v.ServiceType == "" {
 			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types (like nursing or residential_high)", st))
 		}
-		n := get(vacCol, hasVac)
+		n := get(vacCol)
 		if v.Vacancies, err = strconv.Atoi(n); err != nil || v.Vacancies < 0 || v.Vacancies > 1000 {
 			problems = append(problems, fmt.Sprintf("vacancies %q is not a whole number between 0 and 1000", n))
 		}
@@ -124,10 +82,10 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 		}
 		if len(problems) > 0 {
 			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
-			continue
+			return
 		}
 		rows = append(rows, v)
-	}
+	})
 	if len(rows) == 0 && len(errs) == 0 {
 		errs = append(errs, LineError{Line: 2, Reason: "the file has no vacancy lines under its header"})
 	}

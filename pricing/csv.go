@@ -1,9 +1,6 @@
 package pricing
 
 import (
-	"bufio"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -36,80 +33,6 @@ type SubmissionRow struct {
 	Reason        string             `json:"reason,omitempty"`
 }
 
-// csvTable reads a CSV whose first row names its columns.
-type csvTable struct {
-	r   *csv.Reader
-	col map[string]int
-}
-
-func openCSV(r io.Reader) (*csvTable, error) {
-	br := bufio.NewReader(r)
-	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err != nil {
-		return nil, err
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		key := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(h)))
-		if _, dup := col[key]; !dup {
-			col[key] = i
-		}
-	}
-	return &csvTable{r: cr, col: col}, nil
-}
-
-// has returns the index of the first column named by any of names.
-func (t *csvTable) has(names ...string) (int, bool) {
-	for _, n := range names {
-		if i, ok := t.col[n]; ok {
-			return i, true
-		}
-	}
-	return -1, false
-}
-
-// each calls fn for every non-blank record with its line number; read
-// errors become line errors. It stops after MaxCSVRows lines.
-func (t *csvTable) each(errs *[]LineError, fn func(line int, get func(int) string)) {
-	n := 0
-	for {
-		rec, err := t.r.Read()
-		if err == io.EOF {
-			return
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			// The reader resumes at the next record, so every bad line
-			// is reported, each with the line it started on.
-			*errs = append(*errs, LineError{Line: pe.StartLine, Reason: pe.Err.Error()})
-			continue
-		} else if err != nil {
-			*errs = append(*errs, LineError{Line: 0, Reason: "the file could not be read: " + err.Error()})
-			return
-		}
-		line, _ := t.r.FieldPos(0)
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		if n++; n > MaxCSVRows {
-			*errs = append(*errs, LineError{Line: line, Reason: fmt.Sprintf("the file has more than %d lines; split it", MaxCSVRows)})
-			return
-		}
-		fn(line, func(i int) string {
-			if i < 0 || i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		})
-	}
-}
-
 // ParseBand reads a band code: letters, digits, -, _ and the / that joins a
 // supported living accommodation band to a client-need band. Blank is the
 // standard band.
@@ -139,23 +62,23 @@ func ParseBand(s string) (string, bool) {
 // saves nothing unless there are no errors, so a provider fixes the file and
 // uploads it again (issue 5).
 func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
-	t, err := openCSV(r)
+	t, err := market.OpenCSV(r, false)
 	if err != nil {
 		return nil, []LineError{{Line: 1, Reason: "the file is empty or not CSV: the first row names the columns cqc_location_id, service_type, band, price and reason"}}
 	}
-	idCol, hasID := t.has("location_id")
-	cqcCol, hasCQC := t.has("cqc_location_id")
-	stCol, hasST := t.has("service_type")
-	bandCol, _ := t.has("band")
-	priceCol, hasPrice := t.has("price", "weekly_price", "hourly_price")
-	reasonCol, _ := t.has("reason")
+	idCol, hasID := t.Has("location_id")
+	cqcCol, hasCQC := t.Has("cqc_location_id")
+	stCol, hasST := t.Has("service_type")
+	bandCol, _ := t.Has("band")
+	priceCol, hasPrice := t.Has("price", "weekly_price", "hourly_price")
+	reasonCol, _ := t.Has("reason")
 	if !(hasID || hasCQC) || !hasST || !hasPrice {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and price (band and reason are optional)"}}
 	}
 	var rows []SubmissionRow
 	var errs []LineError
 	seen := map[string]int{}
-	t.each(&errs, func(line int, get func(int) string) {
+	t.Each(&errs, MaxCSVRows, false, func(line int, get func(int) string) {
 		s := SubmissionRow{Line: line}
 		var problems []string
 		if hasCQC {
@@ -226,22 +149,22 @@ func validCQCLocation(s string) bool {
 // guide_weekly (optional: the caller may fill it from the current guide
 // prices; blank is 0). Errors are per line, as for price files.
 func ParseLegacyCSV(r io.Reader) ([]LegacyPlacement, []LineError) {
-	t, err := openCSV(r)
+	t, err := market.OpenCSV(r, false)
 	if err != nil {
 		return nil, []LineError{{Line: 1, Reason: "the file is empty or not CSV: the first row names the columns home, reference, service_type, band, current_weekly and guide_weekly"}}
 	}
-	homeCol, hasHome := t.has("home", "location")
-	refCol, _ := t.has("reference", "ref")
-	stCol, hasST := t.has("service_type")
-	bandCol, _ := t.has("band")
-	curCol, hasCur := t.has("current_weekly", "current")
-	guideCol, _ := t.has("guide_weekly", "guide")
+	homeCol, hasHome := t.Has("home", "location")
+	refCol, _ := t.Has("reference", "ref")
+	stCol, hasST := t.Has("service_type")
+	bandCol, _ := t.Has("band")
+	curCol, hasCur := t.Has("current_weekly", "current")
+	guideCol, _ := t.Has("guide_weekly", "guide")
 	if !hasHome || !hasST || !hasCur {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns home, service_type and current_weekly (reference, band and guide_weekly are optional)"}}
 	}
 	var out []LegacyPlacement
 	var errs []LineError
-	t.each(&errs, func(line int, get func(int) string) {
+	t.Each(&errs, MaxCSVRows, false, func(line int, get func(int) string) {
 		p := LegacyPlacement{Line: line, Home: get(homeCol), Reference: get(refCol)}
 		var problems []string
 		if p.Home == "" || len(p.Home) > 200 || !utf8.ValidString(p.Home) {

@@ -65,6 +65,24 @@ func listOf[T any](items []T) list[T] {
 	return list[T]{Items: items, Total: len(items), Page: 1, PerPage: len(items)}
 }
 
+// listResult wraps a store's list result in the envelope, keeping its error:
+// reply(w, http.StatusOK)(listResult(st.List(ctx))).
+func listResult[T any](items []T, err error) (list[T], error) {
+	return listOf(items), err
+}
+
+// reply returns a function that writes v as JSON with status, or returns
+// err unwritten: return reply(w, http.StatusOK)(st.Get(ctx, id)).
+func reply(w http.ResponseWriter, status int) func(v any, err error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		writeJSON(w, status, v)
+		return nil
+	}
+}
+
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -148,12 +166,7 @@ func (s *Server) apiServiceTypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListAreas(w http.ResponseWriter, r *http.Request) error {
-	areas, err := s.Store.ListAreas(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(areas))
-	return nil
+	return reply(w, http.StatusOK)(listResult(s.Store.ListAreas(r.Context())))
 }
 
 func (s *Server) apiGetArea(w http.ResponseWriter, r *http.Request) error {
@@ -161,21 +174,11 @@ func (s *Server) apiGetArea(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Store.Area(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return reply(w, http.StatusOK)(s.Store.Area(r.Context(), id))
 }
 
 func (s *Server) apiListClusters(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.Store.ListClusters(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(cs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(s.Store.ListClusters(r.Context())))
 }
 
 func (s *Server) apiListProviders(w http.ResponseWriter, r *http.Request) error {
@@ -198,12 +201,7 @@ func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Store.Provider(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK)(s.Store.Provider(r.Context(), id))
 }
 
 // providerInput is what a caller may set on a provider.
@@ -268,12 +266,7 @@ func (s *Server) apiGetLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.Store.Location(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.Store.Location(r.Context(), id))
 }
 
 // locationInput is what a caller may set on a location.
@@ -336,12 +329,7 @@ func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	vs, err := s.Store.Vacancies(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(vs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(s.Store.Vacancies(r.Context(), id)))
 }
 
 func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {

@@ -105,12 +105,7 @@ func (s *Server) apiListRequirements(w http.ResponseWriter, r *http.Request) err
 		if err := q.err(); err != nil {
 			return err
 		}
-		rs, err := b.ListRequirements(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(rs))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListRequirements(r.Context(), f)))
 	})(w, r)
 }
 
@@ -139,30 +134,15 @@ func (s *Server) apiCreateRequirement(w http.ResponseWriter, r *http.Request) er
 func (s *Server) apiGetRequirement(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
 		if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
-			a, err := b.AnonymisedRequirement(r.Context(), id)
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, a)
-			return nil
+			return reply(w, http.StatusOK)(b.AnonymisedRequirement(r.Context(), id))
 		}
-		req, err := b.Requirement(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, req)
-		return nil
+		return reply(w, http.StatusOK)(b.Requirement(r.Context(), id))
 	})(w, r)
 }
 
 func (s *Server) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		p, err := b.Person(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.Person(r.Context(), id))
 	})(w, r)
 }
 
@@ -174,12 +154,7 @@ func (s *Server) apiCascade(w http.ResponseWriter, r *http.Request) error {
 		if _, err := b.ExpireOffers(r.Context()); err != nil {
 			return err
 		}
-		v, err := b.RequirementView(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+		return reply(w, http.StatusOK)(b.RequirementView(r.Context(), id))
 	})(w, r)
 }
 
@@ -221,12 +196,7 @@ func (s *Server) apiStartCompetition(w http.ResponseWriter, r *http.Request) err
 		if in.PriceWeight != nil {
 			weight = *in.PriceWeight
 		}
-		c, err := b.StartCompetition(r.Context(), id, in.Deadline, weight)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, c)
-		return nil
+		return reply(w, http.StatusCreated)(b.StartCompetition(r.Context(), id, in.Deadline, weight))
 	})(w, r)
 }
 
@@ -243,12 +213,7 @@ func (s *Server) apiCancelRequirement(w http.ResponseWriter, r *http.Request) er
 		if err := b.CancelRequirement(r.Context(), id, in.Reason); err != nil {
 			return err
 		}
-		req, err := b.Requirement(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, req)
-		return nil
+		return reply(w, http.StatusOK)(b.Requirement(r.Context(), id))
 	})(w, r)
 }
 
@@ -262,12 +227,7 @@ func (s *Server) apiListOffers(w http.ResponseWriter, r *http.Request) error {
 		if err := q.err(); err != nil {
 			return err
 		}
-		os, err := b.ListOffers(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(os))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListOffers(r.Context(), f)))
 	})(w, r)
 }
 
@@ -276,23 +236,13 @@ func (s *Server) apiGetOffer(w http.ResponseWriter, r *http.Request) error {
 		if _, err := b.ExpireOffers(r.Context()); err != nil {
 			return err
 		}
-		o, err := b.Offer(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, o)
-		return nil
+		return reply(w, http.StatusOK)(b.Offer(r.Context(), id))
 	})(w, r)
 }
 
 func (s *Server) apiAcceptOffer(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		p, err := b.AcceptOffer(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, p)
-		return nil
+		return reply(w, http.StatusCreated)(b.AcceptOffer(r.Context(), id))
 	})(w, r)
 }
 
@@ -302,34 +252,19 @@ func (s *Server) apiDeclineOffer(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		o, err := b.DeclineOffer(r.Context(), id, in.Reason)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, o)
-		return nil
+		return reply(w, http.StatusOK)(b.DeclineOffer(r.Context(), id, in.Reason))
 	})(w, r)
 }
 
 func (s *Server) apiListCompetitions(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, _ int64) error {
-		cs, err := b.ListCompetitions(r.Context(), r.URL.Query().Get("open") == "true")
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(cs))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListCompetitions(r.Context(), r.URL.Query().Get("open") == "true")))
 	})(w, r)
 }
 
 func (s *Server) apiGetCompetition(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		c, err := b.Competition(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, c)
-		return nil
+		return reply(w, http.StatusOK)(b.Competition(r.Context(), id))
 	})(w, r)
 }
 
@@ -343,12 +278,7 @@ func (s *Server) apiAwardBid(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		p, err := b.AwardBid(r.Context(), id, in.BidID)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, p)
-		return nil
+		return reply(w, http.StatusCreated)(b.AwardBid(r.Context(), id, in.BidID))
 	})(w, r)
 }
 
@@ -362,12 +292,7 @@ func (s *Server) apiListBids(w http.ResponseWriter, r *http.Request) error {
 		if err := q.err(); err != nil {
 			return err
 		}
-		bs, err := b.ListBids(r.Context(), cid)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(bs))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListBids(r.Context(), cid)))
 	})(w, r)
 }
 
@@ -396,12 +321,7 @@ func (s *Server) apiSubmitBid(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiGetBid(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		bid, err := b.Bid(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, bid)
-		return nil
+		return reply(w, http.StatusOK)(b.Bid(r.Context(), id))
 	})(w, r)
 }
 
@@ -412,23 +332,13 @@ func (s *Server) apiListPlacements(w http.ResponseWriter, r *http.Request) error
 		if err := q.err(); err != nil {
 			return err
 		}
-		ps, err := b.ListPlacements(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(ps))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListPlacements(r.Context(), f)))
 	})(w, r)
 }
 
 func (s *Server) apiGetPlacement(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		p, err := b.Placement(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.Placement(r.Context(), id))
 	})(w, r)
 }
 
@@ -444,12 +354,7 @@ func (s *Server) apiChangePrice(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		p, err := b.ChangePlacementPrice(r.Context(), id, brokerage.PriceChange{WeeklyCost: in.WeeklyCost, EffectiveFrom: in.EffectiveFrom.Time, Reason: in.Reason})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.ChangePlacementPrice(r.Context(), id, brokerage.PriceChange{WeeklyCost: in.WeeklyCost, EffectiveFrom: in.EffectiveFrom.Time, Reason: in.Reason}))
 	})(w, r)
 }
 
@@ -464,12 +369,7 @@ func (s *Server) apiSetTopUp(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		p, err := b.SetTopUp(r.Context(), id, in.Amount, in.Payer)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.SetTopUp(r.Context(), id, in.Amount, in.Payer))
 	})(w, r)
 }
 
@@ -484,12 +384,7 @@ func (s *Server) apiEndPlacement(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		p, err := b.EndPlacement(r.Context(), id, in.EndDate.Time, in.Reason)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.EndPlacement(r.Context(), id, in.EndDate.Time, in.Reason))
 	})(w, r)
 }
 
@@ -504,12 +399,7 @@ func (s *Server) apiHandBack(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		p, err := b.HandBackPlacement(r.Context(), id, in.NoticeDays, in.Reason)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, p)
-		return nil
+		return reply(w, http.StatusOK)(b.HandBackPlacement(r.Context(), id, in.NoticeDays, in.Reason))
 	})(w, r)
 }
 
@@ -523,45 +413,25 @@ func (s *Server) apiListOffContract(w http.ResponseWriter, r *http.Request) erro
 		if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
 			return caremarket.Errorf(caremarket.EFORBIDDEN, "The off-contract register is for council staff")
 		}
-		ps, err := b.ListPlacements(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(ps))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListPlacements(r.Context(), f)))
 	})(w, r)
 }
 
 func (s *Server) apiMoveToContract(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		req, err := b.MoveToContract(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, req)
-		return nil
+		return reply(w, http.StatusOK)(b.MoveToContract(r.Context(), id))
 	})(w, r)
 }
 
 func (s *Server) apiOffContractReport(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, _ int64) error {
-		rep, err := b.OffContractReport(r.Context())
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, rep)
-		return nil
+		return reply(w, http.StatusOK)(b.OffContractReport(r.Context()))
 	})(w, r)
 }
 
 func (s *Server) apiListConcerns(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, _ int64) error {
-		cs, err := b.ListConcerns(r.Context(), r.URL.Query().Get("open") == "true")
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(cs))
-		return nil
+		return reply(w, http.StatusOK)(listResult(b.ListConcerns(r.Context(), r.URL.Query().Get("open") == "true")))
 	})(w, r)
 }
 

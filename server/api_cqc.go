@@ -70,24 +70,14 @@ func (h *cqcHandlers) apiRatings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hist, err := h.st.RatingHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(hist))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.RatingHistory(r.Context(), id)))
 }
 
 // apiAlerts lists the open alerts, or with ?include_acknowledged=true every one.
 func (h *cqcHandlers) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r)
 	all := q.flag("include_acknowledged")
-	alerts, err := h.st.ListAlerts(r.Context(), !all)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(alerts))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ListAlerts(r.Context(), !all)))
 }
 
 func (h *cqcHandlers) apiAcknowledge(w http.ResponseWriter, r *http.Request) error {
@@ -98,12 +88,7 @@ func (h *cqcHandlers) apiAcknowledge(w http.ResponseWriter, r *http.Request) err
 	if err := h.st.AcknowledgeAlert(r.Context(), id); err != nil {
 		return err
 	}
-	a, err := h.st.Alert(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return reply(w, http.StatusOK)(h.st.Alert(r.Context(), id))
 }
 
 // apiVacancies takes a bulk vacancy file (Content-Type: text/csv, the

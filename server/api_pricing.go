@@ -142,12 +142,7 @@ func (h *pricingHandlers) apiListCostModels(w http.ResponseWriter, r *http.Reque
 	if err := q.err(); err != nil {
 		return err
 	}
-	ms, err := h.st.ListCostModels(r.Context(), st)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(ms))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ListCostModels(r.Context(), st)))
 }
 
 func (h *pricingHandlers) apiCreateCostModel(w http.ResponseWriter, r *http.Request) error {
@@ -221,12 +216,7 @@ func (h *pricingHandlers) apiAdoptCostModel(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	gs, err := h.st.AdoptCostModel(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(gs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.AdoptCostModel(r.Context(), id)))
 }
 
 func (h *pricingHandlers) apiGuidePrices(w http.ResponseWriter, r *http.Request) error {
@@ -235,12 +225,7 @@ func (h *pricingHandlers) apiGuidePrices(w http.ResponseWriter, r *http.Request)
 	if err := q.err(); err != nil {
 		return err
 	}
-	gs, err := h.st.GuidePrices(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(gs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.GuidePrices(r.Context(), f)))
 }
 
 // --- Rounds and submissions
@@ -263,12 +248,7 @@ func dateOf(d *dateOnly) time.Time {
 }
 
 func (h *pricingHandlers) apiListRounds(w http.ResponseWriter, r *http.Request) error {
-	rs, err := h.st.ListPriceRounds(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(rs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ListPriceRounds(r.Context())))
 }
 
 func (h *pricingHandlers) apiOpenRound(w http.ResponseWriter, r *http.Request) error {
@@ -290,12 +270,7 @@ func (h *pricingHandlers) apiGetRound(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	rd, err := h.st.PriceRound(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rd)
-	return nil
+	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))
 }
 
 func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) error {
@@ -306,12 +281,7 @@ func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) 
 	if err := h.st.ClosePriceRound(r.Context(), id); err != nil {
 		return err
 	}
-	rd, err := h.st.PriceRound(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rd)
-	return nil
+	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))
 }
 
 // MaxUploadBytes bounds a CSV upload (5,000 lines of prices is well under).
@@ -377,12 +347,7 @@ func (h *pricingHandlers) apiListSubmissions(w http.ResponseWriter, r *http.Requ
 	if err := q.err(); err != nil {
 		return err
 	}
-	subs, err := h.st.ListSubmissions(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(subs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ListSubmissions(r.Context(), f)))
 }
 
 func (h *pricingHandlers) apiGetSubmission(w http.ResponseWriter, r *http.Request) error {
@@ -390,12 +355,7 @@ func (h *pricingHandlers) apiGetSubmission(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	s, err := h.st.Submission(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s)
-	return nil
+	return reply(w, http.StatusOK)(h.st.Submission(r.Context(), id))
 }
 
 func (h *pricingHandlers) apiDecide(w http.ResponseWriter, r *http.Request) error {
@@ -413,12 +373,7 @@ func (h *pricingHandlers) apiDecide(w http.ResponseWriter, r *http.Request) erro
 	if in.Decision != "approve" && in.Decision != "reject" {
 		return caremarket.Invalid(map[string]string{"decision": "decision must be approve or reject"})
 	}
-	s, err := h.st.DecideSubmission(r.Context(), id, in.Decision == "approve", in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s)
-	return nil
+	return reply(w, http.StatusOK)(h.st.DecideSubmission(r.Context(), id, in.Decision == "approve", in.Reason))
 }
 
 func (h *pricingHandlers) apiContracted(w http.ResponseWriter, r *http.Request) error {
@@ -428,12 +383,7 @@ func (h *pricingHandlers) apiContracted(w http.ResponseWriter, r *http.Request) 
 	if err := q.err(); err != nil {
 		return err
 	}
-	cs, err := h.st.ContractedPrices(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(cs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ContractedPrices(r.Context(), f)))
 }
 
 // --- Uplifts
@@ -455,12 +405,7 @@ func (in upliftInput) uplift() *pricing.Uplift {
 }
 
 func (h *pricingHandlers) apiListUplifts(w http.ResponseWriter, r *http.Request) error {
-	us, err := h.st.ListUplifts(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(us))
-	return nil
+	return reply(w, http.StatusOK)(listResult(h.st.ListUplifts(r.Context())))
 }
 
 func (h *pricingHandlers) apiPreviewUplift(w http.ResponseWriter, r *http.Request) error {
@@ -468,12 +413,7 @@ func (h *pricingHandlers) apiPreviewUplift(w http.ResponseWriter, r *http.Reques
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := h.st.PreviewUplift(r.Context(), in.uplift())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK)(h.st.PreviewUplift(r.Context(), in.uplift()))
 }
 
 func (h *pricingHandlers) apiApplyUplift(w http.ResponseWriter, r *http.Request) error {

@@ -116,12 +116,7 @@ func (s *Server) apiListAgreements(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	as, err := p.ListAgreements(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(as))
-	return nil
+	return reply(w, http.StatusOK)(listResult(p.ListAgreements(r.Context())))
 }
 
 func (s *Server) apiCreateAgreement(w http.ResponseWriter, r *http.Request) error {
@@ -203,12 +198,7 @@ func (s *Server) withID(w http.ResponseWriter, r *http.Request, fn func(p procur
 	if err != nil {
 		return err
 	}
-	v, err := fn(p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, http.StatusOK)(fn(p, id))
 }
 
 // withBody decodes the body into dst, then runs fn with the store and the
@@ -245,12 +235,7 @@ func (s *Server) apiListWindows(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ws, err := p.ListWindows(r.Context(), agreementID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(ws))
-	return nil
+	return reply(w, http.StatusOK)(listResult(p.ListWindows(r.Context(), agreementID)))
 }
 
 type windowInput struct {
@@ -359,12 +344,7 @@ func (s *Server) apiListApplications(w http.ResponseWriter, r *http.Request) err
 	if err := q.err(); err != nil {
 		return err
 	}
-	as, err := p.ListApplications(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(as))
-	return nil
+	return reply(w, http.StatusOK)(listResult(p.ListApplications(r.Context(), f)))
 }
 
 func (s *Server) apiGetApplication(w http.ResponseWriter, r *http.Request) error {
@@ -496,12 +476,7 @@ func (s *Server) apiListAwards(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	aws, err := p.ListAwards(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(aws))
-	return nil
+	return reply(w, http.StatusOK)(listResult(p.ListAwards(r.Context(), f)))
 }
 
 // contractInput is what a caller sets on a contract; dates are "2006-01-02".
@@ -564,12 +539,7 @@ func (s *Server) apiListContracts(w http.ResponseWriter, r *http.Request) error 
 	if err := q.err(); err != nil {
 		return err
 	}
-	cs, err := p.ListContracts(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(cs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(p.ListContracts(r.Context(), f)))
 }
 
 func (s *Server) apiGetContract(w http.ResponseWriter, r *http.Request) error {

@@ -323,37 +323,6 @@ func (s *Server) registerWeb() {
 	})
 }
 
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	a := caremarket.ActorFrom(r.Context())
-	data := map[string]any{}
-	if a.Role == caremarket.RoleProvider {
-		p, err := s.Store.Provider(r.Context(), a.ProviderID)
-		if err != nil {
-			return err
-		}
-		data["Provider"] = p
-	}
-	_, locations, err := s.Store.ListLocations(r.Context(), market.LocationFilter{Page: market.Page{PerPage: 1}})
-	if err != nil {
-		return err
-	}
-	_, providers, err := s.Store.ListProviders(r.Context(), market.ProviderFilter{Page: market.Page{PerPage: 1}})
-	if err != nil {
-		return err
-	}
-	data["Locations"], data["Providers"] = locations, providers
-	// Commissioners see how many market alerts wait for them.
-	if cs, ok := s.cqcStore(); ok && a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
-		alerts, err := cs.ListAlerts(r.Context(), true)
-		if err != nil {
-			return err
-		}
-		data["ShowAlerts"], data["Alerts"] = true, len(alerts)
-	}
-	s.render(w, r, http.StatusOK, "home", "Home", data, nil)
-	return nil
-}
-
 // safeNext keeps a post-sign-in redirect on this site.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {

@@ -80,12 +80,7 @@ func (s *Server) apiListHolidays(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	hs, err := s.councilCalendar(r, year)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(hs))
-	return nil
+	return reply(w, http.StatusOK)(listResult(s.councilCalendar(r, year)))
 }
 
 type holidayInput struct {

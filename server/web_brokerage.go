@@ -599,6 +599,12 @@ func (s *Server) placementHandBackPost(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) offContractPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showOffContract(w, r, http.StatusOK, nil)
+}
+
+// showOffContract shows the register, with ferr's problem when a move to
+// contract could not be made.
+func (s *Server) showOffContract(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
 	b, err := s.brokers()
 	if err != nil {
 		return err
@@ -614,8 +620,8 @@ func (s *Server) offContractPage(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range ps {
 		total += p.WeeklyCost
 	}
-	s.render(w, r, http.StatusOK, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Total": total, "Now": s.Now(),
-		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, nil)
+	s.render(w, r, status, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Total": total, "Now": s.Now(),
+		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, ferr)
 	return nil
 }
 
@@ -630,9 +636,10 @@ func (s *Server) movePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	req, err := b.MoveToContract(r.Context(), id)
 	if err != nil {
+		// Nobody contracted can take it yet: a problem to show on the
+		// register, not a confirmation.
 		if caremarket.ErrorCode(err) == caremarket.ECONFLICT {
-			redirectWithFlash(w, r, "/off-contract", caremarket.ErrorMessage(err))
-			return nil
+			return s.showOffContract(w, r, http.StatusConflict, err)
 		}
 		return err
 	}

@@ -78,7 +78,29 @@ func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "procurement_agreement", a.Title, map[string]any{"Agreement": a, "Windows": rows, "Contracts": contracts,
+	// The providers admitted to each lot: staff see every award, others
+	// (a provider sees only its own) once its notice is published.
+	awards, err := p.ListAwards(r.Context(), procurement.AwardFilter{AgreementID: a.ID})
+	if err != nil {
+		return err
+	}
+	admitted := map[int64][]procurement.Award{}
+	for _, aw := range awards {
+		if aw.NoticeAt != nil || actor.IsStaff() {
+			admitted[aw.LotID] = append(admitted[aw.LotID], aw)
+		}
+	}
+	// Each lot's districts, by name.
+	areas, err := s.Store.ListAreas(r.Context())
+	if err != nil {
+		return err
+	}
+	areaNames := map[int64]string{}
+	for _, ar := range areas {
+		areaNames[ar.ID] = ar.Name
+	}
+	s.render(w, r, http.StatusOK, "procurement_agreement", a.Title, map[string]any{"Agreement": a, "Windows": rows, "Contracts": contracts, "Admitted": admitted,
+		"AreaNames":     areaNames,
 		"NextReopening": a.NextReopeningDue(s.Now()), "CanSetUp": actor.Is(procSetUp...)}, nil)
 	return nil
 }

@@ -63,6 +63,7 @@ func (db *DB) SearchAudit(ctx context.Context, f audit.Filter) ([]audit.Record, 
 	f = f.Normalize()
 	var where []string
 	args := []any{actor.CouncilID}
+	add := addWhere(&where, &args)
 	where = append(where, "council_id = $1")
 	if f.Query != "" {
 		args = append(args, "%"+strings.ToLower(f.Query)+"%")
@@ -70,16 +71,13 @@ func (db *DB) SearchAudit(ctx context.Context, f audit.Filter) ([]audit.Record, 
 		where = append(where, "(LOWER(actor) LIKE "+n+" OR LOWER(action) LIKE "+n+" OR LOWER(entity_type) LIKE "+n+" OR entity_id LIKE "+n+")")
 	}
 	if f.EntityType != "" {
-		args = append(args, f.EntityType)
-		where = append(where, "entity_type = $"+strconv.Itoa(len(args)))
+		add("entity_type = ?", f.EntityType)
 	}
 	if f.EntityID != "" {
-		args = append(args, f.EntityID)
-		where = append(where, "entity_id = $"+strconv.Itoa(len(args)))
+		add("entity_id = ?", f.EntityID)
 	}
 	if f.BeforeID > 0 {
-		args = append(args, f.BeforeID)
-		where = append(where, "id < $"+strconv.Itoa(len(args)))
+		add("id < ?", f.BeforeID)
 	}
 	args = append(args, f.Limit)
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+

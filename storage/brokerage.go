@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -138,29 +137,19 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	}
 	where := []string{"r.council_id = $1"}
 	args := []any{actor.CouncilID}
+	add := addWhere(&where, &args)
 	if f.Status != "" {
-		args = append(args, f.Status)
-		where = append(where, "r.status = $"+strconv.Itoa(len(args)))
+		add("r.status = ?", f.Status)
 	}
 	if f.AreaID != 0 {
-		args = append(args, f.AreaID)
-		where = append(where, "r.area_id = $"+strconv.Itoa(len(args)))
+		add("r.area_id = ?", f.AreaID)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+requirementColumns+requirementFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY r.id DESC LIMIT 1000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list requirements: %w", err)
 	}
-	out := []brokerage.Requirement{}
-	for rows.Next() {
-		r, err := scanRequirement(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: scan requirement: %w", err)
-		}
-		out = append(out, *r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, "requirement", scanRequirement)
+	if err != nil {
 		return nil, err
 	}
 	pending, err := db.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
@@ -579,35 +568,24 @@ func (db *DB) ListOffers(ctx context.Context, f brokerage.OfferFilter) ([]broker
 	}
 	where := []string{"o.council_id = $1"}
 	args := []any{actor.CouncilID}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
-		args = append(args, actor.ProviderID)
-		where = append(where, "o.provider_id = $"+strconv.Itoa(len(args)))
+		add("o.provider_id = ?", actor.ProviderID)
 	} else if err := actor.Require(canSeeBrokerage...); err != nil {
 		return nil, err
 	}
 	if f.RequirementID != 0 {
-		args = append(args, f.RequirementID)
-		where = append(where, "o.requirement_id = $"+strconv.Itoa(len(args)))
+		add("o.requirement_id = ?", f.RequirementID)
 	}
 	if f.Status != "" {
-		args = append(args, f.Status)
-		where = append(where, "o.status = $"+strconv.Itoa(len(args)))
+		add("o.status = ?", f.Status)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+offerColumns+offerFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY o.id DESC LIMIT 1000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list offers: %w", err)
 	}
-	out := []brokerage.Offer{}
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: scan offer: %w", err)
-		}
-		out = append(out, *o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, "offer", scanOffer)
+	if err != nil {
 		return nil, err
 	}
 	reqs := map[int64]*brokerage.Anonymised{}

@@ -144,17 +144,8 @@ func (db *DB) competitions(ctx context.Context, q queryer, actor *caremarket.Act
 	if err != nil {
 		return nil, fmt.Errorf("storage: list competitions: %w", err)
 	}
-	out := []brokerage.Competition{}
-	for rows.Next() {
-		c, err := scanCompetition(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, "", scanCompetition)
+	if err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -428,10 +419,7 @@ func (db *DB) ListPlacements(ctx context.Context, f brokerage.PlacementFilter) (
 	}
 	where := []string{"pl.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
 		add("pl.provider_id = ?", actor.ProviderID)
 	} else if err := actor.Require(canSeeBrokerage...); err != nil {
@@ -452,16 +440,7 @@ func (db *DB) ListPlacements(ctx context.Context, f brokerage.PlacementFilter) (
 	if err != nil {
 		return nil, fmt.Errorf("storage: list placements: %w", err)
 	}
-	defer rows.Close()
-	out := []brokerage.Placement{}
-	for rows.Next() {
-		p, err := scanPlacement(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan placement: %w", err)
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "placement", scanPlacement)
 }
 
 // Placement returns a placement with its price history: to staff, or to

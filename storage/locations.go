@@ -43,10 +43,7 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 	page := f.Page.Normalize()
 	where := []string{"l.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
 		add("l.provider_id = ?", actor.ProviderID)
 	}
@@ -85,19 +82,10 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: list locations: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Location{}
-	for rows.Next() {
-		l, err := scanLocation(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("storage: scan location: %w", err)
-		}
-		out = append(out, *l)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, "location", scanLocation)
+	if err != nil {
 		return nil, 0, err
 	}
-	rows.Close()
 	return out, total, db.loadServiceTypes(ctx, actor.CouncilID, out)
 }
 

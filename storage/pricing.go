@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -122,16 +121,7 @@ func (db *DB) ListCostModels(ctx context.Context, st market.ServiceType) ([]pric
 	if err != nil {
 		return nil, fmt.Errorf("storage: list cost models: %w", err)
 	}
-	defer rows.Close()
-	out := []pricing.CostModel{}
-	for rows.Next() {
-		m, err := scanCostModel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanCostModel)
 }
 
 // CostModel returns one cost model. Staff.
@@ -304,29 +294,20 @@ func (db *DB) guidePrices(ctx context.Context, q priceQ, council int64, f pricin
 	}
 	where := []string{"g.council_id = $1"}
 	args := []any{council}
+	add := addWhere(&where, &args)
 	if !f.History {
 		args = append(args, ymd(on))
 		where = append(where, guideInForce("$2"))
 	}
 	if f.ServiceType != "" {
-		args = append(args, string(f.ServiceType))
-		where = append(where, "g.service_type = $"+strconv.Itoa(len(args)))
+		add("g.service_type = ?", string(f.ServiceType))
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+guideColumns+` FROM guide_prices g WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY g.service_type, g.setting, g.band, g.effective_from DESC, g.id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: guide prices: %w", err)
 	}
-	defer rows.Close()
-	out := []pricing.GuidePrice{}
-	for rows.Next() {
-		g, err := scanGuide(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *g)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanGuide)
 }
 
 // guideFor is the guide price for a key on a day, or 0.

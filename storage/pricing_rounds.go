@@ -436,10 +436,7 @@ func (db *DB) ListSubmissions(ctx context.Context, f pricing.SubmissionFilter) (
 	}
 	where := []string{"s.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
 		add("s.provider_id = ?", actor.ProviderID)
 	}
@@ -462,16 +459,7 @@ func (db *DB) ListSubmissions(ctx context.Context, f pricing.SubmissionFilter) (
 	if err != nil {
 		return nil, fmt.Errorf("storage: list submissions: %w", err)
 	}
-	defer rows.Close()
-	out := []pricing.Submission{}
-	for rows.Next() {
-		s, err := scanSubmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *s)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanSubmission)
 }
 
 // Submission returns one submission; another provider's is not found.
@@ -594,10 +582,7 @@ func (db *DB) ContractedPrices(ctx context.Context, f pricing.ContractedFilter) 
 func (db *DB) contractedPrices(ctx context.Context, q priceQ, council int64, f pricing.ContractedFilter) ([]pricing.ContractedPrice, error) {
 	where := []string{"cp.council_id = $1"}
 	args := []any{council}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if !f.History {
 		on := f.On
 		if on.IsZero() {
@@ -620,14 +605,5 @@ func (db *DB) contractedPrices(ctx context.Context, q priceQ, council int64, f p
 	if err != nil {
 		return nil, fmt.Errorf("storage: contracted prices: %w", err)
 	}
-	defer rows.Close()
-	out := []pricing.ContractedPrice{}
-	for rows.Next() {
-		c, err := scanContracted(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanContracted)
 }

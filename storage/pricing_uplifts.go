@@ -302,10 +302,7 @@ func (db *DB) PriceObservations(ctx context.Context, f pricing.ObservationFilter
 	}
 	where := []string{"x.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	var q string
 	if f.RoundID != 0 || f.AllRounds {
 		q = `SELECT x.service_type, x.band, l.area_id, a.name, c.setting, x.location_id, x.round_id, r.name, x.price_pence

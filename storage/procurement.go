@@ -505,16 +505,7 @@ func (db *DB) ListWindows(ctx context.Context, agreementID int64) ([]procurement
 	if err != nil {
 		return nil, fmt.Errorf("storage: list windows: %w", err)
 	}
-	defer rows.Close()
-	out := []procurement.Window{}
-	for rows.Next() {
-		w, err := scanWindow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan window: %w", err)
-		}
-		out = append(out, *w)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "window", scanWindow)
 }
 
 func (db *DB) window(ctx context.Context, q queryer, councilID, id int64) (*procurement.Window, error) {
@@ -640,16 +631,7 @@ func (db *DB) Evaluators(ctx context.Context, windowID int64) ([]procurement.Eva
 	if err != nil {
 		return nil, fmt.Errorf("storage: list evaluators: %w", err)
 	}
-	defer rows.Close()
-	out := []procurement.Evaluator{}
-	for rows.Next() {
-		e, err := scanEvaluator(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan evaluator: %w", err)
-		}
-		out = append(out, *e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "evaluator", scanEvaluator)
 }
 
 // DeclareInterests records the signed-in evaluator's conflict-of-interest

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/caremarket/caremarket"
@@ -86,10 +85,7 @@ func (db *DB) ListApplications(ctx context.Context, f procurement.ApplicationFil
 	}
 	where := []string{"ap.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
 		add("ap.provider_id = ?", actor.ProviderID)
 	} else {
@@ -109,16 +105,7 @@ func (db *DB) ListApplications(ctx context.Context, f procurement.ApplicationFil
 	if err != nil {
 		return nil, fmt.Errorf("storage: list applications: %w", err)
 	}
-	defer rows.Close()
-	out := []procurement.Application{}
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan application: %w", err)
-		}
-		out = append(out, *a)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "application", scanApplication)
 }
 
 // Application returns one application with its answers.
@@ -698,10 +685,7 @@ func (db *DB) ListAwards(ctx context.Context, f procurement.AwardFilter) ([]proc
 func (db *DB) listAwards(ctx context.Context, q queryer, actor *caremarket.Actor, f procurement.AwardFilter) ([]procurement.Award, error) {
 	where := []string{"aw.council_id = $1"}
 	args := []any{actor.CouncilID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
 		add("aw.provider_id = ?", actor.ProviderID)
 	}
@@ -721,16 +705,7 @@ func (db *DB) listAwards(ctx context.Context, q queryer, actor *caremarket.Actor
 	if err != nil {
 		return nil, fmt.Errorf("storage: list awards: %w", err)
 	}
-	defer rows.Close()
-	out := []procurement.Award{}
-	for rows.Next() {
-		a, err := scanAward(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan award: %w", err)
-		}
-		out = append(out, *a)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "award", scanAward)
 }
 
 // AwardLot admits applications to a lot: each must have passed every stage,
@@ -918,32 +893,21 @@ func (db *DB) ListContracts(ctx context.Context, f procurement.ContractFilter) (
 	}
 	where := []string{"c.council_id = $1"}
 	args := []any{actor.CouncilID}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
-		args = append(args, actor.ProviderID)
-		where = append(where, "c.provider_id = $"+strconv.Itoa(len(args)))
+		add("c.provider_id = ?", actor.ProviderID)
 	}
 	if f.AgreementID != 0 {
-		args = append(args, f.AgreementID)
-		where = append(where, "c.agreement_id = $"+strconv.Itoa(len(args)))
+		add("c.agreement_id = ?", f.AgreementID)
 	}
 	if f.ProviderID != 0 {
-		args = append(args, f.ProviderID)
-		where = append(where, "c.provider_id = $"+strconv.Itoa(len(args)))
+		add("c.provider_id = ?", f.ProviderID)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.start_date DESC, c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list contracts: %w", err)
 	}
-	defer rows.Close()
-	out := []procurement.Contract{}
-	for rows.Next() {
-		c, err := scanContract(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: scan contract: %w", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "contract", scanContract)
 }
 
 func (db *DB) contract(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*procurement.Contract, error) {

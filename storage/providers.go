@@ -32,9 +32,9 @@ func (db *DB) ListProviders(ctx context.Context, f market.ProviderFilter) ([]mar
 	page := f.Page.Normalize()
 	where := []string{"p.council_id = $1"}
 	args := []any{actor.CouncilID}
+	add := addWhere(&where, &args)
 	if actor.Role == caremarket.RoleProvider {
-		args = append(args, actor.ProviderID)
-		where = append(where, "p.id = $"+strconv.Itoa(len(args)))
+		add("p.id = ?", actor.ProviderID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		args = append(args, "%"+strings.ToLower(q)+"%")
@@ -52,16 +52,8 @@ func (db *DB) ListProviders(ctx context.Context, f market.ProviderFilter) ([]mar
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: list providers: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Provider{}
-	for rows.Next() {
-		p, err := scanProvider(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("storage: scan provider: %w", err)
-		}
-		out = append(out, *p)
-	}
-	return out, total, rows.Err()
+	out, err := scanAll(rows, "provider", scanProvider)
+	return out, total, err
 }
 
 // Provider returns one provider; another council's, or for a provider user

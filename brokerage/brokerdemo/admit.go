@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -33,7 +33,7 @@ type Admission struct {
 // db.Now through the window and puts it back. sys acts as the council's
 // system admin.
 func Admit(sys context.Context, db *storage.DB, a *procurement.Agreement, admissions []Admission) error {
-	comm, err := Person(sys, db, "commissioner", caremarket.RoleCommissioner)
+	comm, err := procdemo.Person(sys, db, "commissioner", caremarket.RoleCommissioner)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func Admit(sys context.Context, db *storage.DB, a *procurement.Agreement, admiss
 		apps[pid] = app
 	}
 	now = w.Deadline.Add(time.Minute)
-	eval, err := Person(sys, db, "evaluator", caremarket.RoleEvaluator)
+	eval, err := procdemo.Person(sys, db, "evaluator", caremarket.RoleEvaluator)
 	if err != nil {
 		return err
 	}
@@ -138,23 +138,6 @@ func Admit(sys context.Context, db *storage.DB, a *procurement.Agreement, admiss
 	return nil
 }
 
-// Person finds the council's demo account for a role (role@slug.example)
-// or creates one, and returns a context acting as it.
-func Person(sys context.Context, db *storage.DB, role string, r caremarket.Role) (context.Context, error) {
-	a := caremarket.ActorFrom(sys)
-	email := role + "@" + a.CouncilSlug + ".example"
-	u, err := db.UserByEmail(sys, email)
-	if caremarket.ErrorCode(err) == caremarket.ENOTFOUND {
-		u = &access.User{Email: email, Name: "Demo " + role, Role: r}
-		err = db.CreateUser(sys, u)
-		u.CouncilID, u.CouncilSlug = a.CouncilID, a.CouncilSlug
-	}
-	if err != nil {
-		return nil, err
-	}
-	return caremarket.NewContext(context.Background(), u.Actor()), nil
-}
-
 // Price is a contracted price to set for a location.
 type Price struct {
 	ProviderID  int64
@@ -168,7 +151,7 @@ type Price struct {
 // opens a round for the providers, enters their prices (as a commissioner
 // may for prices sent by email) and approves them, effective today.
 func SetPrices(sys context.Context, db *storage.DB, name string, prices []Price) error {
-	comm, err := Person(sys, db, "commissioner", caremarket.RoleCommissioner)
+	comm, err := procdemo.Person(sys, db, "commissioner", caremarket.RoleCommissioner)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -71,11 +72,11 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	if len(areas) == 0 {
 		return nil, caremarket.Errorf(caremarket.ECONFLICT, "Load the market before the brokerage demo")
 	}
-	comm, err := Person(ctx, db, "commissioner", caremarket.RoleCommissioner)
+	comm, err := procdemo.Person(ctx, db, "commissioner", caremarket.RoleCommissioner)
 	if err != nil {
 		return nil, err
 	}
-	broker, err := Person(ctx, db, "broker", caremarket.RoleBroker)
+	broker, err := procdemo.Person(ctx, db, "broker", caremarket.RoleBroker)
 	if err != nil {
 		return nil, err
 	}

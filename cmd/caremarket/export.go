@@ -23,15 +23,11 @@ func exportOCDS(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := d.open(ctx)
+	db, ctx, err := d.openCouncil(ctx, *council)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, err = councilContext(ctx, db, *council)
-	if err != nil {
-		return err
-	}
 	a, err := db.AgreementByReference(ctx, *ref)
 	if err != nil {
 		return err

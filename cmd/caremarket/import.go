@@ -120,15 +120,11 @@ func runImport(ctx context.Context, f importFlags, stdout io.Writer, p *progress
 	if err != nil {
 		return err
 	}
-	db, err := f.db.open(ctx)
+	db, ctx, err := f.db.openCouncil(ctx, *f.council)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, err = councilContext(ctx, db, *f.council)
-	if err != nil {
-		return err
-	}
 	lookup, err := db.AreaLookup(ctx, districtFor)
 	if err != nil {
 		return err

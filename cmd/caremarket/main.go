@@ -123,6 +123,21 @@ func (d *dbFlags) open(ctx context.Context) (*storage.DB, error) {
 	return db, nil
 }
 
+// openCouncil opens and migrates the database and returns a context acting
+// as the system admin of the council slug. The caller closes the database.
+func (d *dbFlags) openCouncil(ctx context.Context, slug string) (*storage.DB, context.Context, error) {
+	db, err := d.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cctx, err := councilContext(ctx, db, slug)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, cctx, nil
+}
+
 // councilContext returns ctx acting as the system admin of the council slug.
 func councilContext(ctx context.Context, db *storage.DB, slug string) (context.Context, error) {
 	if slug == "" {

@@ -35,15 +35,11 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := d.open(ctx)
+	db, ctx, err := d.openCouncil(ctx, *council)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, err = councilContext(ctx, db, *council)
-	if err != nil {
-		return err
-	}
 	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
 	// A one-time password: long and random, to be changed at first sign-in.
 	password := rand.Text()

@@ -62,11 +62,11 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	at := func(t time.Time) { db.Now = func() time.Time { return t } }
 	at(now)
 
-	comm, err := person(ctx, db, sys, "commissioner", caremarket.RoleCommissioner)
+	comm, err := Person(ctx, db, "commissioner", caremarket.RoleCommissioner)
 	if err != nil {
 		return nil, err
 	}
-	eval, err := person(ctx, db, sys, "evaluator", caremarket.RoleEvaluator)
+	eval, err := Person(ctx, db, "evaluator", caremarket.RoleEvaluator)
 	if err != nil {
 		return nil, err
 	}
@@ -114,14 +114,17 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	return res, nil
 }
 
-// person finds the demo account for a role (role@slug.example) or creates one.
-func person(ctx context.Context, db *storage.DB, sys *caremarket.Actor, role string, r caremarket.Role) (context.Context, error) {
-	email := role + "@" + sys.CouncilSlug + ".example"
-	u, err := db.UserByEmail(ctx, email)
+// Person finds the council's demo account for a role (role@slug.example)
+// or creates one, and returns a context acting as it. sys acts as the
+// council's system actor.
+func Person(sys context.Context, db *storage.DB, role string, r caremarket.Role) (context.Context, error) {
+	a := caremarket.ActorFrom(sys)
+	email := role + "@" + a.CouncilSlug + ".example"
+	u, err := db.UserByEmail(sys, email)
 	if caremarket.ErrorCode(err) == caremarket.ENOTFOUND {
 		u = &access.User{Email: email, Name: "Demo " + role, Role: r}
-		err = db.CreateUser(ctx, u)
-		u.CouncilID, u.CouncilSlug = sys.CouncilID, sys.CouncilSlug
+		err = db.CreateUser(sys, u)
+		u.CouncilID, u.CouncilSlug = a.CouncilID, a.CouncilSlug
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,36 @@
+package storage
+
+import (
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// scanAll scans every row with scan and closes rows. An empty result is []
+// (never nil, so it is [] in JSON). A scan error is wrapped as "storage:
+// scan what: ..." when what is set.
+func scanAll[T any](rows *sql.Rows, what string, scan func(row interface{ Scan(...any) error }) (*T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			if what != "" {
+				return nil, fmt.Errorf("storage: scan %s: %w", what, err)
+			}
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, rows.Err()
+}
+
+// addWhere returns a function that adds a condition to where, its "?"
+// numbered as the argument v it appends to args ($2, $3 ...).
+func addWhere(where *[]string, args *[]any) func(cond string, v any) {
+	return func(cond string, v any) {
+		*args = append(*args, v)
+		*where = append(*where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(*args))))
+	}
+}
