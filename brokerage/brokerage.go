@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
@@ -182,17 +181,6 @@ var (
 	outcodeRe  = regexp.MustCompile(`^[A-Z]{1,2}[0-9][0-9A-Z]?$`)
 )
 
-func checkText(f map[string]string, key, label, value string, required bool, max int) {
-	switch {
-	case required && strings.TrimSpace(value) == "":
-		f[key] = "Enter the " + label
-	case !utf8.ValidString(value):
-		f[key] = strings.ToUpper(label[:1]) + label[1:] + " contains characters we cannot read"
-	case utf8.RuneCountInString(value) > max:
-		f[key] = strings.ToUpper(label[:1]) + label[1:] + " is too long"
-	}
-}
-
 // Validate checks a new requirement and its person, normalising what it
 // can: the outcode is taken from the person's postcode.
 func (r *Requirement) Validate(p *Person) error {
@@ -213,7 +201,7 @@ func (r *Requirement) Validate(p *Person) error {
 	if !r.ServiceType.Valid() {
 		f["service_type"] = "Choose a service type from the list"
 	}
-	checkText(f, "need_band", "need band", r.NeedBand, true, 60)
+	caremarket.CheckText(f, "need_band", "need band", r.NeedBand, true, 60)
 	if r.ServiceType.IsBedBased() {
 		r.Beds, r.MinutesPerWeek, r.VisitPattern = 1, 0, ""
 	} else if r.ServiceType.Valid() {
@@ -221,7 +209,7 @@ func (r *Requirement) Validate(p *Person) error {
 		if r.MinutesPerWeek <= 0 || r.MinutesPerWeek > MaxMinutesWeek {
 			f["hours_per_week"] = "Enter the hours of care a week, between 0.25 and 168"
 		}
-		checkText(f, "visit_pattern", "visit pattern", r.VisitPattern, r.ServiceType == market.Homecare, 500)
+		caremarket.CheckText(f, "visit_pattern", "visit pattern", r.VisitPattern, r.ServiceType == market.Homecare, 500)
 	}
 	if r.StartDate.IsZero() {
 		f["start_date"] = "Enter the date care should start"
@@ -229,7 +217,7 @@ func (r *Requirement) Validate(p *Person) error {
 	if r.AreaID <= 0 {
 		f["area_id"] = "Choose the district the person lives in"
 	}
-	checkText(f, "specialist_needs", "specialist needs", r.SpecialistNeeds, false, MaxTextLen)
+	caremarket.CheckText(f, "specialist_needs", "specialist needs", r.SpecialistNeeds, false, MaxTextLen)
 	if !r.Method.Valid() {
 		f["method"] = "Choose direct award or mini-competition"
 	}
@@ -240,9 +228,9 @@ func (r *Requirement) Validate(p *Person) error {
 		p.Address = strings.TrimSpace(p.Address)
 		p.Phone = strings.TrimSpace(p.Phone)
 		p.Postcode = market.NormalizePostcode(p.Postcode)
-		checkText(f, "full_name", "person's full name", p.FullName, true, MaxNameLen)
-		checkText(f, "address", "person's address", p.Address, true, MaxAddressLen)
-		checkText(f, "phone", "phone number", p.Phone, false, 40)
+		caremarket.CheckText(f, "full_name", "person's full name", p.FullName, true, MaxNameLen)
+		caremarket.CheckText(f, "address", "person's address", p.Address, true, MaxAddressLen)
+		caremarket.CheckText(f, "phone", "phone number", p.Phone, false, 40)
 		if !postcodeRe.MatchString(p.Postcode) {
 			f["postcode"] = "Enter the person's postcode, like CT9 1AA"
 		} else {

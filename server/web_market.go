@@ -25,6 +25,8 @@ func (s *Server) registerMarketPages() {
 	s.route("GET /providers/{id}", s.page(s.providerPage))
 	s.route("GET /providers/{id}/edit", s.page(s.editProviderPage))
 	s.route("POST /providers/{id}/edit", s.postForm(s.editProviderPost))
+	s.route("POST /providers/{id}/concerns", s.postForm(s.raiseConcernPost))
+	s.route("POST /concerns/{id}/end", s.postForm(s.endConcernPost))
 
 	s.route("GET /locations", s.page(s.locationsPage))
 	s.route("GET /locations/new", s.page(s.newLocationPage))
@@ -136,6 +138,12 @@ func (s *Server) providerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.renderProvider(w, r, id, http.StatusOK, nil)
+}
+
+// renderProvider shows a provider's page; formErr, from the serious-concern
+// form on it, fills the error summary.
+func (s *Server) renderProvider(w http.ResponseWriter, r *http.Request, id int64, status int, formErr error) error {
 	p, err := s.Store.Provider(r.Context(), id)
 	if err != nil {
 		return err
@@ -144,7 +152,12 @@ func (s *Server) providerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "provider", p.Name, map[string]any{"Provider": p, "Locations": locs, "Total": total, "CanManage": canManage(r)}, nil)
+	concerns, err := s.providerConcerns(r, id)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, status, "provider", p.Name, map[string]any{"Provider": p, "Locations": locs, "Total": total,
+		"CanManage": canManage(r), "Concerns": concerns, "ShowConcerns": caremarket.ActorFrom(r.Context()).IsStaff()}, formErr)
 	return nil
 }
 
