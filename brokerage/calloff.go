@@ -75,7 +75,7 @@ func (o *Offer) CheckRespond(now time.Time) error {
 // take the care, which tells commissioners about the market (5.4, 4).
 func CheckDecline(reason string) error {
 	f := map[string]string{}
-	checkText(f, "reason", "reason for declining", strings.TrimSpace(reason), true, MaxReasonLen)
+	caremarket.CheckText(f, "reason", "reason for declining", strings.TrimSpace(reason), true, MaxReasonLen)
 	return caremarket.Invalid(f)
 }
 
@@ -105,7 +105,7 @@ func (q *OfferRequest) Validate(stage Stage, contractedCost pricing.Money) error
 		f["weekly_cost_pence"] = "The weekly cost cannot be negative"
 	}
 	if stage == StageOffContract {
-		checkText(f, "off_contract_reason", "reason for going off contract", q.OffContractReason, true, MaxReasonLen)
+		caremarket.CheckText(f, "off_contract_reason", "reason for going off contract", q.OffContractReason, true, MaxReasonLen)
 		if q.WeeklyCost <= 0 {
 			f["weekly_cost_pence"] = "Enter the weekly cost agreed with the off-contract provider"
 		}
@@ -199,7 +199,7 @@ func (c *Competition) CheckBid(b *Bid, now time.Time) error {
 	if b.StartDate.IsZero() {
 		f["start_date"] = "Enter the date you could start"
 	}
-	checkText(f, "notes", "notes", b.Notes, false, MaxTextLen)
+	caremarket.CheckText(f, "notes", "notes", b.Notes, false, MaxTextLen)
 	return caremarket.Invalid(f)
 }
 
@@ -350,7 +350,7 @@ func (c *PriceChange) Validate(p *Placement) error {
 	if c.EffectiveFrom.IsZero() || c.EffectiveFrom.Before(p.StartDate) {
 		f["effective_from"] = "The change must take effect on or after the placement started"
 	}
-	checkText(f, "reason", "reason for the change", c.Reason, true, MaxReasonLen)
+	caremarket.CheckText(f, "reason", "reason for the change", c.Reason, true, MaxReasonLen)
 	return caremarket.Invalid(f)
 }
 
@@ -363,7 +363,7 @@ func (p *Placement) CheckEnd(end time.Time, reason string) error {
 	if end.IsZero() || end.Before(p.StartDate) {
 		f["end_date"] = "The end date must be on or after the start date"
 	}
-	checkText(f, "reason", "reason the placement ends", strings.TrimSpace(reason), true, MaxReasonLen)
+	caremarket.CheckText(f, "reason", "reason the placement ends", strings.TrimSpace(reason), true, MaxReasonLen)
 	return caremarket.Invalid(f)
 }
 
@@ -374,7 +374,7 @@ func TopUpCheck(amount pricing.Money, payer string) error {
 		f["top_up_pence"] = "A top-up cannot be negative"
 	}
 	if amount > 0 {
-		checkText(f, "top_up_payer", "name of who pays the top-up", strings.TrimSpace(payer), true, MaxNameLen)
+		caremarket.CheckText(f, "top_up_payer", "name of who pays the top-up", strings.TrimSpace(payer), true, MaxNameLen)
 	}
 	return caremarket.Invalid(f)
 }

@@ -50,7 +50,7 @@ func (c *Concern) Validate() error {
 	if c.Kind != "serious_concerns" && c.Kind != "suspension" {
 		f["kind"] = "Choose serious concerns or suspension"
 	}
-	checkText(f, "reason", "reason", c.Reason, true, MaxReasonLen)
+	caremarket.CheckText(f, "reason", "reason", c.Reason, true, MaxReasonLen)
 	return caremarket.Invalid(f)
 }
 
