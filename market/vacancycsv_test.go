@@ -80,3 +80,25 @@ func TestParseServiceType(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseVacancyCSV feeds the bulk-vacancy reader arbitrary files: it must
+// never panic, and every row it accepts must pass its own validation.
+func FuzzParseVacancyCSV(f *testing.F) {
+	f.Add("cqc_location_id,service_type,vacancies\n1-200000001,nursing,2\n")
+	f.Add("\ufefflocation_id,service_type,vacancies\r\n7,residential,0\r\n8,homecare,x\n")
+	f.Add("service_type,vacancies\n\"nursing,\",\"1\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, errs := ParseVacancyCSV(strings.NewReader(in))
+		for _, e := range errs {
+			if e.Line < 0 || e.Reason == "" {
+				t.Fatalf("line error without a line or message: %+v", e)
+			}
+		}
+		for _, r := range rows {
+			if r.Vacancies < 0 || !r.ServiceType.Valid() {
+				t.Fatalf("accepted a bad row: %+v", r)
+			}
+		}
+	})
+}
