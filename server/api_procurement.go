@@ -169,15 +169,7 @@ func (s *Server) apiUpdateLot(w http.ResponseWriter, r *http.Request) error {
 
 // apiOCDS downloads the agreement's notices as an OCDS 1.1.5 release package.
 func (s *Server) apiOCDS(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	n, err := p.Notices(r.Context(), id)
+	_, _, n, err := procEntity(s, r, procurement.Store.Notices)
 	if err != nil {
 		return err
 	}
@@ -190,11 +182,7 @@ func (s *Server) apiOCDS(w http.ResponseWriter, r *http.Request) error {
 
 // withID runs fn with the store and the path id and writes its result.
 func (s *Server) withID(w http.ResponseWriter, r *http.Request, fn func(p procurement.Store, id int64) (any, error)) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	p, id, err := s.procAndID(r)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -45,6 +46,40 @@ func (s *Server) registerBrokeragePages() {
 }
 
 func isBroker(a *caremarket.Actor) bool { return a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) }
+
+// brokerAndID is the brokerage store and the path id.
+func (s *Server) brokerAndID(r *http.Request) (brokerage.Store, int64, error) {
+	b, err := s.brokers()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(r)
+	return b, id, err
+}
+
+// brokerEntity is the brokerage store and what get finds by the path id
+// (brokerage.Store.Competition, .Placement, ...).
+func brokerEntity[T any](s *Server, r *http.Request, get func(brokerage.Store, context.Context, int64) (T, error)) (brokerage.Store, T, error) {
+	var zero T
+	b, id, err := s.brokerAndID(r)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := get(b, r.Context(), id)
+	if err != nil {
+		return nil, zero, err
+	}
+	return b, v, nil
+}
+
+// reshow answers an action's error: a problem with the form shows the page
+// again with its messages (show); any other error is returned.
+func reshow(w http.ResponseWriter, r *http.Request, err error, show func(http.ResponseWriter, *http.Request, int, error) error) error {
+	if hasFormErrors(err) {
+		return show(w, r, statusOf(err), err)
+	}
+	return err
+}
 
 // boardRow is a requirement on the board with what is happening to it.
 type boardRow struct {
@@ -170,11 +205,7 @@ func (s *Server) requirementPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -200,11 +231,7 @@ func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -223,21 +250,14 @@ func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := b.MakeOffer(r.Context(), id, q)
 	if err != nil {
-		if hasFormErrors(err) {
-			return s.showRequirement(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showRequirement)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", id), "Offered to "+o.LocationName)
 	return nil
 }
 
 func (s *Server) competitionPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -257,29 +277,19 @@ func (s *Server) competitionPost(w http.ResponseWriter, r *http.Request) error {
 	deadline := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, london)
 	c, err := b.StartCompetition(r.Context(), id, deadline, weight)
 	if err != nil {
-		if hasFormErrors(err) {
-			return s.showRequirement(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showRequirement)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/competitions/%d", c.ID), fmt.Sprintf("Mini-competition started: %d invited", len(c.Invited)))
 	return nil
 }
 
 func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
 	if err := b.CancelRequirement(r.Context(), id, r.PostFormValue("reason")); err != nil {
-		if hasFormErrors(err) {
-			return s.showRequirement(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showRequirement)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", id), "Requirement cancelled")
 	return nil
@@ -314,11 +324,7 @@ func (s *Server) offerPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showOffer(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -336,39 +342,25 @@ func (s *Server) showOffer(w http.ResponseWriter, r *http.Request, status int, f
 }
 
 func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
 	p, err := b.AcceptOffer(r.Context(), id)
 	if err != nil {
-		if hasFormErrors(err) {
-			return s.showOffer(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showOffer)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", p.ID), "Accepted: the placement is yours")
 	return nil
 }
 
 func (s *Server) declinePost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
 	if _, err := b.DeclineOffer(r.Context(), id, r.PostFormValue("reason")); err != nil {
-		if hasFormErrors(err) {
-			return s.showOffer(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showOffer)
 	}
 	redirectWithFlash(w, r, "/offers", "Offer declined")
 	return nil
@@ -379,15 +371,7 @@ func (s *Server) competitionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showCompetition(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	c, err := b.Competition(r.Context(), id)
+	_, c, err := brokerEntity(s, r, brokerage.Store.Competition)
 	if err != nil {
 		return err
 	}
@@ -409,11 +393,7 @@ func (s *Server) showCompetition(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) bidPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -431,21 +411,14 @@ func (s *Server) bidPost(w http.ResponseWriter, r *http.Request) error {
 		return s.showCompetition(w, r, http.StatusBadRequest, err)
 	}
 	if err := b.SubmitBid(r.Context(), bid); err != nil {
-		if hasFormErrors(err) {
-			return s.showCompetition(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showCompetition)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/competitions/%d", id), "Your bid was received")
 	return nil
 }
 
 func (s *Server) awardPost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -456,10 +429,7 @@ func (s *Server) awardPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := b.AwardBid(r.Context(), id, bidID)
 	if err != nil {
-		if hasFormErrors(err) {
-			return s.showCompetition(w, r, statusOf(err), err)
-		}
-		return err
+		return reshow(w, r, err, s.showCompetition)
 	}
 	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", p.ID), "Awarded: placement made")
 	return nil
@@ -483,15 +453,7 @@ func (s *Server) placementPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showPlacement(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	p, err := b.Placement(r.Context(), id)
+	b, p, err := brokerEntity(s, r, brokerage.Store.Placement)
 	if err != nil {
 		return err
 	}
@@ -516,11 +478,7 @@ func (s *Server) showPlacement(w http.ResponseWriter, r *http.Request, status in
 // placementAction reads a placement form and runs do, showing the form
 // again on a problem.
 func (s *Server) placementAction(w http.ResponseWriter, r *http.Request, msg string, do func(b brokerage.Store, id int64, f *formFields) error) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -530,10 +488,7 @@ func (s *Server) placementAction(w http.ResponseWriter, r *http.Request, msg str
 		redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", id), msg)
 		return nil
 	}
-	if hasFormErrors(err) {
-		return s.showPlacement(w, r, statusOf(err), err)
-	}
-	return err
+	return reshow(w, r, err, s.showPlacement)
 }
 
 func (s *Server) placementPricePost(w http.ResponseWriter, r *http.Request) error {
@@ -582,9 +537,28 @@ func (s *Server) placementEndPost(w http.ResponseWriter, r *http.Request) error 
 		if err := f.err(); err != nil {
 			return err
 		}
-		_, err := b.EndPlacement(r.Context(), id, end, r.PostFormValue("reason"))
-		return err
+		// The end form's reason has a name of its own: the price form on the
+		// same page has a reason too, and each error must sit by its field.
+		_, err := b.EndPlacement(r.Context(), id, end, r.PostFormValue("end_reason"))
+		return renameField(err, "reason", "end_reason")
 	})
+}
+
+// renameField moves an invalid-input error's message from one field to
+// another, for a form whose field is named differently from the domain's.
+func renameField(err error, from, to string) error {
+	fields := caremarket.ErrorFields(err)
+	msg, ok := fields[from]
+	if !ok {
+		return err
+	}
+	moved := map[string]string{to: msg}
+	for k, v := range fields {
+		if k != from {
+			moved[k] = v
+		}
+	}
+	return &caremarket.Error{Code: caremarket.ErrorCode(err), Message: caremarket.ErrorMessage(err), Fields: moved}
 }
 
 func (s *Server) placementHandBackPost(w http.ResponseWriter, r *http.Request) error {
@@ -626,11 +600,7 @@ func (s *Server) showOffContract(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) movePost(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}

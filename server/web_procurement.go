@@ -45,15 +45,7 @@ type windowRow struct {
 }
 
 func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	p, _, a, err := procEntity(s, r, procurement.Store.Agreement)
 	if err != nil {
 		return err
 	}
@@ -106,15 +98,7 @@ func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) windowPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, id, win, err := procEntity(s, r, procurement.Store.Window)
 	if err != nil {
 		return err
 	}
@@ -148,15 +132,7 @@ func (s *Server) windowPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	app, err := p.Application(r.Context(), id)
+	p, id, app, err := procEntity(s, r, procurement.Store.Application)
 	if err != nil {
 		return err
 	}
@@ -200,11 +176,7 @@ func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) submitApplicationPost(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	p, id, err := s.procAndID(r)
 	if err != nil {
 		return err
 	}

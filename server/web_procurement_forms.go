@@ -497,11 +497,7 @@ func (s *Server) newAgreementPost(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) editAgreementPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	_, id, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -542,6 +538,22 @@ func (s *Server) procAndID(r *http.Request, roles ...caremarket.Role) (procureme
 	}
 	id, err := pathID(r)
 	return p, id, err
+}
+
+// procEntity is the procurement store, the path id and what get finds by
+// it (procurement.Store.Agreement, .Window, ...), after an early role check
+// when roles are given.
+func procEntity[T any](s *Server, r *http.Request, get func(procurement.Store, context.Context, int64) (T, error), roles ...caremarket.Role) (procurement.Store, int64, T, error) {
+	var zero T
+	p, id, err := s.procAndID(r, roles...)
+	if err != nil {
+		return nil, 0, zero, err
+	}
+	v, err := get(p, r.Context(), id)
+	if err != nil {
+		return nil, 0, zero, err
+	}
+	return p, id, v, nil
 }
 
 // --- Lots
@@ -616,11 +628,7 @@ func lotValues(l *procurement.Lot) url.Values {
 // agreementLot is the agreement of the path and its lot {lot}. A lot of
 // another agreement is not found.
 func (s *Server) agreementLot(r *http.Request) (procurement.Store, *procurement.Agreement, *procurement.Lot, error) {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	p, _, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -674,11 +682,7 @@ func (s *Server) editLotPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) newLotPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	_, _, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -690,11 +694,7 @@ func (s *Server) newLotPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) newLotPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	p, id, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -771,11 +771,7 @@ func (s *Server) renderWindowForm(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) newWindowPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	_, _, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -793,11 +789,7 @@ func (s *Server) newWindowPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) newWindowPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	a, err := p.Agreement(r.Context(), id)
+	p, _, a, err := procEntity(s, r, procurement.Store.Agreement, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -910,11 +902,7 @@ func (s *Server) renderEvaluators(w http.ResponseWriter, r *http.Request, status
 }
 
 func (s *Server) evaluatorsPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, _, win, err := procEntity(s, r, procurement.Store.Window, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -922,11 +910,7 @@ func (s *Server) evaluatorsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) evaluatorsPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, id, win, err := procEntity(s, r, procurement.Store.Window, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -990,11 +974,7 @@ func (s *Server) renderDeclaration(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) declarationPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.CouncilStaff...)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, _, win, err := procEntity(s, r, procurement.Store.Window, caremarket.CouncilStaff...)
 	if err != nil {
 		return err
 	}
@@ -1002,11 +982,7 @@ func (s *Server) declarationPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) declarationPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.CouncilStaff...)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, id, win, err := procEntity(s, r, procurement.Store.Window, caremarket.CouncilStaff...)
 	if err != nil {
 		return err
 	}
@@ -1082,11 +1058,7 @@ func applicationValues(app *procurement.Application) url.Values {
 }
 
 func (s *Server) applyPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.RoleProvider)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, id, win, err := procEntity(s, r, procurement.Store.Window, caremarket.RoleProvider)
 	if err != nil {
 		return err
 	}
@@ -1102,11 +1074,7 @@ func (s *Server) applyPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) applyPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.RoleProvider)
-	if err != nil {
-		return err
-	}
-	win, err := p.Window(r.Context(), id)
+	p, id, win, err := procEntity(s, r, procurement.Store.Window, caremarket.RoleProvider)
 	if err != nil {
 		return err
 	}
@@ -1172,11 +1140,7 @@ func (s *Server) renderResubmit(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Server) resubmitPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.RoleProvider)
-	if err != nil {
-		return err
-	}
-	app, err := p.Application(r.Context(), id)
+	p, _, app, err := procEntity(s, r, procurement.Store.Application, caremarket.RoleProvider)
 	if err != nil {
 		return err
 	}
@@ -1189,11 +1153,7 @@ func (s *Server) resubmitPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resubmitPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, caremarket.RoleProvider)
-	if err != nil {
-		return err
-	}
-	app, err := p.Application(r.Context(), id)
+	p, id, app, err := procEntity(s, r, procurement.Store.Application, caremarket.RoleProvider)
 	if err != nil {
 		return err
 	}
@@ -1345,7 +1305,20 @@ func prefixed(prefix string) func(string) string {
 	return func(k string) string { return prefix + k }
 }
 
-func (s *Server) scorePost(w http.ResponseWriter, r *http.Request) error {
+// mark is what a score and a moderation form share: the answer (question
+// and attempt) the mark is for, and the prefix of its fields.
+type mark struct {
+	ApplicationID, QuestionID int64
+	Attempt                   int
+	Pass                      *bool
+	Points                    int
+	pre                       string
+}
+
+// markPost reads a score ("s") or moderation ("m") form and runs save,
+// which answers the confirmation, showing the scoring page again on a
+// problem.
+func (s *Server) markPost(w http.ResponseWriter, r *http.Request, kind string, save func(p procurement.Store, m mark) (string, error)) error {
 	p, id, err := s.procAndID(r)
 	if err != nil {
 		return err
@@ -1356,53 +1329,42 @@ func (s *Server) scorePost(w http.ResponseWriter, r *http.Request) error {
 	if qid == 0 {
 		return caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
 	}
-	pre := "s-" + key + "-"
-	in := scoreInput{ApplicationID: id, QuestionID: qid, Attempt: attempt, Pass: verdict(v.Get(pre + "pass")),
-		Points: f.whole(pre+"points", "Score must be a whole number"), Comment: v.Get(pre + "comment"), Submit: v.Get("action") == "submit"}
+	pre := kind + "-" + key + "-"
+	m := mark{ApplicationID: id, QuestionID: qid, Attempt: attempt, Pass: verdict(v.Get(pre + "pass")),
+		Points: f.whole(pre+"points", "Score must be a whole number"), pre: pre}
+	var msg string
 	err = f.err()
 	if err == nil {
-		err = p.SaveScore(r.Context(), in.score(s.Now()))
+		msg, err = save(p, m)
 	}
 	err = remapFields(err, prefixed(pre))
 	if hasFormErrors(err) {
 		return s.renderScoring(w, r, statusOf(err), p, id, v, err)
 	} else if err != nil {
 		return err
-	}
-	msg := "Your draft score has been saved"
-	if in.Submit {
-		msg = "Your score has been submitted: you can now see the other evaluators' submitted scores for this answer"
 	}
 	redirectWithFlash(w, r, "/applications/"+idValue(id)+"/scoring#answer-"+key, msg)
 	return nil
 }
 
+func (s *Server) scorePost(w http.ResponseWriter, r *http.Request) error {
+	return s.markPost(w, r, "s", func(p procurement.Store, m mark) (string, error) {
+		in := scoreInput{ApplicationID: m.ApplicationID, QuestionID: m.QuestionID, Attempt: m.Attempt, Pass: m.Pass, Points: m.Points,
+			Comment: r.PostForm.Get(m.pre + "comment"), Submit: r.PostForm.Get("action") == "submit"}
+		msg := "Your draft score has been saved"
+		if in.Submit {
+			msg = "Your score has been submitted: you can now see the other evaluators' submitted scores for this answer"
+		}
+		return msg, p.SaveScore(r.Context(), in.score(s.Now()))
+	})
+}
+
 func (s *Server) moderationPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r)
-	if err != nil {
-		return err
-	}
-	v := r.PostForm
-	f := readFields(v)
-	qid, attempt, key := markFields(f)
-	if qid == 0 {
-		return caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
-	}
-	pre := "m-" + key + "-"
-	in := moderationInput{ApplicationID: id, QuestionID: qid, Attempt: attempt, Pass: verdict(v.Get(pre + "pass")),
-		Points: f.whole(pre+"points", "Score must be a whole number"), Reason: v.Get(pre + "reason")}
-	err = f.err()
-	if err == nil {
-		err = p.Moderate(r.Context(), in.moderation())
-	}
-	err = remapFields(err, prefixed(pre))
-	if hasFormErrors(err) {
-		return s.renderScoring(w, r, statusOf(err), p, id, v, err)
-	} else if err != nil {
-		return err
-	}
-	redirectWithFlash(w, r, "/applications/"+idValue(id)+"/scoring#answer-"+key, "The agreed mark has been recorded")
-	return nil
+	return s.markPost(w, r, "m", func(p procurement.Store, m mark) (string, error) {
+		in := moderationInput{ApplicationID: m.ApplicationID, QuestionID: m.QuestionID, Attempt: m.Attempt, Pass: m.Pass, Points: m.Points,
+			Reason: r.PostForm.Get(m.pre + "reason")}
+		return "The agreed mark has been recorded", p.Moderate(r.Context(), in.moderation())
+	})
 }
 
 // --- Awards
@@ -1779,11 +1741,7 @@ func (s *Server) newContractPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editContractPage(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	c, err := p.Contract(r.Context(), id)
+	p, id, c, err := procEntity(s, r, procurement.Store.Contract, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -1791,11 +1749,7 @@ func (s *Server) editContractPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) editContractPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	before, err := p.Contract(r.Context(), id)
+	p, id, before, err := procEntity(s, r, procurement.Store.Contract, procSetUp...)
 	if err != nil {
 		return err
 	}
@@ -1860,11 +1814,7 @@ func (s *Server) takeExtensionPost(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) variationPost(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := s.procAndID(r, procSetUp...)
-	if err != nil {
-		return err
-	}
-	c, err := p.Contract(r.Context(), id)
+	p, id, c, err := procEntity(s, r, procurement.Store.Contract, procSetUp...)
 	if err != nil {
 		return err
 	}
