@@ -134,17 +134,8 @@ func TestBrowserJourneys(t *testing.T) {
 // walk signs in, follows every navigation link, and signs out, in a
 // browser context of its own (its own cookies), checking each page.
 func walk(t *testing.T, browserCtx context.Context, base string, who demo.SignIn, j journey) {
-	tab, closeTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	defer closeTab()
-	// Open the tab before setting a deadline: chromedp ties a tab's life to
-	// the context of its first action.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	problems := watchConsole(t, tab)
-	ctx, cancel := context.WithTimeout(tab, 45*time.Second)
-	defer cancel()
-	p := &pager{t: t, ctx: ctx, base: base, role: string(j.role)}
+	p, done := openTab(t, browserCtx, base, string(j.role), 45*time.Second)
+	defer done()
 
 	// An anonymous visitor is sent to sign in.
 	p.open("/")
@@ -160,7 +151,7 @@ func walk(t *testing.T, browserCtx context.Context, base string, who demo.SignIn
 			t.Errorf("%s's navigation offers %s (%q), which this role must not see", j.role, l.Href, l.Label)
 		}
 	}
-	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.classList.contains("govuk-frontend-supported")`)); err != nil || !ok {
+	if ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.body.classList.contains("govuk-frontend-supported")`)); err != nil || !ok {
 		t.Errorf("the page's scripts did not run (blocked by the Content-Security-Policy?): %v", err)
 	}
 	p.shot("home")
@@ -198,10 +189,6 @@ func walk(t *testing.T, browserCtx context.Context, base string, who demo.SignIn
 	p.expect("/sign-in", "Sign in")
 	p.open(j.nav[len(j.nav)-1].Href)
 	p.expect("/sign-in", "Sign in")
-
-	for _, msg := range problems() {
-		t.Errorf("browser console: %s", msg)
-	}
 }
 
 // pager runs the steps of one journey, failing the test at the first step
@@ -520,31 +507,9 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 	}
 	roundPath := fmt.Sprintf("/pricing/rounds/%d", round.ID)
 
-	tab, closeTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	defer closeTab()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	problems := watchConsole(t, tab)
-	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-	defer cancel()
-	p := &pager{t: t, ctx: ctx, base: base, role: "journey2"}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			p.shot("unexpected")
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(css string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-		if err != nil {
-			p.shot("unexpected")
-			t.Fatalf("read %s: %v", css, err)
-		}
-		return strings.Join(strings.Fields(s), " ")
-	}
+	p, done := openTab(t, browserCtx, base, "journey2", 90*time.Second)
+	defer done()
+	ctx, run, text := p.ctx, p.do, p.textOf
 
 	// The provider finds the open round from the pricing page.
 	p.open("/")
@@ -641,10 +606,6 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 	p.expect("/pricing/variation", "Price variation")
 	checkVariation("nursing price variation")
 	p.shot("variation-nursing")
-
-	for _, msg := range problems() {
-		t.Errorf("browser console: %s", msg)
-	}
 }
 
 // viewShot saves what the window shows (a long page's full screenshot is
@@ -661,4 +622,44 @@ func (p *pager) viewShot(name string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		p.t.Errorf("save %s: %v", file, err)
 	}
+}
+
+// tab opens a browser tab with its own cookies and a pager over it; the
+// returned func closes the tab and reports the console's errors.
+func openTab(t *testing.T, browserCtx context.Context, base, role string, limit time.Duration) (*pager, func()) {
+	tab, closeTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	// Open the tab before setting a deadline: chromedp ties a tab's life to
+	// the context of its first action.
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	problems := watchConsole(t, tab)
+	ctx, cancel := context.WithTimeout(tab, limit)
+	return &pager{t: t, ctx: ctx, base: base, role: role}, func() {
+		for _, msg := range problems() {
+			t.Errorf("browser console: %s", msg)
+		}
+		cancel()
+		closeTab()
+	}
+}
+
+// do runs browser actions, failing the test (with a screenshot) on error.
+func (p *pager) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.shot("unexpected")
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// textOf reads the whitespace-collapsed text of the first element css matches.
+func (p *pager) textOf(css string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		p.shot("unexpected")
+		p.t.Fatalf("read %s: %v", css, err)
+	}
+	return strings.Join(strings.Fields(s), " ")
 }

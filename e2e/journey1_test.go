@@ -68,31 +68,9 @@ func TestBrowserJourney1(t *testing.T) {
 	}
 	provider := providerName(t, db, res)
 
-	tab, closeTab := chromedp.NewContext(startBrowser(t, browser), chromedp.WithNewBrowserContext())
-	defer closeTab()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	problems := watchConsole(t, tab)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
-	defer cancel()
-	p := &pager{t: t, ctx: ctx, base: base, role: "journey1"}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			p.shot("unexpected")
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(css string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-		if err != nil {
-			p.shot("unexpected")
-			t.Fatalf("read %s: %v", css, err)
-		}
-		return strings.Join(strings.Fields(s), " ")
-	}
+	p, done := openTab(t, startBrowser(t, browser), base, "journey1", 60*time.Second)
+	defer done()
+	ctx, run, text := p.ctx, p.do, p.textOf
 	banner := func(want string) {
 		t.Helper()
 		if got := text(".govuk-notification-banner"); !strings.Contains(got, want) {
@@ -336,10 +314,6 @@ func TestBrowserJourney1(t *testing.T) {
 		t.Errorf("the provider does not see itself on the lot: %q", got)
 	}
 	signOut()
-
-	for _, msg := range problems() {
-		t.Errorf("browser console: %s", msg)
-	}
 }
 
 // serveWithClock is serve with the server's clock set to now.

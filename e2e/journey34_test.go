@@ -92,45 +92,6 @@ func (f *j34) area(name string) market.Area {
 	return market.Area{}
 }
 
-// tab opens a browser tab with its own cookies and a pager over it; the
-// returned func closes the tab and reports the console's errors.
-func (f *j34) tab(browserCtx context.Context, base, role string, limit time.Duration) (*pager, func()) {
-	t := f.t
-	tab, closeTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	problems := watchConsole(t, tab)
-	ctx, cancel := context.WithTimeout(tab, limit)
-	return &pager{t: t, ctx: ctx, base: base, role: role}, func() {
-		for _, msg := range problems() {
-			t.Errorf("browser console: %s", msg)
-		}
-		cancel()
-		closeTab()
-	}
-}
-
-// do runs browser actions, failing the test (with a screenshot) on error.
-func (p *pager) do(what string, actions ...chromedp.Action[chromedp.Void]) {
-	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
-		p.shot("unexpected")
-		p.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// textOf reads the whitespace-collapsed text of the first element css matches.
-func (p *pager) textOf(css string) string {
-	p.t.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		p.shot("unexpected")
-		p.t.Fatalf("read %s: %v", css, err)
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // hrefOf reads the href of the first link css matches.
 func (p *pager) hrefOf(css string) string {
 	p.t.Helper()
@@ -233,7 +194,7 @@ func (p *pager) currentStage() string {
 // journey's last step) belong to the finance feature, not built yet.
 func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	t := f.t
-	p, done := f.tab(browserCtx, base, "journey3", 75*time.Second)
+	p, done := openTab(f.t, browserCtx, base, "journey3", 75*time.Second)
 	defer done()
 	thanet := f.area("Thanet")
 	const caseRef, name, address, postcode = "MOS-777301", "Winifred Journey", "12 Northdown Road, Margate", "CT9 2RN"
@@ -430,7 +391,7 @@ func (f *j34) expectAbsent(p *pager, where string, secrets []string) {
 // framework provider.
 func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 	t := f.t
-	p, done := f.tab(browserCtx, base, "journey4", 60*time.Second)
+	p, done := openTab(f.t, browserCtx, base, "journey4", 60*time.Second)
 	defer done()
 
 	// Every contracted agency in one district and its neighbours reports
