@@ -63,6 +63,14 @@ func (s *Server) postForm(h func(w http.ResponseWriter, r *http.Request) error) 
 	})
 }
 
+// managedID is the path id of a page only market managers may use.
+func managedID(r *http.Request) (int64, error) {
+	if err := caremarket.ActorFrom(r.Context()).Require(marketManagers...); err != nil {
+		return 0, err
+	}
+	return pathID(r)
+}
+
 func canManage(r *http.Request) bool { return caremarket.ActorFrom(r.Context()).Is(marketManagers...) }
 
 // --- Areas
@@ -207,10 +215,7 @@ func (s *Server) newProviderPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editProviderPage(w http.ResponseWriter, r *http.Request) error {
-	if err := caremarket.ActorFrom(r.Context()).Require(marketManagers...); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := managedID(r)
 	if err != nil {
 		return err
 	}
@@ -223,10 +228,7 @@ func (s *Server) editProviderPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) editProviderPost(w http.ResponseWriter, r *http.Request) error {
-	if err := caremarket.ActorFrom(r.Context()).Require(marketManagers...); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := managedID(r)
 	if err != nil {
 		return err
 	}
@@ -550,10 +552,7 @@ func (s *Server) newLocationPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editLocationPage(w http.ResponseWriter, r *http.Request) error {
-	if err := caremarket.ActorFrom(r.Context()).Require(marketManagers...); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := managedID(r)
 	if err != nil {
 		return err
 	}
@@ -565,10 +564,7 @@ func (s *Server) editLocationPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) editLocationPost(w http.ResponseWriter, r *http.Request) error {
-	if err := caremarket.ActorFrom(r.Context()).Require(marketManagers...); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, err := managedID(r)
 	if err != nil {
 		return err
 	}
