@@ -112,6 +112,13 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 // depends on it).
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 
+// queryer is what reads need from either the pool or a transaction, so one
+// read serves both a page and a change that locks what it reads.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Tx is a write transaction on behalf of an actor.
 type Tx struct {
 	*sql.Tx

@@ -137,11 +137,7 @@ func (db *DB) Location(ctx context.Context, id int64) (*market.Location, error) 
 	return &locs[0], nil
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (db *DB) location(ctx context.Context, q querier, actor *caremarket.Actor, id int64, lock string) (*market.Location, error) {
+func (db *DB) location(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*market.Location, error) {
 	l, err := scanLocation(q.QueryRowContext(ctx, `SELECT `+locationColumns+locationFrom+` WHERE l.id = $1 AND l.council_id = $2`+lock, id, actor.CouncilID))
 	if err != nil {
 		return nil, notFound(err, "Location")

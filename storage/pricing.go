@@ -32,11 +32,6 @@ var (
 	canPreviewUplift = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommissioner, caremarket.RoleFinance}
 )
 
-type priceQ interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // ymd is a calendar date as stored.
 func ymd(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
@@ -136,7 +131,7 @@ func (db *DB) CostModel(ctx context.Context, id int64) (*pricing.CostModel, erro
 	return db.costModel(ctx, db.sql, actor.CouncilID, id, "")
 }
 
-func (db *DB) costModel(ctx context.Context, q priceQ, council, id int64, lock string) (*pricing.CostModel, error) {
+func (db *DB) costModel(ctx context.Context, q queryer, council, id int64, lock string) (*pricing.CostModel, error) {
 	m, err := scanCostModel(q.QueryRowContext(ctx, `SELECT `+costModelColumns+` FROM cost_models WHERE id = $1 AND council_id = $2`+lock, id, council))
 	if err != nil {
 		return nil, notFound(err, "Cost model")
@@ -287,7 +282,7 @@ func (db *DB) GuidePrices(ctx context.Context, f pricing.GuideFilter) ([]pricing
 	return db.guidePrices(ctx, db.sql, actor.CouncilID, f)
 }
 
-func (db *DB) guidePrices(ctx context.Context, q priceQ, council int64, f pricing.GuideFilter) ([]pricing.GuidePrice, error) {
+func (db *DB) guidePrices(ctx context.Context, q queryer, council int64, f pricing.GuideFilter) ([]pricing.GuidePrice, error) {
 	on := f.On
 	if on.IsZero() {
 		on = db.today()
@@ -311,7 +306,7 @@ func (db *DB) guidePrices(ctx context.Context, q priceQ, council int64, f pricin
 }
 
 // guideFor is the guide price for a key on a day, or 0.
-func guideFor(ctx context.Context, q priceQ, council int64, st market.ServiceType, band string, setting market.Setting, day time.Time) (pricing.Money, error) {
+func guideFor(ctx context.Context, q queryer, council int64, st market.ServiceType, band string, setting market.Setting, day time.Time) (pricing.Money, error) {
 	var p int64
 	err := q.QueryRowContext(ctx, `SELECT g.price_pence FROM guide_prices g WHERE g.council_id = $1 AND g.service_type = $2 AND g.band = $3
 		AND g.setting = $4 AND `+guideInForce("$5"), council, string(st), band, string(setting), ymd(day)).Scan(&p)

@@ -84,7 +84,7 @@ func (db *DB) PriceRound(ctx context.Context, id int64) (*pricing.Round, error) 
 	return db.priceRound(ctx, db.sql, actor, id, "")
 }
 
-func (db *DB) priceRound(ctx context.Context, q priceQ, actor *caremarket.Actor, id int64, lock string) (*pricing.Round, error) {
+func (db *DB) priceRound(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*pricing.Round, error) {
 	args := []any{id, actor.CouncilID}
 	scope := roundScope(actor, &args)
 	if lock != "" {
@@ -471,7 +471,7 @@ func (db *DB) Submission(ctx context.Context, id int64) (*pricing.Submission, er
 	return db.submission(ctx, db.sql, actor, id, "")
 }
 
-func (db *DB) submission(ctx context.Context, q priceQ, actor *caremarket.Actor, id int64, lock string) (*pricing.Submission, error) {
+func (db *DB) submission(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*pricing.Submission, error) {
 	args := []any{id, actor.CouncilID}
 	scope := ""
 	if actor.Role == caremarket.RoleProvider {
@@ -579,7 +579,7 @@ func (db *DB) ContractedPrices(ctx context.Context, f pricing.ContractedFilter) 
 	return db.contractedPrices(ctx, db.sql, actor.CouncilID, f)
 }
 
-func (db *DB) contractedPrices(ctx context.Context, q priceQ, council int64, f pricing.ContractedFilter) ([]pricing.ContractedPrice, error) {
+func (db *DB) contractedPrices(ctx context.Context, q queryer, council int64, f pricing.ContractedFilter) ([]pricing.ContractedPrice, error) {
 	where := []string{"cp.council_id = $1"}
 	args := []any{council}
 	add := addWhere(&where, &args)

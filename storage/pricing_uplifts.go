@@ -18,7 +18,7 @@ import (
 // prices in force on its effective date, and/or the weekly cost in force
 // then of each placement live on it. starts holds the placements' start
 // dates. lock (in the applying transaction) locks those placements first.
-func (db *DB) upliftItems(ctx context.Context, q priceQ, council int64, u *pricing.Uplift, lock bool) (items []pricing.UpliftItem, starts map[int64]time.Time, err error) {
+func (db *DB) upliftItems(ctx context.Context, q queryer, council int64, u *pricing.Uplift, lock bool) (items []pricing.UpliftItem, starts map[int64]time.Time, err error) {
 	if u.Guide {
 		gs, err := db.guidePrices(ctx, q, council, pricing.GuideFilter{On: u.EffectiveFrom})
 		if err != nil {
@@ -74,7 +74,7 @@ type livePlacement struct {
 // off-contract one moved to contract that day, has no week from it). Each
 // has the weekly cost in force on day from its price history; a top-up is
 // not the council's cost and is not in it.
-func (db *DB) livePlacements(ctx context.Context, q priceQ, council int64, day time.Time, lock bool) ([]livePlacement, error) {
+func (db *DB) livePlacements(ctx context.Context, q queryer, council int64, day time.Time, lock bool) ([]livePlacement, error) {
 	const live = `pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date > $2)`
 	if lock && db.dialect.forUpdate != "" {
 		rows, err := q.QueryContext(ctx, `SELECT pl.id FROM placements pl WHERE `+live+db.dialect.forUpdate, council, ymd(day))

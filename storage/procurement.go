@@ -104,11 +104,6 @@ func scanLot(row interface{ Scan(...any) error }) (*procurement.Lot, error) {
 	return &l, nil
 }
 
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 func loadLots(ctx context.Context, q queryer, councilID int64, agreementIDs ...int64) (map[int64][]procurement.Lot, error) {
 	out := map[int64][]procurement.Lot{}
 	if len(agreementIDs) == 0 {

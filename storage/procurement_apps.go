@@ -287,13 +287,9 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 		if err != nil {
 			return err
 		}
-		w, err := db.window(ctx, tx, tx.actor.CouncilID, app.WindowID)
+		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, questionID)
 		if err != nil {
 			return err
-		}
-		q := w.Question(questionID)
-		if q == nil {
-			return caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
 		}
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")
 		if err != nil {
@@ -443,13 +439,9 @@ func (db *DB) SaveScore(ctx context.Context, s *procurement.Score) error {
 		if app.Status != procurement.Submitted {
 			return caremarket.Errorf(caremarket.ECONFLICT, "Only a submitted application is scored")
 		}
-		w, err := db.window(ctx, tx, tx.actor.CouncilID, app.WindowID)
+		_, q, err := db.windowQuestion(ctx, tx, app.WindowID, s.QuestionID)
 		if err != nil {
 			return err
-		}
-		q := w.Question(s.QuestionID)
-		if q == nil {
-			return caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
 		}
 		if s.Attempt == 0 {
 			s.Attempt = 1
@@ -523,13 +515,9 @@ func (db *DB) Moderate(ctx context.Context, m *procurement.Moderation) error {
 		if !mod {
 			return caremarket.Errorf(caremarket.EFORBIDDEN, "Only the window's moderator or a commissioner agrees the final mark")
 		}
-		w, err := db.window(ctx, tx, tx.actor.CouncilID, app.WindowID)
+		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, m.QuestionID)
 		if err != nil {
 			return err
-		}
-		q := w.Question(m.QuestionID)
-		if q == nil {
-			return caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
 		}
 		if m.Attempt == 0 {
 			m.Attempt = 1
@@ -1054,3 +1042,17 @@ func (db *DB) TakeExtension(ctx context.Context, contractID int64) (*procurement
 }
 
 var _ procurement.Store = (*DB)(nil)
+
+// windowQuestion reads an application's window and one of its questions,
+// which scoring, moderation and resubmission all need inside their change.
+func (db *DB) windowQuestion(ctx context.Context, tx *Tx, windowID, questionID int64) (*procurement.Window, *procurement.Question, error) {
+	w, err := db.window(ctx, tx, tx.actor.CouncilID, windowID)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := w.Question(questionID)
+	if q == nil {
+		return nil, nil, caremarket.Errorf(caremarket.ENOTFOUND, "Question not found")
+	}
+	return w, q, nil
+}
