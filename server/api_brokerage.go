@@ -50,11 +50,7 @@ func (s *Server) registerBrokerage() {
 
 // brokers is the store's brokerage side.
 func (s *Server) brokers() (brokerage.Store, error) {
-	b, ok := s.Store.(brokerage.Store)
-	if !ok {
-		return nil, caremarket.Errorf(caremarket.EINTERNAL, "the store does not provide brokerage")
-	}
-	return b, nil
+	return s.Store, nil
 }
 
 // withBrokers runs h with the brokerage store and the path id (0 when the

@@ -28,10 +28,7 @@ type pricingHandlers struct {
 // registerPricing adds the pricing API and pages when the store provides
 // pricing (storage.DB does).
 func (s *Server) registerPricing() {
-	st, ok := s.Store.(pricing.Store)
-	if !ok {
-		return
-	}
+	st := s.Store
 	h := &pricingHandlers{s: s, st: st}
 	s.route("GET /api/v1/nlw-rates", s.api(h.apiNLW))
 	s.route("GET /api/v1/cost-models", s.api(h.apiListCostModels))

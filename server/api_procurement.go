@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/procurement"
 )
@@ -54,11 +53,7 @@ func (s *Server) registerProcurement() {
 
 // proc is the store's procurement side.
 func (s *Server) proc() (procurement.Store, error) {
-	p, ok := s.Store.(procurement.Store)
-	if !ok {
-		return nil, caremarket.Errorf(caremarket.EINTERNAL, "the store does not provide procurement")
-	}
-	return p, nil
+	return s.Store, nil
 }
 
 // agreementInput is what a caller sets on an agreement; dates are "2006-01-02".

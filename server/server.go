@@ -16,14 +16,27 @@ import (
 
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/audit"
+	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/market/cqc"
+	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/procurement"
 )
 
-// Store is everything the server needs from storage.
+// Store is everything the server needs from storage: each domain's store
+// interface, so a store that lacks a feature fails to compile rather than
+// failing a request.
 type Store interface {
 	market.Registry
 	access.Store
 	audit.Store
+	cqc.Store
+	procurement.Store
+	pricing.Store
+	brokerage.Store
+	homeScorer
+	homeVacancies
+	scorerLister
 	Ping(ctx context.Context) error
 }
 

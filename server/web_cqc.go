@@ -30,10 +30,7 @@ type cqcHandlers struct {
 // registerCQC adds the CQC routes when the store keeps CQC's register
 // (storage.DB does).
 func (s *Server) registerCQC() {
-	st, ok := s.Store.(cqc.Store)
-	if !ok {
-		return
-	}
+	st := s.Store
 	h := &cqcHandlers{s: s, st: st}
 	s.route("POST /api/v1/cqc-imports", s.api(h.apiImport))
 	s.route("GET /api/v1/locations/{id}/ratings", s.api(h.apiRatings))
@@ -49,10 +46,9 @@ func (s *Server) registerCQC() {
 	s.route("GET /locations/vacancies/template.csv", s.page(h.vacancyTemplate))
 }
 
-// cqcStore is the store's CQC side, when it has one.
+// cqcStore is the store's CQC side (Store guarantees it; the bool stays for its callers).
 func (s *Server) cqcStore() (cqc.Store, bool) {
-	st, ok := s.Store.(cqc.Store)
-	return st, ok
+	return s.Store, true
 }
 
 // staleAfter is how old a vacancy figure may be before it is marked stale.

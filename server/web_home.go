@@ -147,10 +147,7 @@ func offContract(ctx context.Context, b brokerage.Store, now time.Time) (active,
 }
 
 func (s *Server) brokerHome(ctx context.Context) ([]homeSection, error) {
-	b, ok := s.Store.(brokerage.Store)
-	if !ok {
-		return nil, nil
-	}
+	b := s.Store
 	reqs, err := b.ListRequirements(ctx, brokerage.RequirementFilter{Status: brokerage.StatusOpen})
 	if err != nil {
 		return nil, err
@@ -195,7 +192,7 @@ func (s *Server) commissionerHome(ctx context.Context) ([]homeSection, error) {
 	} else if ok {
 		panels = append(panels, p)
 	}
-	if st, ok := s.Store.(pricing.Store); ok {
+	if st := pricing.Store(s.Store); st != nil {
 		subs, err := st.ListSubmissions(ctx, pricing.SubmissionFilter{Status: pricing.SubmissionSubmitted})
 		if err != nil {
 			return nil, err
@@ -214,7 +211,7 @@ func (s *Server) commissionerHome(ctx context.Context) ([]homeSection, error) {
 		}
 		panels = append(panels, p)
 	}
-	if pr, ok := s.Store.(procurement.Store); ok {
+	if pr := procurement.Store(s.Store); pr != nil {
 		p, err := s.awaitingAward(ctx, pr)
 		if err != nil {
 			return nil, err
@@ -222,7 +219,7 @@ func (s *Server) commissionerHome(ctx context.Context) ([]homeSection, error) {
 		panels = append(panels, p)
 	}
 	sections := []homeSection{{Heading: "Needs your decision", Panels: panels}}
-	if b, ok := s.Store.(brokerage.Store); ok {
+	if b := brokerage.Store(s.Store); b != nil {
 		active, due, weekly, err := offContract(ctx, b, s.Now())
 		if err != nil {
 			return nil, err
@@ -273,10 +270,7 @@ func (s *Server) awaitingAward(ctx context.Context, pr procurement.Store) (homeP
 }
 
 func (s *Server) evaluatorHome(ctx context.Context) ([]homeSection, error) {
-	sc, ok := s.Store.(homeScorer)
-	if !ok {
-		return nil, nil
-	}
+	sc := s.Store
 	apps, err := sc.AwaitingMyScore(ctx)
 	if err != nil {
 		return nil, err
@@ -305,10 +299,7 @@ func (s *Server) adminHome(ctx context.Context) ([]homeSection, error) {
 }
 
 func (s *Server) financeHome(ctx context.Context) ([]homeSection, error) {
-	b, ok := s.Store.(brokerage.Store)
-	if !ok {
-		return nil, nil
-	}
+	b := s.Store
 	ps, err := b.ListPlacements(ctx, brokerage.PlacementFilter{Status: brokerage.PlacementActive})
 	if err != nil {
 		return nil, err
@@ -326,7 +317,7 @@ func (s *Server) financeHome(ctx context.Context) ([]homeSection, error) {
 
 func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 	var panels []homePanel
-	if b, ok := s.Store.(brokerage.Store); ok {
+	if b := brokerage.Store(s.Store); b != nil {
 		offers, err := b.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
 		if err != nil {
 			return nil, err
@@ -352,7 +343,7 @@ func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 			homePanel{ID: "offers", Heading: "Offers awaiting your answer", Count: count(len(offers)), Link: "/offers", LinkText: "Answer your offers"},
 			homePanel{ID: "competitions", Heading: "Mini-competitions awaiting your bid", Count: count(unanswered), Link: "/offers", LinkText: "Bid in your mini-competitions"})
 	}
-	if pr, ok := s.Store.(procurement.Store); ok {
+	if pr := procurement.Store(s.Store); pr != nil {
 		ws, err := pr.ListWindows(ctx, 0)
 		if err != nil {
 			return nil, err
@@ -375,7 +366,7 @@ func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 		}
 		panels = append(panels, homePanel{ID: "windows", Heading: "Open tenders you have not applied to", Count: count(n), Link: "/windows", LinkText: "See open tenders and your applications"})
 	}
-	if st, ok := s.Store.(pricing.Store); ok {
+	if st := pricing.Store(s.Store); st != nil {
 		rounds, err := st.ListPriceRounds(ctx) // only the rounds it is invited to
 		if err != nil {
 			return nil, err
@@ -392,7 +383,7 @@ func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 		p.Count = count(n)
 		panels = append(panels, p)
 	}
-	if vs, ok := s.Store.(homeVacancies); ok {
+	if vs := homeVacancies(s.Store); vs != nil {
 		own, err := vs.OwnVacancies(ctx)
 		if err != nil {
 			return nil, err

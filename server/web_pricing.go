@@ -12,7 +12,6 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/procurement"
 )
 
 // The pricing pages (issue 5), by role: everyone sees guide prices; a
@@ -366,10 +365,7 @@ func (h *pricingHandlers) renderRounds(w http.ResponseWriter, r *http.Request, s
 // reference — title.
 func (h *pricingHandlers) agreementOptions(r *http.Request) ([]option, error) {
 	out := []option{}
-	p, ok := h.s.Store.(procurement.Store)
-	if !ok {
-		return out, nil
-	}
+	p := h.s.Store
 	as, err := p.ListAgreements(r.Context())
 	if err != nil {
 		return nil, err

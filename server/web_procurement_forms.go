@@ -878,10 +878,7 @@ func (s *Server) renderEvaluators(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	sl, ok := s.Store.(scorerLister)
-	if !ok {
-		return caremarket.Errorf(caremarket.EINTERNAL, "the store cannot list evaluators")
-	}
+	sl := s.Store
 	users, err := sl.Scorers(r.Context())
 	if err != nil {
 		return err
