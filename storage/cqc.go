@@ -1432,3 +1432,42 @@ func (db *DB) ApplyVacancies(ctx context.Context, rows []market.VacancyRow) (int
 	}
 	return len(rows), nil, nil
 }
+
+// recordManualRating keeps the rating history when a person changes a
+// location's rating by hand, as an import does: the first change also
+// records the rating the location had until then, and a drop to Inadequate
+// raises the same alert for commissioners.
+func (tx *Tx) recordManualRating(ctx context.Context, before, after *market.Location) error {
+	sameDate := (before.RatingDate == nil) == (after.RatingDate == nil) &&
+		(before.RatingDate == nil || before.RatingDate.Equal(*after.RatingDate))
+	if before.Rating == after.Rating && sameDate {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM location_ratings WHERE council_id = $1 AND location_id = $2`,
+		tx.actor.CouncilID, after.ID).Scan(&n); err != nil {
+		return fmt.Errorf("storage: unable to read rating history: %w", err)
+	}
+	insert := `INSERT INTO location_ratings (council_id, location_id, rating, previous_rating, rating_date, recorded_at, source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	if n == 0 {
+		if _, err := tx.ExecContext(ctx, insert, tx.actor.CouncilID, after.ID, string(before.Rating), "",
+			dateOrNil(before.RatingDate), before.CreatedAt, firstSeen); err != nil {
+			return fmt.Errorf("storage: unable to record rating history: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, insert, tx.actor.CouncilID, after.ID, string(after.Rating), string(before.Rating),
+		dateOrNil(after.RatingDate), tx.now, "changed by "+tx.actor.Email); err != nil {
+		return fmt.Errorf("storage: unable to record rating history: %w", err)
+	}
+	if after.Rating != market.Inadequate || before.Rating == market.Inadequate {
+		return nil
+	}
+	msg := fmt.Sprintf("%s (CQC %s) was recorded as rated Inadequate by %s; it was %s. It takes no new placements while the rating holds; review the people placed there.",
+		after.Name, after.CQCLocationID, tx.actor.Email, before.Rating.Label())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO market_alerts (council_id, location_id, kind, message, raised_at) VALUES ($1, $2, $3, $4, $5)`,
+		tx.actor.CouncilID, after.ID, string(cqc.AlertInadequate), msg, tx.now); err != nil {
+		return fmt.Errorf("storage: unable to raise alert: %w", err)
+	}
+	return nil
+}

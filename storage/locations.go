@@ -248,6 +248,9 @@ func (db *DB) UpdateLocation(ctx context.Context, l *market.Location) error {
 		if err := tx.writeServiceTypes(ctx, l); err != nil {
 			return err
 		}
+		if err := tx.recordManualRating(ctx, before, l); err != nil {
+			return err
+		}
 		return tx.audit(ctx, "location.update", "location", l.ID, before, l)
 	})
 }

@@ -273,3 +273,36 @@ func TestUsersSessionsTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestManualRatingChange keeps the rating history and raises the Inadequate
+// alert when a person changes a rating by hand, as an import does.
+func TestManualRatingChange(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		ctx, areas := storagetest.Council(t, db, "kent", "Thanet")
+		_, l := seedProvider(t, db, ctx, "Seaview Care", "0000001", areas[0], market.Nursing)
+		l.Name = "Seaview Care Home" // not a rating change: no history
+		if err := db.UpdateLocation(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		// With no change recorded, the history is just the current rating.
+		if h, err := db.RatingHistory(ctx, l.ID); err != nil || len(h) != 1 || h[0].ID != 0 || h[0].Rating != market.Good {
+			t.Fatalf("history after a name change: %+v %v", h, err)
+		}
+		d := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		l.Rating, l.RatingDate = market.Inadequate, &d
+		if err := db.UpdateLocation(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		h, err := db.RatingHistory(ctx, l.ID)
+		if err != nil || len(h) != 2 || h[0].Rating != market.Inadequate || h[0].Previous != market.Good || h[1].Rating != market.Good {
+			t.Fatalf("history = %+v, %v; want Inadequate (was Good), then the first-seen Good", h, err)
+		}
+		alerts, err := db.ListAlerts(ctx, true)
+		if err != nil || len(alerts) != 1 || alerts[0].LocationID != l.ID {
+			t.Fatalf("alerts = %+v, %v; want one for the location", alerts, err)
+		}
+		if blocked, _, err := db.PlacementBlocked(ctx, l.ID); err != nil || !blocked {
+			t.Errorf("an Inadequate location is not blocked: %v %v", blocked, err)
+		}
+	})
+}
