@@ -125,5 +125,5 @@ type Store interface {
 
 	RaiseConcern(ctx context.Context, c *Concern) error
 	ListConcerns(ctx context.Context, openOnly bool) ([]Concern, error)
-	EndConcern(ctx context.Context, id int64) error
+	EndConcern(ctx context.Context, id int64) (*Concern, error)
 }

@@ -455,19 +455,6 @@ func (s *Server) apiRaiseConcern(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiEndConcern(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		if err := b.EndConcern(r.Context(), id); err != nil {
-			return err
-		}
-		cs, err := b.ListConcerns(r.Context(), false)
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			if c.ID == id {
-				writeJSON(w, http.StatusOK, c)
-				return nil
-			}
-		}
-		return caremarket.Errorf(caremarket.ENOTFOUND, "Concern not found")
+		return reply(w, http.StatusOK)(b.EndConcern(r.Context(), id))
 	})(w, r)
 }

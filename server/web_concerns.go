@@ -71,7 +71,7 @@ func (s *Server) endConcernPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := b.EndConcern(r.Context(), id); err != nil {
+	if _, err := b.EndConcern(r.Context(), id); err != nil {
 		return err
 	}
 	back := "/providers"

@@ -741,44 +741,53 @@ func (db *DB) ListConcerns(ctx context.Context, openOnly bool) ([]brokerage.Conc
 	if openOnly {
 		cond = " AND c.ended_at IS NULL"
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT c.id, c.provider_id, p.name, COALESCE(c.location_id, 0), c.kind, c.reason, c.raised_at, c.raised_by, c.ended_at
-		FROM serious_concerns c JOIN providers p ON p.id = c.provider_id WHERE c.council_id = $1`+cond+` ORDER BY c.id DESC`, actor.CouncilID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+concernColumns+concernFrom+` WHERE c.council_id = $1`+cond+` ORDER BY c.id DESC`, actor.CouncilID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: list concerns: %w", err)
 	}
-	defer rows.Close()
-	out := []brokerage.Concern{}
-	for rows.Next() {
-		var c brokerage.Concern
-		var ended sql.NullTime
-		if err := rows.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &c.LocationID, &c.Kind, &c.Reason, &c.RaisedAt, &c.RaisedBy, &ended); err != nil {
-			return nil, err
-		}
-		if ended.Valid {
-			t := ended.Time
-			c.EndedAt = &t
-		}
-		out = append(out, c)
+	return scanAll(rows, "concern", scanConcern)
+}
+
+const (
+	concernColumns = `c.id, c.provider_id, p.name, COALESCE(c.location_id, 0), c.kind, c.reason, c.raised_at, c.raised_by, c.ended_at`
+	concernFrom    = ` FROM serious_concerns c JOIN providers p ON p.id = c.provider_id`
+)
+
+func scanConcern(row interface{ Scan(...any) error }) (*brokerage.Concern, error) {
+	var c brokerage.Concern
+	var ended sql.NullTime
+	err := row.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &c.LocationID, &c.Kind, &c.Reason, &c.RaisedAt, &c.RaisedBy, &ended)
+	if ended.Valid {
+		t := ended.Time
+		c.EndedAt = &t
 	}
-	return out, rows.Err()
+	return &c, err
 }
 
 // EndConcern closes a serious concern: the provider may be offered new
 // placements again. Commissioners and admins.
-func (db *DB) EndConcern(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
+func (db *DB) EndConcern(ctx context.Context, id int64) (*brokerage.Concern, error) {
+	var c *brokerage.Concern
+	err := db.update(ctx, func(tx *Tx) error {
 		if err := tx.actor.Require(canRaiseConcern...); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE serious_concerns SET ended_at = $1 WHERE id = $2 AND council_id = $3 AND ended_at IS NULL`, tx.now, id, tx.actor.CouncilID)
 		if err != nil {
-			return err
+			return fmt.Errorf("storage: end concern: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "Open concern not found")
 		}
+		if c, err = scanConcern(tx.QueryRowContext(ctx, `SELECT `+concernColumns+concernFrom+` WHERE c.id = $1`, id)); err != nil {
+			return fmt.Errorf("storage: read concern: %w", err)
+		}
 		return tx.audit(ctx, "concern.end", "serious_concern", id, nil, map[string]string{"status": "ended"})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 var _ brokerage.Store = (*DB)(nil)
