@@ -20,7 +20,7 @@ import (
 // one, the person only after acceptance; another provider gets 404 for all
 // of it; bids are private and refused after the deadline; off-contract use
 // reaches the register and the report. Every answer is checked against
-// server/openapi.json.
+// server/openapi/*.json.
 func TestBrokerageAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newAPIFixture(t, db)

@@ -92,7 +92,7 @@ func plookup(v any, keys ...string) any {
 }
 
 // must sends r through the whole server, checks the answer against
-// server/openapi.json and fails unless the status is want.
+// server/openapi/*.json and fails unless the status is want.
 func (f *pricingFixture) must(t testing.TB, want int, r preq) presp {
 	t.Helper()
 	var body io.Reader

@@ -25,7 +25,7 @@ import (
 // These tests drive the real server, over real databases (SQLite always,
 // PostgreSQL when CAREMARKET_TEST_POSTGRES is set), through its HTTP
 // handler: no mocks. Every API answer is also checked against the schema
-// server/openapi.json promises for it (checkResponse).
+// server/openapi/*.json promises for it (checkResponse).
 
 // apiFixture is two councils' worth of market, and a token per kind of caller.
 type apiFixture struct {

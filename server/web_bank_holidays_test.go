@@ -16,7 +16,7 @@ import (
 
 // TestAPIBankHolidays: everyone reads the calendar; admins add and remove
 // the council's own days; the shipped days cannot be removed; another
-// council is not affected. Every answer matches server/openapi.json.
+// council is not affected. Every answer matches server/openapi/*.json.
 func TestAPIBankHolidays(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newAPIFixture(t, db)

@@ -415,7 +415,7 @@ func findApplication(t testing.TB, db *storage.DB, e *webEnv, windowID, provider
 }
 
 // TestProcurementAPIMatchesOpenAPI checks the procurement API's answers over
-// the demo data against the schemas server/openapi.json promises for them.
+// the demo data against the schemas server/openapi/*.json promises for them.
 func TestProcurementAPIMatchesOpenAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		ctx, _ := storagetest.Council(t, db, "kent", "Thanet", "Dover")
