@@ -619,7 +619,12 @@ func TestHealthzAndMetrics(t *testing.T) {
 			t.Errorf("/healthz = %s", h.raw)
 		}
 		f.must(t, 401, apiReq{method: "GET", path: "/api/v1/providers"})
-		m := f.must(t, 200, apiReq{method: "GET", path: "/metrics"})
+		// /metrics needs the metrics token on the main address.
+		f.must(t, 401, apiReq{method: "GET", path: "/metrics"})
+		f.srv.MetricsToken = "metrics-secret-for-tests"
+		f.must(t, 401, apiReq{method: "GET", path: "/metrics", token: "wrong"})
+		f.must(t, 401, apiReq{method: "GET", path: "/metrics", token: f.admin})
+		m := f.must(t, 200, apiReq{method: "GET", path: "/metrics", token: "metrics-secret-for-tests"})
 		text := string(m.raw)
 		for _, want := range []string{
 			"# TYPE caremarket_http_requests_total counter",
@@ -630,6 +635,26 @@ func TestHealthzAndMetrics(t *testing.T) {
 			if !strings.Contains(text, want) {
 				t.Errorf("/metrics lacks %q:\n%s", want, text)
 			}
+		}
+		// The separate metrics listener needs no token.
+		w := httptest.NewRecorder()
+		f.srv.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "caremarket_http_requests_total") {
+			t.Errorf("MetricsHandler: %d %s", w.Code, w.Body)
+		}
+		// Ready while the schema is current; not ready when a migration is missing.
+		if r := f.must(t, 200, apiReq{method: "GET", path: "/readyz"}); r.body["status"] != "ready" {
+			t.Errorf("/readyz = %s", r.raw)
+		}
+		if _, err := db.SQL().Exec(`DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.must(t, 503, apiReq{method: "GET", path: "/readyz"}); !strings.Contains(fmt.Sprint(r.body["status"]), "caremarket migrate") {
+			t.Errorf("/readyz with a migration missing = %s", r.raw)
+		}
+		// Every answer names its request id; a load balancer's is kept.
+		if r := f.do(t, apiReq{method: "GET", path: "/healthz", header: map[string]string{"X-Request-Id": "lb-123"}}); r.header.Get("X-Request-Id") != "lb-123" {
+			t.Errorf("X-Request-Id = %q, want the caller's", r.header.Get("X-Request-Id"))
 		}
 	})
 }

@@ -38,6 +38,7 @@ type Store interface {
 	homeVacancies
 	scorerLister
 	Ping(ctx context.Context) error
+	PendingMigrations(ctx context.Context) (int, error)
 }
 
 //go:embed static
@@ -51,6 +52,10 @@ type Server struct {
 	// InsecureCookies drops the Secure flag from cookies, for plain-HTTP
 	// tests only. Browsers accept Secure cookies from http://localhost.
 	InsecureCookies bool
+	// MetricsToken, when set, lets /metrics answer on the main address to
+	// a caller sending it as a bearer token; otherwise /metrics is served
+	// only by MetricsHandler on an address of its own.
+	MetricsToken string
 	Now             func() time.Time
 	// StaleAfter is how old a vacancy figure may be before the pages mark
 	// it stale (New sets market.StaleAfter).
@@ -77,7 +82,6 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerCQC()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
-	s.route("GET /metrics", s.metrics.serve)
 	static, _ := fs.Sub(staticFS, "static")
 	s.route("GET /assets/", http.StripPrefix("/assets/", cacheForever(http.FileServerFS(static))).ServeHTTP)
 	return s
@@ -97,6 +101,9 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	reqID := requestID(r)
+	sw.Header().Set("X-Request-Id", reqID)
+	r = r.WithContext(withValue(r.Context(), keyRequestID, reqID))
 	defer func() {
 		if v := recover(); v != nil {
 			s.Logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)
@@ -104,9 +111,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.fail(sw, r, errors.New("panic"))
 			}
 		}
-		if r.URL.Path != "/healthz" && !strings.HasPrefix(r.URL.Path, "/assets/") {
+		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && !strings.HasPrefix(r.URL.Path, "/assets/") {
 			s.Logger.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-				"duration_ms", time.Since(start).Milliseconds(), "remote", clientIP(r))
+				"duration_ms", time.Since(start).Milliseconds(), "remote", clientIP(r), "request_id", reqID)
 		}
 	}()
 	h := sw.Header()
@@ -114,6 +121,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	if s.serveOps(sw, r) {
+		return
+	}
 	r, err := s.authenticate(sw, r)
 	if err != nil {
 		s.fail(sw, r, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // PendingMigrations returns how many embedded migrations this database has
@@ -14,6 +15,10 @@ func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
 	applied := map[int]bool{}
 	rows, err := db.sql.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
+		// No table yet: nothing has been applied.
+		if strings.Contains(err.Error(), "schema_migrations") {
+			return len(migrations), nil
+		}
 		return 0, fmt.Errorf("storage: read schema_migrations: %w", err)
 	}
 	defer rows.Close()
@@ -82,4 +87,24 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 		return fmt.Errorf("storage: backup into %s: %w", path, err)
 	}
 	return nil
+}
+
+// ClockSkew returns how far this machine's clock is ahead of the
+// database's (negative when behind).
+func (db *DB) ClockSkew(ctx context.Context) (time.Duration, error) {
+	var raw string
+	q := `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
+	if db.dialect.name == "postgres" {
+		q = `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+	}
+	before := time.Now()
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&raw); err != nil {
+		return 0, fmt.Errorf("storage: read the database clock: %w", err)
+	}
+	local := before.Add(time.Since(before) / 2)
+	theirs, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		return 0, fmt.Errorf("storage: database clock %q: %w", raw, err)
+	}
+	return local.Sub(theirs), nil
 }

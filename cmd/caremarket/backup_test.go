@@ -133,3 +133,30 @@ func TestBackupDuringWritesThenRestore(t *testing.T) {
 		t.Fatalf("the database was damaged by a refused restore: %v", err)
 	}
 }
+
+// TestDoctor: a missing database, then a current one, then one whose audit
+// log was edited behind caremarket's back.
+func TestDoctor(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	db := filepath.Join(t.TempDir(), "caremarket.db")
+	if code, out, _ := cli(t, db, "doctor"); code == 0 || !strings.Contains(out, "FIX  database reachable") || !strings.Contains(out, "caremarket migrate") {
+		t.Fatalf("doctor on a missing database: exit %d\n%s", code, out)
+	}
+	cli(t, db, "councils", "create", "--slug", "kent", "--name", "Kent County Council")
+	code, out, errOut := cli(t, db, "doctor")
+	if code != 0 || !strings.Contains(out, "all checks passed") || !strings.Contains(out, "ok   audit chain") {
+		t.Fatalf("doctor on a good database: exit %d\n%s%s", code, out, errOut)
+	}
+	st, err := storage.Open(context.Background(), storage.Config{SQLitePath: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SQL().Exec(`DROP TRIGGER audit_log_no_update`)
+	if _, err := st.SQL().Exec(`UPDATE audit_log SET actor = 'mallory'`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if code, out, _ := cli(t, db, "doctor"); code == 0 || !strings.Contains(out, "FIX  audit chain") {
+		t.Fatalf("doctor on an edited audit log: exit %d\n%s", code, out)
+	}
+}

@@ -33,6 +33,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without the Secure flag (only for plain HTTP other than localhost)")
 	staleAfter := fs.Duration("stale-after", market.StaleAfter, "how old a vacancy figure may be before the pages mark it stale, like 72h")
 	directory := fs.String("cqc-directory", "", "with --demo: also load this CQC HSCA Active Locations file (CSV) into the demo council")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address of its own (like 127.0.0.1:9090), for the monitoring network only")
+	metricsToken := fs.String("metrics-token", os.Getenv("CAREMARKET_METRICS_TOKEN"), "let /metrics answer on --addr to this bearer token (default $CAREMARKET_METRICS_TOKEN)")
 	districts := fs.String("districts", "", "CSV of postcode districts and the council's district each is in (outcode, district), for CQC directory uploads; default: the Kent table the demo ships")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +78,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.InsecureCookies = *insecure
 	srv.StaleAfter = *staleAfter
 	srv.DistrictFor = districtFor
+	srv.MetricsToken = *metricsToken
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		metricsSrv := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go metricsSrv.Serve(mln)
+		defer metricsSrv.Close()
+		logger.Info("metrics served", "addr", mln.Addr().String())
+	}
 	httpSrv := srv.HTTPServer(*addr)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
