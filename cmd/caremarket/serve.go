@@ -103,6 +103,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go backgroundJobs(db, logger).Loop(jobCtx, 10*time.Minute)
+
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
