@@ -136,9 +136,11 @@ func (s *Server) apiGetRequirement(w http.ResponseWriter, r *http.Request) error
 	})(w, r)
 }
 
+// apiGetPerson answers who a requirement is for, given why the caller
+// needs to know (?reason=arranging, review, ...): each look is logged.
 func (s *Server) apiGetPerson(w http.ResponseWriter, r *http.Request) error {
 	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		return reply(w, http.StatusOK)(b.Person(r.Context(), id))
+		return reply(w, http.StatusOK)(s.Store.ViewPerson(r.Context(), id, brokerage.ViewReason(r.URL.Query().Get("reason"))))
 	})(w, r)
 }
 

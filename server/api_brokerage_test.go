@@ -83,7 +83,7 @@ func TestBrokerageAPI(t *testing.T) {
 		}
 		oid := id(offer)
 		// Gamma: nothing of it.
-		for _, p := range []string{"/api/v1/offers/" + oid, "/api/v1/requirements/" + rid, "/api/v1/requirements/" + rid + "/person", "/offers/" + oid} {
+		for _, p := range []string{"/api/v1/offers/" + oid, "/api/v1/requirements/" + rid, "/api/v1/requirements/" + rid + "/person?reason=arranging", "/offers/" + oid} {
 			f.must(t, 404, apiReq{method: "GET", path: p, token: gammaPU})
 		}
 		f.must(t, 404, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: gammaPU})
@@ -103,17 +103,17 @@ func TestBrokerageAPI(t *testing.T) {
 		if anon.body["outcode"] != "CT9" {
 			t.Errorf("anonymised outcode %v", anon.body["outcode"])
 		}
-		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: f.alphaPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person?reason=arranging", token: f.alphaPU})
 		f.must(t, 200, apiReq{method: "GET", path: "/offers/" + oid, token: f.alphaPU})
 		// Alpha accepts: the person is visible to Alpha only.
 		pl := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: f.alphaPU})
 		pid := id(pl)
 		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/offers/" + oid + "/accept", token: f.alphaPU})
-		who := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: f.alphaPU})
+		who := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person?reason=arranging", token: f.alphaPU})
 		if who.body["full_name"] != "Edith Crawley" {
 			t.Fatalf("person after award: %s", who.raw)
 		}
-		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person", token: gammaPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + rid + "/person?reason=arranging", token: gammaPU})
 		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/placements/" + pid, token: gammaPU})
 		f.must(t, 404, apiReq{method: "GET", path: "/placements/" + pid, token: gammaPU})
 		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/placements/" + pid, token: f.alphaPU})
@@ -157,8 +157,8 @@ func TestBrokerageAPI(t *testing.T) {
 		}
 		f.must(t, 200, apiReq{method: "GET", path: "/competitions/" + cid, token: f.broker})
 		f.must(t, 201, apiReq{method: "POST", path: "/api/v1/competitions/" + cid + "/award", token: f.broker, body: map[string]any{"bid_id": be.body["id"]}})
-		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person", token: echoPU})
-		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person", token: deltaPU})
+		f.must(t, 200, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person?reason=arranging", token: echoPU})
+		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/requirements/" + hid + "/person?reason=arranging", token: deltaPU})
 
 		// Residential: nobody contracted, so stage 3 straight away.
 		res := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{

@@ -34,6 +34,7 @@ type Store interface {
 	procurement.Store
 	pricing.Store
 	brokerage.Store
+	brokerage.PersonalDataStore
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -56,7 +57,7 @@ type Server struct {
 	// a caller sending it as a bearer token; otherwise /metrics is served
 	// only by MetricsHandler on an address of its own.
 	MetricsToken string
-	Now             func() time.Time
+	Now          func() time.Time
 	// StaleAfter is how old a vacancy figure may be before the pages mark
 	// it stale (New sets market.StaleAfter).
 	StaleAfter time.Duration
@@ -80,6 +81,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerPricing()
 	s.registerBrokerage()
 	s.registerCQC()
+	s.registerPersonalData()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	static, _ := fs.Sub(staticFS, "static")

@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // Europe/London without relying on the host's zoneinfo
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
 )
 
@@ -35,6 +36,7 @@ var funcs = template.FuncMap{
 	"ratings":      func() []market.Rating { return market.Ratings },
 	"roles":        func() []caremarket.Role { return caremarket.Roles },
 	"ratingTag":    ratingTag,
+	"statusWords":  brokerage.StatusWords,
 	"date":         func(v any) string { return localTime(v, "2 January 2006", false) },
 	"datetime":     func(v any) string { return localTime(v, "2 January 2006 15:04", true) },
 	"add":          func(a, b int) int { return a + b },
@@ -171,6 +173,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")
 		add("Bank holidays", "/admin/bank-holidays")
+		add("Personal data", "/admin/personal-data")
 		add("Audit log", "/admin/audit")
 	}
 	return items

@@ -350,7 +350,9 @@ func (s *Server) acceptPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return reshow(w, r, err, s.showOffer)
 	}
-	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d", p.ID), "Accepted: the placement is yours")
+	// Accepting is arranging the placement: the person's details open with
+	// that reason, logged.
+	redirectWithFlash(w, r, fmt.Sprintf("/placements/%d?reason=%s", p.ID, brokerage.ViewArranging), "Accepted: the placement is yours")
 	return nil
 }
 
@@ -459,9 +461,14 @@ func (s *Server) showPlacement(w http.ResponseWriter, r *http.Request, status in
 	}
 	a := caremarket.ActorFrom(r.Context())
 	data := map[string]any{"P": p, "CanBroker": isBroker(a), "IsProvider": a.Role == caremarket.RoleProvider, "Now": s.Now()}
-	// The person: brokers, and the provider the placement was awarded to.
-	if person, err := b.Person(r.Context(), p.RequirementID); err == nil {
-		data["Person"] = person
+	// The person: brokers, and the provider the placement was awarded to,
+	// once they say why (each look is logged).
+	if reason := brokerage.ViewReason(r.URL.Query().Get("reason")); reason.Valid() {
+		if person, err := s.Store.ViewPerson(r.Context(), p.RequirementID, reason); err == nil {
+			data["Person"] = person
+		}
+	} else if _, err := b.Person(r.Context(), p.RequirementID); err == nil {
+		data["PersonReasons"] = viewReasonOptions()
 	}
 	form := r.PostForm
 	if form == nil {

@@ -148,17 +148,9 @@ func (db *DB) ViewPerson(ctx context.Context, requirementID int64, reason broker
 	return p, nil
 }
 
-// IdentityViewFilter narrows the identity view log.
-type IdentityViewFilter struct {
-	RequirementID int64
-	Actor         string // part of the viewer's email
-	CaseReference string
-	Limit         int
-}
-
 // IdentityViews searches the log of who looked at a person's identity,
 // newest first. Admins.
-func (db *DB) IdentityViews(ctx context.Context, f IdentityViewFilter) ([]brokerage.IdentityView, error) {
+func (db *DB) IdentityViews(ctx context.Context, f brokerage.IdentityViewFilter) ([]brokerage.IdentityView, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -191,9 +183,9 @@ func (db *DB) IdentityViews(ctx context.Context, f IdentityViewFilter) ([]broker
 	}
 	return scanAll(rows, "identity view", func(row interface{ Scan(...any) error }) (*brokerage.IdentityView, error) {
 		var v brokerage.IdentityView
-		var reason string
-		err := row.Scan(&v.ID, &v.RequirementID, &v.CaseReference, &v.Actor, &v.Role, &reason, &v.At)
-		v.Reason = brokerage.ViewReason(reason)
+		var reason, role string
+		err := row.Scan(&v.ID, &v.RequirementID, &v.CaseReference, &v.Actor, &role, &reason, &v.At)
+		v.Reason, v.Role = brokerage.ViewReason(reason), caremarket.Role(role)
 		return &v, err
 	})
 }

@@ -67,16 +67,16 @@ func TestPersonalData(t *testing.T) {
 		if p, err := db.ViewPerson(f.broker, edith.ID, brokerage.ViewReview); err != nil || p.FullName != "Edith Crawley" {
 			t.Fatalf("view with a reason: %+v %v", p, err)
 		}
-		views, err := db.IdentityViews(admin, storage.IdentityViewFilter{CaseReference: "MOS-100001"})
+		views, err := db.IdentityViews(admin, brokerage.IdentityViewFilter{CaseReference: "MOS-100001"})
 		if err != nil || len(views) != 1 || views[0].Reason != brokerage.ViewReview || views[0].RequirementID != edith.ID {
 			t.Fatalf("identity view log: %+v %v", views, err)
 		}
-		if _, err := db.IdentityViews(f.broker, storage.IdentityViewFilter{}); caremarket.ErrorCode(err) != caremarket.EFORBIDDEN {
+		if _, err := db.IdentityViews(f.broker, brokerage.IdentityViewFilter{}); caremarket.ErrorCode(err) != caremarket.EFORBIDDEN {
 			t.Fatalf("a broker searching the view log: %v, want forbidden", err)
 		}
 
 		// Subject access: found by name or date-free search, exported whole.
-		found, err := db.FindPeople(admin, storage.SubjectQuery{Name: "crawley"})
+		found, err := db.FindPeople(admin, brokerage.SubjectQuery{Name: "crawley"})
 		if err != nil || len(found) != 1 || found[0].CaseReference != "MOS-100001" {
 			t.Fatalf("find by name: %+v %v", found, err)
 		}

@@ -11,17 +11,8 @@ import (
 	"github.com/caremarket/caremarket/brokerage"
 )
 
-// SubjectQuery finds a person for a subject access request: by case
-// reference, by part of the name, or by date of birth (any that are set
-// must all match).
-type SubjectQuery struct {
-	CaseReference string
-	Name          string
-	DateOfBirth   *time.Time
-}
-
 // FindPeople lists the people matching q (at most 100). Admins.
-func (db *DB) FindPeople(ctx context.Context, q SubjectQuery) ([]brokerage.PersonMatch, error) {
+func (db *DB) FindPeople(ctx context.Context, q brokerage.SubjectQuery) ([]brokerage.PersonMatch, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +69,9 @@ func (db *DB) SubjectAccessExport(ctx context.Context, caseReference string) (*b
 		return nil, err
 	}
 	caseReference = strings.TrimSpace(caseReference)
-	out := &brokerage.SubjectAccess{CaseReference: caseReference, GeneratedAt: db.now()}
+	out := &brokerage.SubjectAccess{CaseReference: caseReference, GeneratedAt: db.now(), People: []brokerage.Person{},
+		Requirements: []brokerage.Requirement{}, Steps: []brokerage.Step{}, Offers: []brokerage.SubjectOffer{},
+		Placements: []brokerage.SubjectPlacement{}, Views: []brokerage.IdentityView{}, AuditRecords: []brokerage.SubjectAudit{}}
 	var ids []int64
 	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM care_requirements WHERE council_id = $1 AND case_reference = $2 ORDER BY id`, actor.CouncilID, caseReference)
 	if err != nil {
@@ -142,7 +135,7 @@ func (db *DB) gatherSubject(ctx context.Context, council, id int64, out *brokera
 		return err
 	}
 	out.Placements = append(out.Placements, pls...)
-	views, err := db.IdentityViews(ctx, IdentityViewFilter{RequirementID: id, Limit: 500})
+	views, err := db.IdentityViews(ctx, brokerage.IdentityViewFilter{RequirementID: id, Limit: 500})
 	if err != nil {
 		return err
 	}
