@@ -91,6 +91,20 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
+	if db.dialect.name == "postgres" {
+		// Two servers starting at once must not both migrate: the first
+		// holds this session lock until it is done, the second then finds
+		// nothing left to apply. (Even CREATE TABLE IF NOT EXISTS races.)
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("storage: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7270000)`); err != nil {
+			return 0, fmt.Errorf("storage: migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7270000)`)
+	}
 	if _, err := db.sql.ExecContext(ctx, db.dialect.render(
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {{ts}} NOT NULL)`)); err != nil {
 		return 0, fmt.Errorf("storage: create schema_migrations: %w", err)
@@ -121,12 +135,6 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (bool, error) {
 		return false, err
 	}
 	defer tx.Rollback()
-	if db.dialect.name == "postgres" {
-		// Two servers starting at once must not both migrate.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270000)`); err != nil {
-			return false, err
-		}
-	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
 		return false, err

@@ -61,6 +61,14 @@ func SQLite(t testing.TB) *storage.DB {
 // EnvPostgres, dropped when the test ends.
 func Postgres(t testing.TB) *storage.DB {
 	t.Helper()
+	return open(t, storage.Config{DatabaseURL: PostgresSchema(t)})
+}
+
+// PostgresSchema creates a fresh, empty schema on the server named by
+// EnvPostgres (dropped when the test ends) and returns a URL that uses it,
+// for tests that open it more than once (two servers on one database).
+func PostgresSchema(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
 		t.Skipf("PostgreSQL suite skipped: %s is not set", EnvPostgres)
@@ -88,8 +96,12 @@ func Postgres(t testing.TB) *storage.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return open(t, storage.Config{DatabaseURL: u.String()})
+	return u.String()
 }
+
+// Open opens (and migrates) the database cfg names, closed when the test
+// ends.
+func Open(t testing.TB, cfg storage.Config) *storage.DB { t.Helper(); return open(t, cfg) }
 
 func open(t testing.TB, cfg storage.Config) *storage.DB {
 	t.Helper()
