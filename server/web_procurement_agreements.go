@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -18,7 +19,7 @@ const maxReopenings = 3
 
 func agreementValues(a *procurement.Agreement) url.Values {
 	v := url.Values{"reference": {a.Reference}, "title": {a.Title}, "description": {a.Description}, "type": {string(a.Type)},
-		"regime": {string(a.Regime)}, "annual_value_pence": {poundsValue(a.AnnualValuePence)}, "lifetime_value_pence": {poundsValue(a.LifetimeValuePence)}}
+		"regime": {string(a.Regime)}, "annual_value_pence": {money.Money(a.AnnualValuePence).Input()}, "lifetime_value_pence": {money.Money(a.LifetimeValuePence).Input()}}
 	for flag, on := range map[string]bool{"light_touch": a.LightTouch, "voluntary_standstill": a.VoluntaryStandstill,
 		"allow_resubmission": a.AllowResubmission, "single_supplier": a.SingleSupplier} {
 		if on {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -37,8 +38,8 @@ func (s *Server) contractsPage(w http.ResponseWriter, r *http.Request) error {
 
 func contractValues(c *procurement.Contract) url.Values {
 	v := url.Values{"reference": {c.Reference}, "title": {c.Title}, "provider_id": {idValue(c.ProviderID)},
-		"annual_value_pence": {poundsValue(c.AnnualValuePence)}, "lifetime_value_pence": {poundsValue(c.LifetimeValuePence)},
-		"value_so_far_pence": {poundsValue(c.ValueSoFarPence)}}
+		"annual_value_pence": {money.Money(c.AnnualValuePence).Input()}, "lifetime_value_pence": {money.Money(c.LifetimeValuePence).Input()},
+		"value_so_far_pence": {money.Money(c.ValueSoFarPence).Input()}}
 	dateValues(v, "start", &c.Start)
 	dateValues(v, "initial_end", &c.InitialEnd)
 	for i, e := range c.Extensions {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -125,8 +126,8 @@ func (f *formFields) pounds(name, label string, negative bool) int64 {
 	if raw == "" {
 		return 0
 	}
-	p, ok := parsePounds(raw, negative)
-	if !ok {
+	p, err := money.Parse(raw)
+	if err != nil || (p < 0 && !negative) {
 		msg := label + " must be an amount in pounds, like 1,250,000 or 12.50"
 		if negative {
 			msg = label + " must be an amount in pounds, like 12,000 or -500"
@@ -134,54 +135,7 @@ func (f *formFields) pounds(name, label string, negative bool) int64 {
 		f.fail(name, msg)
 		return 0
 	}
-	return p
-}
-
-var poundsRe = regexp.MustCompile(`^(-)?£?\s*(-)?([0-9][0-9,]*)?(?:\.([0-9]{1,2}))?$`)
-
-// parsePounds turns "£1,250.5" into 125050.
-func parsePounds(s string, negative bool) (int64, bool) {
-	m := poundsRe.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil || (m[3] == "" && m[4] == "") || (m[1] != "" && m[2] != "") {
-		return 0, false
-	}
-	neg := m[1] != "" || m[2] != ""
-	if neg && !negative {
-		return 0, false
-	}
-	whole := strings.ReplaceAll(m[3], ",", "")
-	if whole == "" {
-		whole = "0"
-	}
-	if len(whole) > 13 {
-		return 0, false
-	}
-	frac := m[4]
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	p, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	total := w*100 + p
-	if neg {
-		total = -total
-	}
-	return total, true
-}
-
-// poundsValue writes pence for a money field: "1250000", "12.50".
-func poundsValue(p int64) string {
-	sign := ""
-	if p < 0 {
-		sign, p = "-", -p
-	}
-	if p%100 == 0 {
-		return sign + strconv.FormatInt(p/100, 10)
-	}
-	return sign + strconv.FormatInt(p/100, 10) + "." + strconv.FormatInt(p%100/10, 10) + strconv.FormatInt(p%10, 10)
+	return int64(p)
 }
 
 var clockRe = regexp.MustCompile(`^([0-9]{1,2})[:.]([0-9]{2})$`)
