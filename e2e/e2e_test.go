@@ -36,7 +36,7 @@ import (
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/pricing/pricedemo"
+	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"

@@ -16,7 +16,7 @@ import (
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/procurement/procdemo"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
