@@ -17,9 +17,9 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/demo/brokerdemo"
-	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/demo/procdemo"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 )
 

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 

@@ -7,10 +7,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 

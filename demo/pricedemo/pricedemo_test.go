@@ -7,10 +7,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
