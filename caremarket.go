@@ -59,22 +59,41 @@ func Invalid(fields map[string]string) error {
 // ErrorCode returns the code of an application error, or EINTERNAL for
 // anything else (which the caller must not see the text of).
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if e := AsError(err); e != nil {
 		return e.Code
 	}
 	return EINTERNAL
 }
 
+// invalidInput is an error of a package below this one that cannot import it
+// (money) saying the input was wrong; its text is for a person.
+type invalidInput interface {
+	error
+	InvalidInput()
+}
+
+// AsError returns the application error err is or wraps, nil if none. An
+// invalid-input error of a leaf package (money.Error) becomes EINVALID.
+func AsError(err error) *Error {
+	var e *Error
+	var in invalidInput
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &in):
+		return &Error{Code: EINVALID, Message: in.Error()}
+	}
+	return nil
+}
+
 // ErrorMessage returns the human message of an application error, or a
 // generic one for internal errors.
 func ErrorMessage(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if e := AsError(err); e != nil {
 		return e.Message
 	}
 	return "Sorry, there is a problem with the service. Try again later."

@@ -6,7 +6,7 @@
 // lifecycle and the off-contract register that commissioners watch.
 //
 // Everything here is plain Go over plain data; storage gathers the candidates
-// and runs the transactions. Money is integer pence (pricing.Money).
+// and runs the transactions. Money is integer pence (money.Money).
 package brokerage
 
 import (
@@ -16,6 +16,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -248,10 +249,10 @@ func ValidOutcode(s string) bool { return outcodeRe.MatchString(s) }
 
 // WeeklyCost says how a price becomes a weekly cost: a bed's weekly price
 // is the weekly cost; an hourly rate is multiplied by the hours a week.
-func WeeklyCost(st market.ServiceType, price pricing.Money, minutesPerWeek int) pricing.Money {
+func WeeklyCost(st market.ServiceType, price money.Money, minutesPerWeek int) money.Money {
 	if pricing.BasisFor(st) == pricing.PerBedWeek {
 		return price
 	}
 	// pence * minutes / 60, rounded half up, in integers.
-	return pricing.Money((int64(price)*int64(minutesPerWeek) + 30) / 60)
+	return money.Money((int64(price)*int64(minutesPerWeek) + 30) / 60)
 }

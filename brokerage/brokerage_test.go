@@ -8,7 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -20,7 +20,7 @@ func vac(n int) *int { return &n }
 
 // cand builds a nursing location in area with a vacancy, a price, admitted
 // on lot 10 with quality q (admitted=false: off contract).
-func cand(id int64, area int64, price pricing.Money, q int, admitted bool) Candidate {
+func cand(id int64, area int64, price money.Money, q int, admitted bool) Candidate {
 	c := Candidate{LocationID: id, LocationName: "Home " + itoa(int(id)), ProviderID: 100 + id, ProviderName: "Provider " + itoa(int(id)),
 		AreaID: area, Postcode: map[int64]string{thanet: "CT9 2AA", canterbury: "CT1 1AA", dover: "CT16 1AA", maidstone: "ME14 1AA"}[area],
 		Rating: market.Good, Vacancies: vac(2), Price: price}
@@ -229,7 +229,7 @@ func TestOfferRequest(t *testing.T) {
 		name       string
 		q          OfferRequest
 		stage      Stage
-		contracted pricing.Money
+		contracted money.Money
 		field      string
 	}{
 		{"contracted price", OfferRequest{}, StageLocal, 900_00, ""},
@@ -249,7 +249,7 @@ func TestCompetition(t *testing.T) {
 	deadline := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
 	c := &Competition{Status: CompetitionOpen, Deadline: deadline, PriceWeight: 60,
 		Invited: []Invite{{LocationID: 1}, {LocationID: 2}, {LocationID: 3}}}
-	bid := func(loc int64, price pricing.Money) *Bid {
+	bid := func(loc int64, price money.Money) *Bid {
 		return &Bid{LocationID: loc, Price: price, WeeklyCost: price, StartDate: deadline}
 	}
 	for _, tt := range []struct {

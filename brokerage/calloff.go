@@ -8,6 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
 )
@@ -31,19 +32,19 @@ const (
 // Offer is a direct award offered to one location: the top-ranked eligible
 // one of the cascade's current stage. It lapses at ExpiresAt.
 type Offer struct {
-	ID            int64         `json:"id"`
-	RequirementID int64         `json:"requirement_id"`
-	ProviderID    int64         `json:"provider_id"`
-	ProviderName  string        `json:"provider_name"`
-	LocationID    int64         `json:"location_id"`
-	LocationName  string        `json:"location_name"`
-	Stage         Stage         `json:"stage"`
-	Rank          int           `json:"rank"`
-	LotID         int64         `json:"lot_id,omitempty"`
-	AgreementID   int64         `json:"agreement_id,omitempty"`
-	LotTitle      string        `json:"lot_title,omitempty"`
-	Price         pricing.Money `json:"price_pence"`
-	WeeklyCost    pricing.Money `json:"weekly_cost_pence"`
+	ID            int64       `json:"id"`
+	RequirementID int64       `json:"requirement_id"`
+	ProviderID    int64       `json:"provider_id"`
+	ProviderName  string      `json:"provider_name"`
+	LocationID    int64       `json:"location_id"`
+	LocationName  string      `json:"location_name"`
+	Stage         Stage       `json:"stage"`
+	Rank          int         `json:"rank"`
+	LotID         int64       `json:"lot_id,omitempty"`
+	AgreementID   int64       `json:"agreement_id,omitempty"`
+	LotTitle      string      `json:"lot_title,omitempty"`
+	Price         money.Money `json:"price_pence"`
+	WeeklyCost    money.Money `json:"weekly_cost_pence"`
 	// OffContractReason says why a stage 3 offer was needed (seed 004, 5.2).
 	OffContractReason string      `json:"off_contract_reason,omitempty"`
 	Status            string      `json:"status"`
@@ -87,12 +88,12 @@ type OfferRequest struct {
 	ExpiresIn  time.Duration `json:"-"`
 	// WeeklyCost is the agreed weekly cost when there is no contracted price
 	// (always so off contract); 0 takes it from the contracted price.
-	WeeklyCost        pricing.Money `json:"weekly_cost_pence"`
-	OffContractReason string        `json:"off_contract_reason"`
+	WeeklyCost        money.Money `json:"weekly_cost_pence"`
+	OffContractReason string      `json:"off_contract_reason"`
 }
 
 // Validate checks an offer request for the cascade's current stage.
-func (q *OfferRequest) Validate(stage Stage, contractedCost pricing.Money) error {
+func (q *OfferRequest) Validate(stage Stage, contractedCost money.Money) error {
 	q.OffContractReason = strings.TrimSpace(q.OffContractReason)
 	f := map[string]string{}
 	if q.ExpiresIn == 0 {
@@ -167,11 +168,11 @@ type Bid struct {
 	LocationName  string        `json:"location_name"`
 	Basis         pricing.Basis `json:"basis"`
 	// Price is a weekly price (a bed) or an hourly rate (hourly care).
-	Price       pricing.Money `json:"price_pence"`
-	WeeklyCost  pricing.Money `json:"weekly_cost_pence"`
-	StartDate   time.Time     `json:"start_date"`
-	Notes       string        `json:"notes"`
-	SubmittedAt time.Time     `json:"submitted_at"`
+	Price       money.Money `json:"price_pence"`
+	WeeklyCost  money.Money `json:"weekly_cost_pence"`
+	StartDate   time.Time   `json:"start_date"`
+	Notes       string      `json:"notes"`
+	SubmittedAt time.Time   `json:"submitted_at"`
 	// Scores, in hundredths of a per cent, once the deadline has passed.
 	PriceScore   int `json:"price_score"`
 	QualityScore int `json:"quality_score"`
@@ -242,7 +243,7 @@ func LotPriceWeight(l *Lot) int {
 // ranked best first (ties: lower cost, then the earlier bid).
 func ScoreBids(bids []Bid, priceWeight int, quality map[int64]int) []Bid {
 	out := slices.Clone(bids)
-	var lowest pricing.Money
+	var lowest money.Money
 	for _, b := range out {
 		if b.WeeklyCost > 0 && (lowest == 0 || b.WeeklyCost < lowest) {
 			lowest = b.WeeklyCost
@@ -297,16 +298,16 @@ type Placement struct {
 	// WeeklyCost is what the council pays; TopUp is what a third party pays
 	// on top for a dearer home the person chose (Care and Support and
 	// Aftercare (Choice of Accommodation) Regulations 2014), kept apart.
-	WeeklyCost  pricing.Money `json:"weekly_cost_pence"`
-	TopUp       pricing.Money `json:"top_up_pence"`
-	TopUpPayer  string        `json:"top_up_payer,omitempty"`
-	StartDate   time.Time     `json:"start_date"`
-	EndDate     *time.Time    `json:"end_date,omitempty"`
-	AgreementID int64         `json:"agreement_id,omitempty"`
-	LotID       int64         `json:"lot_id,omitempty"`
-	LotTitle    string        `json:"lot_title,omitempty"`
-	Stage       Stage         `json:"stage"`
-	OffContract bool          `json:"off_contract"`
+	WeeklyCost  money.Money `json:"weekly_cost_pence"`
+	TopUp       money.Money `json:"top_up_pence"`
+	TopUpPayer  string      `json:"top_up_payer,omitempty"`
+	StartDate   time.Time   `json:"start_date"`
+	EndDate     *time.Time  `json:"end_date,omitempty"`
+	AgreementID int64       `json:"agreement_id,omitempty"`
+	LotID       int64       `json:"lot_id,omitempty"`
+	LotTitle    string      `json:"lot_title,omitempty"`
+	Stage       Stage       `json:"stage"`
+	OffContract bool        `json:"off_contract"`
 	// OffContractReason and ReviewDate: an off-contract placement is
 	// temporary and under review until it is moved to contract.
 	OffContractReason string        `json:"off_contract_reason,omitempty"`
@@ -333,11 +334,11 @@ func (p *Placement) ReviewOverdue(now time.Time) bool {
 
 // PriceChange is a change to a placement's weekly cost from a date (an uplift).
 type PriceChange struct {
-	WeeklyCost    pricing.Money `json:"weekly_cost_pence"`
-	EffectiveFrom time.Time     `json:"effective_from"`
-	Reason        string        `json:"reason"`
-	By            string        `json:"by"`
-	At            time.Time     `json:"at"`
+	WeeklyCost    money.Money `json:"weekly_cost_pence"`
+	EffectiveFrom time.Time   `json:"effective_from"`
+	Reason        string      `json:"reason"`
+	By            string      `json:"by"`
+	At            time.Time   `json:"at"`
 }
 
 // Validate checks a price change against the placement.
@@ -368,7 +369,7 @@ func (p *Placement) CheckEnd(end time.Time, reason string) error {
 }
 
 // TopUpCheck checks a top-up: a payer must be named for any amount.
-func TopUpCheck(amount pricing.Money, payer string) error {
+func TopUpCheck(amount money.Money, payer string) error {
 	f := map[string]string{}
 	if amount < 0 {
 		f["top_up_pence"] = "A top-up cannot be negative"
@@ -387,15 +388,15 @@ type ReportRow struct {
 	ProviderName string             `json:"provider_name"`
 	Placements   int                `json:"placements"`
 	Active       int                `json:"active"`
-	WeeklyCost   pricing.Money      `json:"weekly_cost_pence"`
+	WeeklyCost   money.Money        `json:"weekly_cost_pence"`
 }
 
 // Total sums a dimension of the report.
 type Total struct {
-	Key        string        `json:"key"`
-	Placements int           `json:"placements"`
-	Active     int           `json:"active"`
-	WeeklyCost pricing.Money `json:"weekly_cost_pence"`
+	Key        string      `json:"key"`
+	Placements int         `json:"placements"`
+	Active     int         `json:"active"`
+	WeeklyCost money.Money `json:"weekly_cost_pence"`
 }
 
 // Report is off-contract use for commissioners (seed 004, 5.4, 4: "All use

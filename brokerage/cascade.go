@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -88,8 +88,8 @@ type Candidate struct {
 	Vacancies *int `json:"vacancies,omitempty"`
 	// Price is the contracted price in force on the start date for the
 	// service type and need band (0: none agreed).
-	Price      pricing.Money `json:"price_pence"`
-	Admissions []Admission   `json:"admissions,omitempty"`
+	Price      money.Money `json:"price_pence"`
+	Admissions []Admission `json:"admissions,omitempty"`
 }
 
 // Input is everything the cascade looks at.
@@ -357,7 +357,7 @@ var defaultRanking = []procurement.RankBy{procurement.RankPrice, procurement.Ran
 var ratingOrder = map[market.Rating]int{market.Outstanding: 0, market.Good: 1, market.RequiresImprovement: 2, market.NotRated: 3, market.Inadequate: 4}
 
 // comparePrice puts the lowest price first and "no price" last.
-func comparePrice(a, b pricing.Money) int {
+func comparePrice(a, b money.Money) int {
 	switch {
 	case a == b:
 		return 0

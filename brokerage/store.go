@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Step is one entry of a requirement's cascade log: every stage reached,
@@ -117,7 +117,7 @@ type Store interface {
 	ListPlacements(ctx context.Context, f PlacementFilter) ([]Placement, error)
 	Placement(ctx context.Context, id int64) (*Placement, error)
 	ChangePlacementPrice(ctx context.Context, id int64, c PriceChange) (*Placement, error)
-	SetTopUp(ctx context.Context, id int64, amount pricing.Money, payer string) (*Placement, error)
+	SetTopUp(ctx context.Context, id int64, amount money.Money, payer string) (*Placement, error)
 	EndPlacement(ctx context.Context, id int64, end time.Time, reason string) (*Placement, error)
 	HandBackPlacement(ctx context.Context, id int64, noticeDays int, reason string) (*Placement, error)
 	MoveToContract(ctx context.Context, placementID int64) (*Requirement, error)

@@ -16,10 +16,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
-	"github.com/caremarket/caremarket/brokerage/brokerdemo"
+	"github.com/caremarket/caremarket/demo/brokerdemo"
+	"github.com/caremarket/caremarket/demo/pricedemo"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing/pricedemo"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 

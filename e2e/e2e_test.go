@@ -33,9 +33,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -551,7 +552,7 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 	p.expect("/sign-in", "Sign in")
 
 	subs, err := db.ListSubmissions(sys, pricing.SubmissionFilter{RoundID: round.ID, LocationID: loc.ID, Status: pricing.SubmissionSubmitted})
-	if err != nil || len(subs) != 1 || subs[0].Price != pricing.Pounds(2500) || subs[0].Check.Within {
+	if err != nil || len(subs) != 1 || subs[0].Price != money.Pounds(2500) || subs[0].Check.Within {
 		t.Fatalf("the provider's submission: %+v %v", subs, err)
 	}
 	sub := subs[0]

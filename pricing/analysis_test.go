@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Band check with a guide of £751.17 and ±10%: the allowed deviation is
@@ -16,8 +17,8 @@ import (
 func TestCheckBand(t *testing.T) {
 	tests := []struct {
 		name      string
-		price     Money
-		guide     Money
+		price     money.Money
+		guide     money.Money
 		tol       BP
 		within    bool
 		deviation BP
@@ -61,8 +62,8 @@ func TestUplift(t *testing.T) {
 	tests := []struct {
 		name  string
 		rule  UpliftRule
-		price Money
-		want  Money
+		price money.Money
+		want  money.Money
 	}{
 		{"percent", UpliftRule{Kind: UpliftPercent, Percent: 350}, 75117, 77746},
 		{"nlw", nlw, 75117, 77270},
@@ -130,10 +131,10 @@ func TestUpliftPreviewIsApplied(t *testing.T) {
 //	median - guide = -20.00 = -3.33% (-333 bp)
 //	band 540 to 660: below 500, 520 (2); above 700, 1000 (2).
 func TestDescribe(t *testing.T) {
-	prices := []Money{100000, 50000, 70000, 52000, 64000, 54000, 60000, 56000} // unsorted on purpose
+	prices := []money.Money{100000, 50000, 70000, 52000, 64000, 54000, 60000, 56000} // unsorted on purpose
 	got := Describe(prices, 60000, 1000)
 	want := Stats{Count: 8, Min: 50000, Q1: 53500, Median: 58000, Q3: 65500, Max: 100000, Mean: 63250, StdDev: 15197, CV: 2403,
-		LowFence: 35500, HighFence: 83500, Outliers: []Money{100000}, Guide: 60000, MedianVsGuide: -2000, MedianVsGuideP: -333,
+		LowFence: 35500, HighFence: 83500, Outliers: []money.Money{100000}, Guide: 60000, MedianVsGuide: -2000, MedianVsGuideP: -333,
 		AboveBand: 2, BelowBand: 2}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Describe =\n %+v\nwant\n %+v", got, want)
@@ -142,12 +143,12 @@ func TestDescribe(t *testing.T) {
 		t.Error("Describe sorted its input")
 	}
 	// Odd count, no interpolation: 9 prices, positions 2, 4, 6.
-	odd := Describe([]Money{600, 650, 700, 700, 720, 750, 800, 900, 1500}, 0, 1000)
-	if odd.Q1 != 700 || odd.Median != 720 || odd.Q3 != 800 || odd.LowFence != 550 || odd.HighFence != 950 || !slices.Equal(odd.Outliers, []Money{1500}) {
+	odd := Describe([]money.Money{600, 650, 700, 700, 720, 750, 800, 900, 1500}, 0, 1000)
+	if odd.Q1 != 700 || odd.Median != 720 || odd.Q3 != 800 || odd.LowFence != 550 || odd.HighFence != 950 || !slices.Equal(odd.Outliers, []money.Money{1500}) {
 		t.Errorf("odd fixture = %+v", odd)
 	}
 	// One price and none.
-	if one := Describe([]Money{123}, 0, 0); one.Median != 123 || one.StdDev != 0 || one.CV != 0 || len(one.Outliers) != 0 {
+	if one := Describe([]money.Money{123}, 0, 0); one.Median != 123 || one.StdDev != 0 || one.CV != 0 || len(one.Outliers) != 0 {
 		t.Errorf("one price = %+v", one)
 	}
 	if none := Describe(nil, 0, 0); none.Count != 0 {
@@ -162,7 +163,7 @@ func TestVariationGroupsAndTrend(t *testing.T) {
 		{ServiceType: market.Residential, AreaID: 2, AreaName: "Thanet", Setting: market.Urban, RoundID: 2, RoundName: "Autumn", Price: 72000},
 		{ServiceType: market.Residential, AreaID: 1, AreaName: "Dover", Setting: market.Rural, RoundID: 2, RoundName: "Autumn", Price: 74000},
 	}
-	guide := func(st market.ServiceType, band string, s market.Setting) Money {
+	guide := func(st market.ServiceType, band string, s market.Setting) money.Money {
 		if st == market.Residential && s == market.Rural {
 			return 72807
 		}
@@ -203,15 +204,15 @@ func TestLegacyImpactSeed001(t *testing.T) {
 		{"up share", r.UpShare, BP(6000)},
 		{"down cost share", r.DownCostShare, BP(4000)},
 		{"up cost share", r.UpCostShare, BP(6000)},
-		{"current weekly", r.CurrentWeekly, Money(13605525)},
-		{"new weekly", r.NewWeekly, Money(13843817)},
-		{"change weekly", r.ChangeWeekly, Money(238292)},
-		{"rises", r.IncreaseWeekly, Money(275370)},
-		{"falls", r.DecreaseWeekly, Money(-37078)},
-		{"whole-year cost", r.NewYear, Money(719878484)},
+		{"current weekly", r.CurrentWeekly, money.Money(13605525)},
+		{"new weekly", r.NewWeekly, money.Money(13843817)},
+		{"change weekly", r.ChangeWeekly, money.Money(238292)},
+		{"rises", r.IncreaseWeekly, money.Money(275370)},
+		{"falls", r.DecreaseWeekly, money.Money(-37078)},
+		{"whole-year cost", r.NewYear, money.Money(719878484)},
 		{"whole-year cost as the seed states it", r.NewYear.WholePounds(), "£7,198,785"},
 		{"stabilisation as the seed states it", r.ChangeYear.WholePounds(), "£123,912"},
-		{"current whole-year", r.CurrentYear, Money(707487300)},
+		{"current whole-year", r.CurrentYear, money.Money(707487300)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -231,9 +232,9 @@ func BenchmarkVariation(b *testing.B) {
 		st := market.ServiceTypes[r.IntN(len(market.ServiceTypes))]
 		area := int64(r.IntN(150)) // ~ a council's districts across England
 		obs[i] = Observation{ServiceType: st, AreaID: area, AreaName: fmt.Sprintf("Area %03d", area), Setting: market.Urban,
-			Price: Money(50000 + r.IntN(150000))}
+			Price: money.Money(50000 + r.IntN(150000))}
 	}
-	guide := func(market.ServiceType, string, market.Setting) Money { return 100000 }
+	guide := func(market.ServiceType, string, market.Setting) money.Money { return 100000 }
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Basis is what a guide price buys: a bed for a week (care homes) or an hour
@@ -78,10 +79,10 @@ type NeedBand struct {
 type SettingCosts struct {
 	// NonStaffPerWeek is a care home's non-staff cost per bed per week:
 	// food, utilities, property, maintenance, insurance.
-	NonStaffPerWeek Money `json:"non_staff_per_week_pence"`
+	NonStaffPerWeek money.Money `json:"non_staff_per_week_pence"`
 	// NonStaffPerHour is an hourly service's non-staff cost per contact
 	// hour: PPE, phones, rostering systems.
-	NonStaffPerHour Money `json:"non_staff_per_hour_pence"`
+	NonStaffPerHour money.Money `json:"non_staff_per_hour_pence"`
 	// TravelMinutesPerHour is paid travel time per hour of contact (home
 	// care): longer in rural clusters.
 	TravelMinutesPerHour Dec `json:"travel_minutes_per_hour"`
@@ -99,15 +100,15 @@ type CostModel struct {
 	EffectiveFrom time.Time          `json:"effective_from"`
 	// NLW overrides the National Living Wage in force on EffectiveFrom
 	// (zero: use the rate from NLWRates), for modelling next year's rate.
-	NLW        Money   `json:"nlw_pence,omitempty"`
-	PayPremium Money   `json:"pay_premium_pence"`
-	OnCosts    OnCosts `json:"on_costs"`
+	NLW        money.Money `json:"nlw_pence,omitempty"`
+	PayPremium money.Money `json:"pay_premium_pence"`
+	OnCosts    OnCosts     `json:"on_costs"`
 	// Bands are the need bands of a bed-based service. Hourly services have
 	// one implicit band, "standard".
 	Bands       []NeedBand   `json:"bands"`
 	Urban       SettingCosts `json:"urban"`
 	Rural       SettingCosts `json:"rural"`
-	MileageRate Money        `json:"mileage_rate_pence"`
+	MileageRate money.Money  `json:"mileage_rate_pence"`
 	Overheads   BP           `json:"overheads_bp"`
 	Return      BP           `json:"return_bp"`
 	// Supported living banding (seed 004 3.9-3.11); only for SupportedLiving.
@@ -152,10 +153,10 @@ func (m *CostModel) Validate() error {
 	} else if _, ok := NLWOn(m.EffectiveFrom); !ok && m.NLW == 0 {
 		f["effective_from"] = "There is no National Living Wage before 1 April 2016: enter the hourly rate to use"
 	}
-	if m.NLW < 0 || m.NLW > Pounds(100) {
+	if m.NLW < 0 || m.NLW > money.Pounds(100) {
 		f["nlw"] = "National Living Wage must be between £0 and £100 an hour"
 	}
-	if m.PayPremium < 0 || m.PayPremium > Pounds(100) {
+	if m.PayPremium < 0 || m.PayPremium > money.Pounds(100) {
 		f["pay_premium"] = "Pay premium must be between £0 and £100 an hour"
 	}
 	for _, l := range m.OnCosts.lines() {
@@ -169,11 +170,11 @@ func (m *CostModel) Validate() error {
 	if m.Return < 0 || m.Return > maxRate {
 		f["return"] = "Return on operations must be between 0% and 100%"
 	}
-	if m.MileageRate < 0 || m.MileageRate > Pounds(10) {
+	if m.MileageRate < 0 || m.MileageRate > money.Pounds(10) {
 		f["mileage_rate"] = "Mileage rate must be between £0 and £10 a mile"
 	}
 	for _, sc := range []SettingCosts{m.Urban, m.Rural} {
-		if sc.NonStaffPerWeek < 0 || sc.NonStaffPerWeek > Pounds(10000) || sc.NonStaffPerHour < 0 || sc.NonStaffPerHour > Pounds(100) {
+		if sc.NonStaffPerWeek < 0 || sc.NonStaffPerWeek > money.Pounds(10000) || sc.NonStaffPerHour < 0 || sc.NonStaffPerHour > money.Pounds(100) {
 			f["non_staff"] = "Non-staff costs must be between £0 and £10,000 a week (£100 an hour)"
 		}
 		if sc.TravelMinutesPerHour < 0 || sc.TravelMinutesPerHour > D(120) || sc.MilesPerHour < 0 || sc.MilesPerHour > D(200) {
@@ -231,9 +232,9 @@ func bandCodeOK(s string) bool {
 // is, how it was worked out, and the amount (to the penny for display; the
 // arithmetic behind it is exact, see GuidePrice).
 type Line struct {
-	Label  string `json:"label"`
-	Detail string `json:"detail,omitempty"`
-	Amount Money  `json:"amount_pence"`
+	Label  string      `json:"label"`
+	Detail string      `json:"detail,omitempty"`
+	Amount money.Money `json:"amount_pence"`
 	// Total marks a subtotal line, which the UI shows in bold.
 	Total bool `json:"total,omitempty"`
 }
@@ -253,7 +254,7 @@ type GuidePrice struct {
 	BandLabel     string             `json:"band_label"`
 	Setting       market.Setting     `json:"setting"`
 	Basis         Basis              `json:"basis"`
-	Price         Money              `json:"price_pence"`
+	Price         money.Money        `json:"price_pence"`
 	EffectiveFrom time.Time          `json:"effective_from"`
 	CostModelID   int64              `json:"cost_model_id,omitempty"`
 	Source        string             `json:"source"` // cost_model, uplift
@@ -277,7 +278,7 @@ var Settings = []market.Setting{market.Urban, market.Rural}
 type working struct{ lines []Line }
 
 func (w *working) add(label, detail string, v *big.Rat, total bool) *big.Rat {
-	w.lines = append(w.lines, Line{Label: label, Detail: detail, Amount: RoundRat(v), Total: total})
+	w.lines = append(w.lines, Line{Label: label, Detail: detail, Amount: money.RoundRat(v), Total: total})
 	return v
 }
 
@@ -291,7 +292,7 @@ func sum(xs ...*big.Rat) *big.Rat {
 }
 
 // HourlyNLW is the National Living Wage the model uses.
-func (m *CostModel) HourlyNLW() Money {
+func (m *CostModel) HourlyNLW() money.Money {
 	if m.NLW > 0 {
 		return m.NLW
 	}
@@ -326,12 +327,12 @@ func (m *CostModel) hourlyStaffCost(w *working) *big.Rat {
 }
 
 // finish adds overheads and return to the direct cost and rounds once.
-func (m *CostModel) finish(w *working, direct *big.Rat, unit string) Money {
+func (m *CostModel) finish(w *working, direct *big.Rat, unit string) money.Money {
 	over := w.add("Overheads", m.Overheads.String()+" of direct costs", mul(direct, m.Overheads.Rat()), false)
 	cost := w.add("Cost before return", "", sum(direct, over), true)
 	ret := w.add("Return on operations", m.Return.String()+" of cost", mul(cost, m.Return.Rat()), false)
 	exact := sum(cost, ret)
-	price := RoundRat(exact)
+	price := money.RoundRat(exact)
 	w.lines = append(w.lines, Line{Label: "Guide price " + unit, Detail: "exact total " + exact.FloatString(4) + "p, rounded half-up to the penny once", Amount: price, Total: true})
 	return price
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 var april2025 = time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
@@ -72,7 +73,7 @@ func TestCostModelWorkedExample(t *testing.T) {
 		model   *CostModel
 		setting market.Setting
 		basis   Basis
-		want    Money
+		want    money.Money
 	}{
 		{"residential urban", home, market.Urban, PerBedWeek, 75117},
 		{"residential rural", home, market.Rural, PerBedWeek, 72807},
@@ -104,11 +105,11 @@ func TestCostModelWorkedExample(t *testing.T) {
 		})
 	}
 	// The working shows each step; spot-check the lines a reader relies on.
-	lines := map[string]Money{}
+	lines := map[string]money.Money{}
 	for _, l := range home.GuidePrices()[0].Working {
 		lines[l.Label] = l.Amount
 	}
-	for label, want := range map[string]Money{
+	for label, want := range map[string]money.Money{
 		"National Living Wage an hour": 1221, "Hourly pay": 1271, "Employer National Insurance an hour": 12710 / 100,
 		"Holiday pay an hour": 153, "Hourly staff cost with on-costs": 1634, "Care staff a week": 40036,
 		"Direct cost a week": 65036, "Overheads": 6504, "Cost before return": 71540, "Return on operations": 3577,
@@ -131,7 +132,7 @@ func TestSupportedLivingWeeklyCost(t *testing.T) {
 	tests := []struct {
 		name string
 		p    SupportedLivingPackage
-		want Money
+		want money.Money
 	}{
 		{"A", SupportedLivingPackage{IndividualHours: D(10), SharedHours: D(30), Tenants: 3, SleepInNights: 2, SleepInHours: D(9)}, 61978},
 		{"B", SupportedLivingPackage{IndividualHours: 55000, SharedHours: D(20), Tenants: 3, SleepInNights: 1, SleepInHours: 95000}, 35933},

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // LineError is a line of an uploaded file that cannot be used, and why
@@ -29,7 +30,7 @@ type SubmissionRow struct {
 	CQCLocationID string             `json:"cqc_location_id,omitempty"`
 	ServiceType   market.ServiceType `json:"service_type"`
 	Band          string             `json:"band"`
-	Price         Money              `json:"price_pence"`
+	Price         money.Money        `json:"price_pence"`
 	Reason        string             `json:"reason,omitempty"`
 }
 
@@ -103,7 +104,7 @@ func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 			problems = append(problems, fmt.Sprintf("band %q is not a band code (letters, digits, - or _)", get(bandCol)))
 		}
 		p := get(priceCol)
-		if s.Price, err = ParseMoney(p); err != nil || s.Price <= 0 || s.Price > MaxMoney {
+		if s.Price, err = money.Parse(p); err != nil || s.Price <= 0 || s.Price > money.Max {
 			problems = append(problems, fmt.Sprintf("price %q is not an amount in pounds above £0 and up to £1,000,000, like 812.50", p))
 		}
 		s.Reason = get(reasonCol)
@@ -182,11 +183,11 @@ func ParseLegacyCSV(r io.Reader) ([]LegacyPlacement, []LineError) {
 			problems = append(problems, fmt.Sprintf("band %q is not a band code", get(bandCol)))
 		}
 		c := get(curCol)
-		if p.Current, err = ParseMoney(c); err != nil || p.Current < 0 || p.Current > MaxMoney {
+		if p.Current, err = money.Parse(c); err != nil || p.Current < 0 || p.Current > money.Max {
 			problems = append(problems, fmt.Sprintf("current_weekly %q is not an amount in pounds, like 1978.42", c))
 		}
 		if g := get(guideCol); g != "" {
-			if p.Guide, err = ParseMoney(g); err != nil || p.Guide < 0 || p.Guide > MaxMoney {
+			if p.Guide, err = money.Parse(g); err != nil || p.Guide < 0 || p.Guide > money.Max {
 				problems = append(problems, fmt.Sprintf("guide_weekly %q is not an amount in pounds, like 1964.37", g))
 			}
 		}

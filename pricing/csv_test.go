@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 func TestParseSubmissionCSV(t *testing.T) {
@@ -97,7 +98,7 @@ func FuzzParseSubmissionCSV(f *testing.F) {
 			if bad[r.Line] {
 				t.Fatalf("line %d is both a row and an error", r.Line)
 			}
-			if r.Price <= 0 || r.Price > MaxMoney || !r.ServiceType.Valid() || r.Band == "" || (r.LocationID <= 0 && r.CQCLocationID == "") {
+			if r.Price <= 0 || r.Price > money.Max || !r.ServiceType.Valid() || r.Band == "" || (r.LocationID <= 0 && r.CQCLocationID == "") {
 				t.Fatalf("accepted a bad row: %+v", r)
 			}
 		}

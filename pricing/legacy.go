@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Legacy migration impact (seed 001 4.1-4.3): placements bought on old terms
@@ -18,17 +19,17 @@ type LegacyPlacement struct {
 	Reference   string             `json:"reference"`
 	ServiceType market.ServiceType `json:"service_type"`
 	Band        string             `json:"band"`
-	Current     Money              `json:"current_weekly_pence"`
-	Guide       Money              `json:"guide_weekly_pence"`
+	Current     money.Money        `json:"current_weekly_pence"`
+	Guide       money.Money        `json:"guide_weekly_pence"`
 }
 
 // HomeImpact sums one home's placements.
 type HomeImpact struct {
-	Home       string `json:"home"`
-	Placements int    `json:"placements"`
-	Current    Money  `json:"current_weekly_pence"`
-	New        Money  `json:"new_weekly_pence"`
-	Change     Money  `json:"change_weekly_pence"`
+	Home       string      `json:"home"`
+	Placements int         `json:"placements"`
+	Current    money.Money `json:"current_weekly_pence"`
+	New        money.Money `json:"new_weekly_pence"`
+	Change     money.Money `json:"change_weekly_pence"`
 }
 
 // LegacyImpact is the effect of moving every placement to its guide price.
@@ -44,18 +45,18 @@ type LegacyImpact struct {
 	DownCostShare BP `json:"down_cost_share_bp"`
 	UpCostShare   BP `json:"up_cost_share_bp"`
 
-	CurrentWeekly  Money `json:"current_weekly_pence"`
-	NewWeekly      Money `json:"new_weekly_pence"`
-	ChangeWeekly   Money `json:"change_weekly_pence"`
-	IncreaseWeekly Money `json:"increase_weekly_pence"` // sum of rises
-	DecreaseWeekly Money `json:"decrease_weekly_pence"` // sum of falls (negative)
-	LargestRise    Money `json:"largest_rise_pence"`
-	LargestFall    Money `json:"largest_fall_pence"` // negative
+	CurrentWeekly  money.Money `json:"current_weekly_pence"`
+	NewWeekly      money.Money `json:"new_weekly_pence"`
+	ChangeWeekly   money.Money `json:"change_weekly_pence"`
+	IncreaseWeekly money.Money `json:"increase_weekly_pence"` // sum of rises
+	DecreaseWeekly money.Money `json:"decrease_weekly_pence"` // sum of falls (negative)
+	LargestRise    money.Money `json:"largest_rise_pence"`
+	LargestFall    money.Money `json:"largest_fall_pence"` // negative
 
 	// Whole-year figures are weekly x 52 (WeeksPerYear), exact in pence.
-	CurrentYear Money `json:"current_year_pence"`
-	NewYear     Money `json:"new_year_pence"`
-	ChangeYear  Money `json:"change_year_pence"`
+	CurrentYear money.Money `json:"current_year_pence"`
+	NewYear     money.Money `json:"new_year_pence"`
+	ChangeYear  money.Money `json:"change_year_pence"`
 
 	ByHome []HomeImpact `json:"by_home"`
 }
@@ -64,7 +65,7 @@ type LegacyImpact struct {
 func Impact(ps []LegacyPlacement) LegacyImpact {
 	var r LegacyImpact
 	homes := map[string]int{}
-	var downCost, upCost Money
+	var downCost, upCost money.Money
 	for _, p := range ps {
 		d := p.Guide - p.Current
 		r.Placements++

@@ -7,14 +7,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caremarket/caremarket/money"
 )
 
 // NLWRate is one National Living Wage rate: the hourly minimum for workers of
 // MinAge and over from EffectiveFrom.
 type NLWRate struct {
-	EffectiveFrom time.Time `json:"effective_from"`
-	Hourly        Money     `json:"hourly_pence"`
-	MinAge        int       `json:"min_age"`
+	EffectiveFrom time.Time   `json:"effective_from"`
+	Hourly        money.Money `json:"hourly_pence"`
+	MinAge        int         `json:"min_age"`
 }
 
 //go:embed nlw.csv
@@ -44,7 +46,7 @@ func mustParseNLW(src string) []NLWRate {
 			// The file is compiled in; a bad line must fail every test run.
 			panic(fmt.Sprintf("pricing: nlw.csv line %d is wrong: %v", i+2, r))
 		}
-		out = append(out, NLWRate{EffectiveFrom: d, Hourly: Money(p), MinAge: a})
+		out = append(out, NLWRate{EffectiveFrom: d, Hourly: money.Money(p), MinAge: a})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Round is a price round: a period in which the providers of an agreement
@@ -81,7 +82,7 @@ type Submission struct {
 	ServiceType  market.ServiceType `json:"service_type"`
 	Band         string             `json:"band"`
 	Basis        Basis              `json:"basis"`
-	Price        Money              `json:"price_pence"`
+	Price        money.Money        `json:"price_pence"`
 	// Check is the price against the guide price in force on the round's
 	// effective date, as it stood when submitted.
 	Check          BandCheck  `json:"band_check"`
@@ -119,7 +120,7 @@ type ContractedPrice struct {
 	ServiceType   market.ServiceType `json:"service_type"`
 	Band          string             `json:"band"`
 	Basis         Basis              `json:"basis"`
-	Price         Money              `json:"price_pence"`
+	Price         money.Money        `json:"price_pence"`
 	EffectiveFrom time.Time          `json:"effective_from"`
 	Source        string             `json:"source"` // submission, uplift
 	SubmissionID  int64              `json:"submission_id,omitempty"`
@@ -139,10 +140,10 @@ type Uplift struct {
 	// (started on or before it, not ended by it) changes from that day.
 	Placements bool `json:"apply_to_placements"`
 	// Set when applied.
-	Items             int        `json:"items"`
-	TotalAnnualChange Money      `json:"total_annual_change_pence"`
-	AppliedAt         *time.Time `json:"applied_at,omitempty"`
-	AppliedBy         string     `json:"applied_by,omitempty"`
+	Items             int         `json:"items"`
+	TotalAnnualChange money.Money `json:"total_annual_change_pence"`
+	AppliedAt         *time.Time  `json:"applied_at,omitempty"`
+	AppliedBy         string      `json:"applied_by,omitempty"`
 }
 
 // Validate checks an uplift before it is previewed or applied. An NLW rule's

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Supported living (seed 004, 3.4 and 3.9-3.11): a package is banded by its
@@ -99,7 +100,7 @@ type SupportedLivingPackage struct {
 // a price already in pence) for its individual hours and its share of the
 // shared hours, and the NLW for each sleep-in hour. The exact total is
 // rounded to the penny once.
-func (p SupportedLivingPackage) WeeklyCost(hourlyRate, nlw Money) (Money, []Line) {
+func (p SupportedLivingPackage) WeeklyCost(hourlyRate, nlw money.Money) (money.Money, []Line) {
 	w := &working{}
 	tenants := int64(max(p.Tenants, 1))
 	w.add("Support hourly rate", "guide hourly rate", hourlyRate.Rat(), false)
@@ -111,7 +112,7 @@ func (p SupportedLivingPackage) WeeklyCost(hourlyRate, nlw Money) (Money, []Line
 	sleep := w.add("Sleep-ins at the National Living Wage", fmt.Sprintf("%d nights x %s hours x %s", p.SleepInNights, p.SleepInHours, nlw),
 		mul(sleepHours, nlw.Rat()), false)
 	exact := sum(ind, shared, sleep)
-	price := RoundRat(exact)
+	price := money.RoundRat(exact)
 	w.lines = append(w.lines, Line{Label: "Weekly cost", Detail: "exact total " + exact.FloatString(4) + "p, rounded half-up to the penny once", Amount: price, Total: true})
 	return price, w.lines
 }

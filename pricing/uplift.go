@@ -8,6 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Uplift kinds (DOMAIN.md "Uplift": a yearly change for the National Living
@@ -29,9 +30,9 @@ type UpliftRule struct {
 	Percent BP `json:"percent_bp,omitempty"`
 	// StaffShare is the share of a price that is pay, for an NLW uplift: only
 	// that share rises, by the NLW's own rise from NLWFrom to NLWTo.
-	StaffShare BP    `json:"staff_share_bp,omitempty"`
-	NLWFrom    Money `json:"nlw_from_pence,omitempty"`
-	NLWTo      Money `json:"nlw_to_pence,omitempty"`
+	StaffShare BP          `json:"staff_share_bp,omitempty"`
+	NLWFrom    money.Money `json:"nlw_from_pence,omitempty"`
+	NLWTo      money.Money `json:"nlw_to_pence,omitempty"`
 }
 
 // NLWRule is the NLW uplift for prices from day: the rise from the rate in
@@ -81,15 +82,15 @@ func (u UpliftRule) Rate() *big.Rat {
 // RateBP is Rate to the nearest basis point, for display.
 func (u UpliftRule) RateBP() BP {
 	r := u.Rate()
-	return BP(RoundRat(r.Mul(r, big.NewRat(10000, 1))))
+	return BP(money.RoundRat(r.Mul(r, big.NewRat(10000, 1))))
 }
 
 // Apply returns the uplifted price: price x (1 + rate), rounded to the penny
 // once. Preview and the applying transaction both call it, so a preview is
 // the effect applying will have.
-func (u UpliftRule) Apply(price Money) Money {
+func (u UpliftRule) Apply(price money.Money) money.Money {
 	r := new(big.Rat).Add(big.NewRat(1, 1), u.Rate())
-	return RoundRat(r.Mul(r, price.Rat()))
+	return money.RoundRat(r.Mul(r, price.Rat()))
 }
 
 // Kinds of UpliftItem.
@@ -108,7 +109,7 @@ type UpliftItem struct {
 	Label       string             `json:"label"`
 	ServiceType market.ServiceType `json:"service_type"`
 	Basis       Basis              `json:"basis"`
-	Price       Money              `json:"price_pence"`
+	Price       money.Money        `json:"price_pence"`
 	// UnitsPerWeek is how many of the price are bought a week (beds, or
 	// hours for an hourly price), for the whole-year cost. 1 when unknown.
 	UnitsPerWeek Dec `json:"units_per_week"`
@@ -117,10 +118,10 @@ type UpliftItem struct {
 // UpliftEffect is what an uplift does to one item.
 type UpliftEffect struct {
 	UpliftItem
-	New    Money `json:"new_price_pence"`
-	Change Money `json:"change_pence"`
+	New    money.Money `json:"new_price_pence"`
+	Change money.Money `json:"change_pence"`
 	// AnnualChange is Change x units a week x 52, rounded once.
-	AnnualChange Money `json:"annual_change_pence"`
+	AnnualChange money.Money `json:"annual_change_pence"`
 }
 
 // PlacementUplift is an uplift's effect on the live placements of one
@@ -129,10 +130,10 @@ type UpliftEffect struct {
 type PlacementUplift struct {
 	ServiceType  market.ServiceType `json:"service_type"`
 	Placements   int                `json:"placements"`
-	WeeklyBefore Money              `json:"weekly_before_pence"`
-	WeeklyAfter  Money              `json:"weekly_after_pence"`
-	WeeklyChange Money              `json:"weekly_change_pence"`
-	AnnualChange Money              `json:"annual_change_pence"`
+	WeeklyBefore money.Money        `json:"weekly_before_pence"`
+	WeeklyAfter  money.Money        `json:"weekly_after_pence"`
+	WeeklyChange money.Money        `json:"weekly_change_pence"`
+	AnnualChange money.Money        `json:"annual_change_pence"`
 }
 
 // UpliftPreview is the effect of an uplift on a set of prices.
@@ -140,12 +141,12 @@ type UpliftPreview struct {
 	Rule              UpliftRule     `json:"rule"`
 	RateBP            BP             `json:"rate_bp"`
 	Items             []UpliftEffect `json:"items"`
-	TotalAnnualChange Money          `json:"total_annual_change_pence"`
+	TotalAnnualChange money.Money    `json:"total_annual_change_pence"`
 	// Placements is the effect on live placements by service type, and
 	// PlacementsAnnualChange its whole-year total: the uplift's cost to the
 	// council for the care it already buys.
 	Placements             []PlacementUplift `json:"placements"`
-	PlacementsAnnualChange Money             `json:"placements_annual_change_pence"`
+	PlacementsAnnualChange money.Money       `json:"placements_annual_change_pence"`
 }
 
 // Preview works out the uplift's effect on items; applying the uplift writes
@@ -158,7 +159,7 @@ func (u UpliftRule) Preview(items []UpliftItem) UpliftPreview {
 			it.UnitsPerWeek = D(1)
 		}
 		n := u.Apply(it.Price)
-		annual := RoundRat(mul(mul(Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
+		annual := money.RoundRat(mul(mul(money.Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
 		p.Items = append(p.Items, UpliftEffect{UpliftItem: it, New: n, Change: n - it.Price, AnnualChange: annual})
 		p.TotalAnnualChange += annual
 		if it.Kind == UpliftPlacement {

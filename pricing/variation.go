@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // Price variation (seed 000: under the DPS "it has led to growing price
@@ -19,34 +20,34 @@ import (
 
 // Stats describes a set of prices.
 type Stats struct {
-	Count  int   `json:"count"`
-	Min    Money `json:"min_pence"`
-	Q1     Money `json:"q1_pence"`
-	Median Money `json:"median_pence"`
-	Q3     Money `json:"q3_pence"`
-	Max    Money `json:"max_pence"`
-	Mean   Money `json:"mean_pence"`
+	Count  int         `json:"count"`
+	Min    money.Money `json:"min_pence"`
+	Q1     money.Money `json:"q1_pence"`
+	Median money.Money `json:"median_pence"`
+	Q3     money.Money `json:"q3_pence"`
+	Max    money.Money `json:"max_pence"`
+	Mean   money.Money `json:"mean_pence"`
 	// StdDev is the population standard deviation: these are all the
 	// prices, not a sample of them.
-	StdDev Money `json:"std_dev_pence"`
+	StdDev money.Money `json:"std_dev_pence"`
 	// CV is the coefficient of variation, StdDev / Mean, in basis points.
 	CV BP `json:"cv_bp"`
 	// Outliers lie more than 1.5 x IQR below Q1 or above Q3 (Tukey's fences).
-	LowFence  Money   `json:"low_fence_pence"`
-	HighFence Money   `json:"high_fence_pence"`
-	Outliers  []Money `json:"outliers_pence"`
+	LowFence  money.Money   `json:"low_fence_pence"`
+	HighFence money.Money   `json:"high_fence_pence"`
+	Outliers  []money.Money `json:"outliers_pence"`
 	// Guide is the guide price compared with (0: none); the distances are
 	// median - guide, and that as a share of the guide.
-	Guide          Money `json:"guide_pence,omitempty"`
-	MedianVsGuide  Money `json:"median_vs_guide_pence,omitempty"`
-	MedianVsGuideP BP    `json:"median_vs_guide_bp,omitempty"`
-	AboveBand      int   `json:"above_band"`
-	BelowBand      int   `json:"below_band"`
+	Guide          money.Money `json:"guide_pence,omitempty"`
+	MedianVsGuide  money.Money `json:"median_vs_guide_pence,omitempty"`
+	MedianVsGuideP BP          `json:"median_vs_guide_bp,omitempty"`
+	AboveBand      int         `json:"above_band"`
+	BelowBand      int         `json:"below_band"`
 }
 
 // Describe works out the statistics of prices (which it does not change)
 // against guide, counting prices outside guide ± tolerance.
-func Describe(prices []Money, guide Money, tolerance BP) Stats {
+func Describe(prices []money.Money, guide money.Money, tolerance BP) Stats {
 	xs := slices.Clone(prices)
 	slices.Sort(xs)
 	return describeSorted(xs, guide, tolerance)
@@ -56,18 +57,18 @@ func Describe(prices []Money, guide Money, tolerance BP) Stats {
 // QUARTILE.INC, R's type 7): at position h = (n-1)k/4 the value is
 // x[floor h] + frac(h) x (x[floor h + 1] - x[floor h]); frac(h) is a
 // multiple of 1/4, so the value is exact in quarter-pence before rounding.
-func quantile(xs []Money, k int64) Money {
+func quantile(xs []money.Money, k int64) money.Money {
 	n := int64(len(xs))
 	pos := (n - 1) * k
 	i, r := pos/4, pos%4
 	if r == 0 {
 		return xs[i]
 	}
-	return Money(roundDiv(4*int64(xs[i])+r*int64(xs[i+1]-xs[i]), 4))
+	return money.Money(roundDiv(4*int64(xs[i])+r*int64(xs[i+1]-xs[i]), 4))
 }
 
-func describeSorted(xs []Money, guide Money, tolerance BP) Stats {
-	s := Stats{Count: len(xs), Guide: guide, Outliers: []Money{}}
+func describeSorted(xs []money.Money, guide money.Money, tolerance BP) Stats {
+	s := Stats{Count: len(xs), Guide: guide, Outliers: []money.Money{}}
 	if len(xs) == 0 {
 		return s
 	}
@@ -77,10 +78,10 @@ func describeSorted(xs []Money, guide Money, tolerance BP) Stats {
 	// Fences from the rounded quartiles: IQR x 1.5 = IQR x 3 / 2, rounded once.
 	iqr := int64(s.Q3 - s.Q1)
 	spread := roundDiv(3*iqr, 2)
-	s.LowFence, s.HighFence = s.Q1-Money(spread), s.Q3+Money(spread)
+	s.LowFence, s.HighFence = s.Q1-money.Money(spread), s.Q3+money.Money(spread)
 	var total int64
 	sq := new(big.Int)
-	var low, high Money
+	var low, high money.Money
 	if guide > 0 {
 		c := CheckBand(guide, guide, tolerance)
 		low, high = c.Low, c.High
@@ -101,7 +102,7 @@ func describeSorted(xs []Money, guide Money, tolerance BP) Stats {
 			}
 		}
 	}
-	s.Mean = Money(roundDiv(total, n))
+	s.Mean = money.Money(roundDiv(total, n))
 	// Population variance x n^2 = n Σx² - (Σx)², exact in big integers (300,000
 	// prices of £10,000 overflow int64 here). StdDev = sqrt(that) / n and
 	// CV = sqrt(that) / Σx; each is rounded half-up via an integer square
@@ -109,7 +110,7 @@ func describeSorted(xs []Money, guide Money, tolerance BP) Stats {
 	d := new(big.Int).Mul(big.NewInt(n), sq)
 	t := big.NewInt(total)
 	d.Sub(d, t.Mul(t, t))
-	s.StdDev = Money(roundedSqrtDiv(d, big.NewInt(1), n))
+	s.StdDev = money.Money(roundedSqrtDiv(d, big.NewInt(1), n))
 	if total > 0 {
 		s.CV = BP(roundedSqrtDiv(d, big.NewInt(10000), total))
 	}
@@ -142,7 +143,7 @@ type Observation struct {
 	LocationID  int64              `json:"location_id"`
 	RoundID     int64              `json:"round_id"`
 	RoundName   string             `json:"round_name"`
-	Price       Money              `json:"price_pence"`
+	Price       money.Money        `json:"price_pence"`
 }
 
 // GroupStats are the statistics of one service type in one area.
@@ -155,7 +156,7 @@ type GroupStats struct {
 }
 
 // GuideFunc looks up the guide price an observation is compared with (0: none).
-type GuideFunc func(st market.ServiceType, band string, setting market.Setting) Money
+type GuideFunc func(st market.ServiceType, band string, setting market.Setting) money.Money
 
 // Variation groups observations by service type and area and describes each
 // group, in service type then area name order. The guide of a group is the
@@ -168,7 +169,7 @@ func Variation(obs []Observation, guide GuideFunc, tolerance BP) []GroupStats {
 	}
 	idx := map[key]int{}
 	var groups []GroupStats
-	var prices [][]Money
+	var prices [][]money.Money
 	for _, o := range obs {
 		k := key{o.ServiceType, o.AreaID}
 		i, ok := idx[k]
@@ -207,10 +208,10 @@ type TrendPoint struct {
 
 // Trend describes each round's prices, in the order rounds first appear in
 // obs (the caller lists them oldest first).
-func Trend(obs []Observation, guide Money, tolerance BP) []TrendPoint {
+func Trend(obs []Observation, guide money.Money, tolerance BP) []TrendPoint {
 	idx := map[int64]int{}
 	var pts []TrendPoint
-	var prices [][]Money
+	var prices [][]money.Money
 	for _, o := range obs {
 		i, ok := idx[o.RoundID]
 		if !ok {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/caremarket/caremarket/money"
 )
 
 // Cell is one spreadsheet cell: text, or a number written exactly as given
@@ -16,11 +18,11 @@ type Cell struct {
 }
 
 // Text and Num make cells.
-func Text(s string) Cell     { return Cell{Text: s} }
-func Num(n string) Cell      { return Cell{Number: n} }
-func MoneyCell(m Money) Cell { return Cell{Number: m.Plain()} }
-func IntCell(n int) Cell     { return Cell{Number: strconv.Itoa(n)} }
-func PercentCell(b BP) Cell  { return Cell{Number: strings.TrimSuffix(b.String(), "%")} }
+func Text(s string) Cell           { return Cell{Text: s} }
+func Num(n string) Cell            { return Cell{Number: n} }
+func MoneyCell(m money.Money) Cell { return Cell{Number: m.Plain()} }
+func IntCell(n int) Cell           { return Cell{Number: strconv.Itoa(n)} }
+func PercentCell(b BP) Cell        { return Cell{Number: strings.TrimSuffix(b.String(), "%")} }
 
 // WriteXLSX writes a one-sheet Office Open XML workbook. It is the smallest
 // file Excel, LibreOffice and Google Sheets open without complaint: inline

@@ -1,7 +1,6 @@
 package procurement
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -286,29 +285,4 @@ func (c *Contract) Status(now time.Time) string {
 		return "ended"
 	}
 	return "active"
-}
-
-// Pounds formats pence as pounds, like £89,700,000 or £12.50.
-func Pounds(p int64) string {
-	neg := p < 0
-	if neg {
-		p = -p
-	}
-	whole, pence := p/100, p%100
-	s := strconv.FormatInt(whole, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := "£" + b.String()
-	if pence != 0 {
-		out += fmt.Sprintf(".%02d", pence)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
 }

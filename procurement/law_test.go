@@ -173,11 +173,3 @@ func TestNextReopeningDue(t *testing.T) {
 		}
 	}
 }
-
-func TestPounds(t *testing.T) {
-	for p, want := range map[int64]string{0: "£0", 1250: "£12.50", 8_970_000_000: "£89,700,000", -100: "-£1", 100_000: "£1,000"} {
-		if got := Pounds(p); got != want {
-			t.Errorf("Pounds(%d) = %q, want %q", p, got, want)
-		}
-	}
-}

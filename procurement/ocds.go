@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caremarket/caremarket/money"
 )
 
 // Notices published to the Central Digital Platform are in the Open
@@ -391,7 +393,7 @@ func ReleasePackage(n NoticeSet, o OCDSOptions, now time.Time) *OCDSPackage {
 		}
 		for i, v := range c.Variations {
 			oc.Amendments = append(oc.Amendments, OCDSAmendment{ID: "variation-" + strconv.Itoa(i+1), Date: ocdsTime(v.Date),
-				Description: fmt.Sprintf("%s (value change %s)", v.Description, Pounds(v.ValueChangePence))})
+				Description: fmt.Sprintf("%s (value change %s)", v.Description, money.Money(v.ValueChangePence).Short())})
 		}
 		rel.Contracts = []OCDSContract{oc}
 		pkg.Releases = append(pkg.Releases, rel)

@@ -7,7 +7,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 )
 
 // registerBrokerage registers the brokerage API and pages: requirements and
@@ -157,10 +157,10 @@ func (s *Server) apiCascade(w http.ResponseWriter, r *http.Request) error {
 }
 
 type offerInput struct {
-	LocationID        int64         `json:"location_id"`
-	ExpiresInHours    int           `json:"expires_in_hours"`
-	WeeklyCost        pricing.Money `json:"weekly_cost_pence"`
-	OffContractReason string        `json:"off_contract_reason"`
+	LocationID        int64       `json:"location_id"`
+	ExpiresInHours    int         `json:"expires_in_hours"`
+	WeeklyCost        money.Money `json:"weekly_cost_pence"`
+	OffContractReason string      `json:"off_contract_reason"`
 }
 
 func (s *Server) apiMakeOffer(w http.ResponseWriter, r *http.Request) error {
@@ -295,11 +295,11 @@ func (s *Server) apiListBids(w http.ResponseWriter, r *http.Request) error {
 }
 
 type bidInput struct {
-	CompetitionID int64         `json:"competition_id"`
-	LocationID    int64         `json:"location_id"`
-	Price         pricing.Money `json:"price_pence"`
-	StartDate     dateOnly      `json:"start_date"`
-	Notes         string        `json:"notes"`
+	CompetitionID int64       `json:"competition_id"`
+	LocationID    int64       `json:"location_id"`
+	Price         money.Money `json:"price_pence"`
+	StartDate     dateOnly    `json:"start_date"`
+	Notes         string      `json:"notes"`
 }
 
 func (s *Server) apiSubmitBid(w http.ResponseWriter, r *http.Request) error {
@@ -341,9 +341,9 @@ func (s *Server) apiGetPlacement(w http.ResponseWriter, r *http.Request) error {
 }
 
 type priceChangeInput struct {
-	WeeklyCost    pricing.Money `json:"weekly_cost_pence"`
-	EffectiveFrom dateOnly      `json:"effective_from"`
-	Reason        string        `json:"reason"`
+	WeeklyCost    money.Money `json:"weekly_cost_pence"`
+	EffectiveFrom dateOnly    `json:"effective_from"`
+	Reason        string      `json:"reason"`
 }
 
 func (s *Server) apiChangePrice(w http.ResponseWriter, r *http.Request) error {
@@ -357,8 +357,8 @@ func (s *Server) apiChangePrice(w http.ResponseWriter, r *http.Request) error {
 }
 
 type topUpInput struct {
-	Amount pricing.Money `json:"top_up_pence"`
-	Payer  string        `json:"top_up_payer"`
+	Amount money.Money `json:"top_up_pence"`
+	Payer  string      `json:"top_up_payer"`
 }
 
 func (s *Server) apiSetTopUp(w http.ResponseWriter, r *http.Request) error {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/brokerage/brokerdemo"
+	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -102,13 +103,13 @@ type costModelInput struct {
 	Name            string                        `json:"name"`
 	ServiceType     market.ServiceType            `json:"service_type"`
 	EffectiveFrom   *dateOnly                     `json:"effective_from"`
-	NLW             pricing.Money                 `json:"nlw_pence"`
-	PayPremium      pricing.Money                 `json:"pay_premium_pence"`
+	NLW             money.Money                   `json:"nlw_pence"`
+	PayPremium      money.Money                   `json:"pay_premium_pence"`
 	OnCosts         pricing.OnCosts               `json:"on_costs"`
 	Bands           []pricing.NeedBand            `json:"bands"`
 	Urban           pricing.SettingCosts          `json:"urban"`
 	Rural           pricing.SettingCosts          `json:"rural"`
-	MileageRate     pricing.Money                 `json:"mileage_rate_pence"`
+	MileageRate     money.Money                   `json:"mileage_rate_pence"`
 	Overheads       pricing.BP                    `json:"overheads_bp"`
 	Return          pricing.BP                    `json:"return_bp"`
 	SupportedLiving *pricing.SupportedLivingBands `json:"supported_living"`
@@ -310,7 +311,7 @@ func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) erro
 				CQCLocationID string             `json:"cqc_location_id"`
 				ServiceType   market.ServiceType `json:"service_type"`
 				Band          string             `json:"band"`
-				Price         pricing.Money      `json:"price_pence"`
+				Price         money.Money        `json:"price_pence"`
 				Reason        string             `json:"reason"`
 			} `json:"prices"`
 		}
@@ -468,11 +469,11 @@ func (h *pricingHandlers) variation(r *http.Request) (*variationReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	byKey := map[pricing.PriceKey]pricing.Money{}
+	byKey := map[pricing.PriceKey]money.Money{}
 	for _, g := range guides {
 		byKey[g.Key()] = g.Price
 	}
-	guide := func(st market.ServiceType, band string, s market.Setting) pricing.Money {
+	guide := func(st market.ServiceType, band string, s market.Setting) money.Money {
 		return byKey[pricing.PriceKey{ServiceType: st, Band: band, Setting: s}]
 	}
 	rep.Groups = pricing.Variation(obs, guide, rep.Tolerance)
@@ -587,7 +588,7 @@ func (h *pricingHandlers) apiLegacyImpact(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	byKey := map[pricing.PriceKey]pricing.Money{}
+	byKey := map[pricing.PriceKey]money.Money{}
 	for _, g := range guides {
 		byKey[g.Key()] = g.Price
 	}

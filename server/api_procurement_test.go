@@ -12,9 +12,9 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/procurement/ocdstest"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )

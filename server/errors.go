@@ -85,10 +85,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
-	var appErr *caremarket.Error
 	switch {
-	case errors.As(err, &appErr): // from a field's own UnmarshalJSON
-		return appErr
+	case caremarket.AsError(err) != nil: // from a field's own UnmarshalJSON
+		return caremarket.AsError(err)
 	case errors.Is(err, io.EOF):
 		return caremarket.Errorf(caremarket.EINVALID, "The request body is empty: send a JSON object")
 	case errors.As(err, &syntax):

@@ -117,14 +117,15 @@ func loadPages() *pages {
 	}
 	for _, n := range names {
 		base := path.Base(n)
-		// The layout and the shared components (form fields, pagination)
-		// are parsed into every page rather than being pages.
+		// The layout, the shared components (form fields, pagination) and
+		// the parts in templates/parts are parsed into every page rather
+		// than being pages.
 		if base == "layout.html" || base == "components.html" {
 			continue
 		}
 		// Templates are compiled into the binary: a broken one must stop the
 		// build's tests, not a request, so Must is right here.
-		p.byName[strings.TrimSuffix(base, ".html")] = template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/components.html", n))
+		p.byName[strings.TrimSuffix(base, ".html")] = template.Must(template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/components.html", "templates/parts/*.html", n))
 	}
 	return p
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 )
 
 // registerBrokeragePages registers the brokerage pages: the broker's board
@@ -239,7 +239,7 @@ func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
 	q := brokerage.OfferRequest{LocationID: f.id("location_id", "Choose an eligible location"), OffContractReason: r.PostFormValue("off_contract_reason"),
 		ExpiresIn: time.Duration(f.whole("expires_in_hours", "Enter the hours the offer stays open, like 24")) * time.Hour}
 	if raw := strings.TrimSpace(r.PostFormValue("weekly_cost")); raw != "" {
-		m, err := pricing.ParseMoney(raw)
+		m, err := money.Parse(raw)
 		if err != nil {
 			f.fail("weekly_cost_pence", "Enter the weekly cost in pounds, like 1250.00")
 		}
@@ -401,7 +401,7 @@ func (s *Server) bidPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := readFields(r.PostForm)
 	bid := &brokerage.Bid{CompetitionID: id, LocationID: f.id("location_id", "Choose your location"), Notes: r.PostFormValue("notes")}
-	if m, err := pricing.ParseMoney(r.PostFormValue("price")); err != nil {
+	if m, err := money.Parse(r.PostFormValue("price")); err != nil {
 		f.fail("price_pence", "Enter your price in pounds, like 1150.00")
 	} else {
 		bid.Price = m
@@ -501,7 +501,7 @@ func (s *Server) placementAction(w http.ResponseWriter, r *http.Request, msg str
 func (s *Server) placementPricePost(w http.ResponseWriter, r *http.Request) error {
 	return s.placementAction(w, r, "Weekly cost changed", func(b brokerage.Store, id int64, f *formFields) error {
 		c := brokerage.PriceChange{Reason: r.PostFormValue("reason")}
-		if m, err := pricing.ParseMoney(r.PostFormValue("weekly_cost")); err != nil {
+		if m, err := money.Parse(r.PostFormValue("weekly_cost")); err != nil {
 			f.fail("weekly_cost_pence", "Enter the new weekly cost in pounds, like 1250.00")
 		} else {
 			c.WeeklyCost = m
@@ -519,9 +519,9 @@ func (s *Server) placementPricePost(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) placementTopUpPost(w http.ResponseWriter, r *http.Request) error {
 	return s.placementAction(w, r, "Top-up recorded", func(b brokerage.Store, id int64, f *formFields) error {
-		var amount pricing.Money
+		var amount money.Money
 		if raw := strings.TrimSpace(r.PostFormValue("top_up")); raw != "" {
-			m, err := pricing.ParseMoney(raw)
+			m, err := money.Parse(raw)
 			if err != nil {
 				f.fail("top_up_pence", "Enter the weekly top-up in pounds, like 75.00")
 			}
@@ -597,7 +597,7 @@ func (s *Server) showOffContract(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	var total pricing.Money
+	var total money.Money
 	for _, p := range ps {
 		total += p.WeeklyCost
 	}

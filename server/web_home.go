@@ -10,6 +10,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
 )
@@ -131,7 +132,7 @@ func (s *Server) alertsPanel(ctx context.Context) (homePanel, bool, error) {
 
 // offContract sums the active off-contract placements and says how many
 // are due for review by today.
-func offContract(ctx context.Context, b brokerage.Store, now time.Time) (active, due int, weekly pricing.Money, err error) {
+func offContract(ctx context.Context, b brokerage.Store, now time.Time) (active, due int, weekly money.Money, err error) {
 	ps, err := b.ListPlacements(ctx, brokerage.PlacementFilter{OffContract: true, Status: brokerage.PlacementActive})
 	if err != nil {
 		return 0, 0, 0, err
@@ -304,7 +305,7 @@ func (s *Server) financeHome(ctx context.Context) ([]homeSection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var weekly pricing.Money
+	var weekly money.Money
 	for _, p := range ps {
 		weekly += p.WeeklyCost
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -90,7 +90,7 @@ func TestWebHomeDashboards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var weekly pricing.Money
+		var weekly money.Money
 		for _, p := range live {
 			weekly += p.WeeklyCost
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -128,12 +129,12 @@ func modelFromForm(v url.Values) (*pricing.CostModel, error) {
 	} else if _, ok := f.errs["effective_from"]; !ok {
 		f.fail("effective_from", "Enter the date the guide prices take effect")
 	}
-	money := func(name, label string, optional bool) pricing.Money {
+	pounds := func(name, label string, optional bool) money.Money {
 		raw := strings.TrimSpace(v.Get(name))
 		if raw == "" && optional {
 			return 0
 		}
-		p, err := pricing.ParseMoney(raw)
+		p, err := money.Parse(raw)
 		if err != nil || p < 0 {
 			f.fail(name, label+" must be an amount in pounds, like 1.50")
 		}
@@ -153,18 +154,18 @@ func modelFromForm(v url.Values) (*pricing.CostModel, error) {
 		}
 		return d
 	}
-	m.NLW = money("nlw", "National Living Wage", true)
-	m.PayPremium = money("pay_premium", "Pay premium", false)
+	m.NLW = pounds("nlw", "National Living Wage", true)
+	m.PayPremium = pounds("pay_premium", "Pay premium", false)
 	m.OnCosts = pricing.OnCosts{EmployerNI: rate("employer_ni", "Employer National Insurance"), Pension: rate("pension", "Pension"),
 		Holiday: rate("holiday", "Holiday pay"), Training: rate("training", "Training"), Sickness: rate("sickness", "Sickness")}
 	m.Overheads, m.Return = rate("overheads", "Overheads"), rate("return", "Return on operations")
-	m.MileageRate = money("mileage_rate", "Mileage rate", false)
+	m.MileageRate = pounds("mileage_rate", "Mileage rate", false)
 	for _, s := range []struct {
 		p  string
 		to *pricing.SettingCosts
 	}{{"urban", &m.Urban}, {"rural", &m.Rural}} {
-		s.to.NonStaffPerWeek = money(s.p+"_non_staff_week", "Non-staff costs a week", false)
-		s.to.NonStaffPerHour = money(s.p+"_non_staff_hour", "Non-staff costs an hour", false)
+		s.to.NonStaffPerWeek = pounds(s.p+"_non_staff_week", "Non-staff costs a week", false)
+		s.to.NonStaffPerHour = pounds(s.p+"_non_staff_hour", "Non-staff costs an hour", false)
 		s.to.TravelMinutesPerHour = dec(s.p+"_travel", "Travel minutes")
 		s.to.MilesPerHour = dec(s.p+"_miles", "Miles")
 	}
@@ -276,12 +277,12 @@ func (h *pricingHandlers) newCostModelPost(w http.ResponseWriter, r *http.Reques
 // priceRow is a guide price beside the one in force for the same key.
 type priceRow struct {
 	pricing.GuidePrice
-	Current pricing.Money
-	Change  pricing.Money
+	Current money.Money
+	Change  money.Money
 }
 
 func withCurrent(gs, current []pricing.GuidePrice) []priceRow {
-	cur := map[pricing.PriceKey]pricing.Money{}
+	cur := map[pricing.PriceKey]money.Money{}
 	for _, c := range current {
 		cur[c.Key()] = c.Price
 	}
@@ -473,7 +474,7 @@ func (h *pricingHandlers) pricePost(w http.ResponseWriter, r *http.Request) erro
 	} else {
 		f.fail("band", "Band must be a band code, like standard")
 	}
-	if p, perr := pricing.ParseMoney(r.PostFormValue("price")); perr != nil || p <= 0 {
+	if p, perr := money.Parse(r.PostFormValue("price")); perr != nil || p <= 0 {
 		f.fail("price", "Enter the price in pounds, like 812.50")
 	} else {
 		row.Price = p
@@ -727,7 +728,7 @@ func (h *pricingHandlers) legacyPost(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	byKey := map[pricing.PriceKey]pricing.Money{}
+	byKey := map[pricing.PriceKey]money.Money{}
 	for _, g := range gs {
 		byKey[g.Key()] = g.Price
 	}

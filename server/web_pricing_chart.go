@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -51,9 +52,9 @@ type boxPlot struct {
 }
 
 // scale maps pence in [lo, hi] to x in [chartLeft, chartWidth-chartRight].
-type scale struct{ lo, hi pricing.Money }
+type scale struct{ lo, hi money.Money }
 
-func (s scale) x(m pricing.Money) int {
+func (s scale) x(m money.Money) int {
 	span := int64(s.hi - s.lo)
 	if span <= 0 {
 		return chartLeft
@@ -62,8 +63,8 @@ func (s scale) x(m pricing.Money) int {
 }
 
 // niceScale widens [lo, hi] to whole £50s and gives about five ticks.
-func niceScale(lo, hi pricing.Money) (scale, []axisTick) {
-	step := pricing.Money(5000)
+func niceScale(lo, hi money.Money) (scale, []axisTick) {
+	step := money.Money(5000)
 	for (hi-lo)/step > 6 {
 		step *= 2
 	}
@@ -155,7 +156,7 @@ func trendChart(pts []pricing.TrendPoint) *trendPlot {
 	}
 	sc, ticks := niceScale(lo, hi)
 	const top, bottom, height = 20, 200, 240
-	y := func(m pricing.Money) int {
+	y := func(m money.Money) int {
 		// Reuse the horizontal scale's fraction, turned upright.
 		frac := sc.x(m) - chartLeft
 		return bottom - frac*(bottom-top)/(chartWidth-chartLeft-chartRight)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -201,7 +202,7 @@ func (s *Server) submitApplicationPost(w http.ResponseWriter, r *http.Request) e
 }
 
 func init() {
-	funcs["pounds"] = procurement.Pounds
+	funcs["pounds"] = func(pence int64) string { return money.Money(pence).Short() }
 	funcs["percent"] = func(hundredths int) string {
 		return strconv.Itoa(hundredths/100) + "." + fmt.Sprintf("%02d", hundredths%100) + "%"
 	}

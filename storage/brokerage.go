@@ -11,7 +11,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market/cqc"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
 
@@ -416,7 +416,7 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 			n := int(vac.Int64)
 			c.Vacancies = &n
 		}
-		c.Price = pricing.Money(price)
+		c.Price = money.Money(price)
 		reg := cqc.Registration{Status: cqc.Status(status), Dormant: dormant, Rating: c.Rating}
 		// CQC's rule, in the words of cqc.Registration; placeableSQL is the
 		// same rule in SQL and backs it up.
@@ -551,7 +551,7 @@ func scanOffer(row interface{ Scan(...any) error }) (*brokerage.Offer, error) {
 	var responded sql.NullTime
 	err := row.Scan(&o.ID, &o.RequirementID, &o.ProviderID, &o.ProviderName, &o.LocationID, &o.LocationName, &o.Stage, &o.Rank, &o.LotID,
 		&o.AgreementID, &o.LotTitle, &price, &weekly, &o.OffContractReason, &o.Status, &o.OfferedAt, &o.ExpiresAt, &responded, &o.Reason, &o.PlacementID)
-	o.Price, o.WeeklyCost = pricing.Money(price), pricing.Money(weekly)
+	o.Price, o.WeeklyCost = money.Money(price), money.Money(weekly)
 	if responded.Valid {
 		t := responded.Time
 		o.RespondedAt = &t
@@ -697,7 +697,7 @@ func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokera
 			return nil, caremarket.Invalid(map[string]string{"location_id": "Choose a location eligible at the current stage of the cascade"})
 		}
 	}
-	var contracted pricing.Money
+	var contracted money.Money
 	if pick.Price > 0 && res.Current != brokerage.StageOffContract {
 		contracted = brokerage.WeeklyCost(r.ServiceType, pick.Price, r.MinutesPerWeek)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -91,7 +91,7 @@ func BenchmarkCascadeRun(b *testing.B) {
 		v := rng.IntN(4)
 		c := brokerage.Candidate{LocationID: int64(i + 1), ProviderID: int64(i/2 + 1), AreaID: int64(1 + rng.IntN(12)),
 			Postcode: fmt.Sprintf("CT%d 1AA", 1+rng.IntN(21)), Rating: ratings[rng.IntN(len(ratings))], Vacancies: &v,
-			Price: pricing.Money(900_00 + rng.IntN(400_00))}
+			Price: money.Money(900_00 + rng.IntN(400_00))}
 		if i%3 != 0 {
 			c.Admissions = []brokerage.Admission{{LotID: 1, Quality: 5000 + rng.IntN(5000)}}
 		}

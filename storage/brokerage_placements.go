@@ -10,6 +10,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -252,7 +253,7 @@ func (db *DB) bids(ctx context.Context, q queryer, actor *caremarket.Actor, cond
 			&price, &weekly, scanDay{&b.StartDate}, &b.Notes, &b.SubmittedAt); err != nil {
 			return nil, err
 		}
-		b.Price, b.WeeklyCost = pricing.Money(price), pricing.Money(weekly)
+		b.Price, b.WeeklyCost = money.Money(price), money.Money(weekly)
 		out = append(out, b)
 	}
 	return out, rows.Err()
@@ -398,7 +399,7 @@ func scanPlacement(row interface{ Scan(...any) error }) (*brokerage.Placement, e
 	err := row.Scan(&p.ID, &p.RequirementID, &p.ProviderID, &p.ProviderName, &p.LocationID, &p.LocationName, &p.ServiceType, &p.AreaID, &p.AreaName,
 		&p.Outcode, &weekly, &topUp, &p.TopUpPayer, scanDay{&p.StartDate}, scanDay{&end}, &p.AgreementID, &p.LotID, &p.LotTitle, &p.Stage,
 		&p.OffContract, &p.OffContractReason, scanDay{&review}, &p.Status, &p.EndReason, scanDay{&notice}, &p.MovedTo, &moving, &p.CreatedAt)
-	p.WeeklyCost, p.TopUp, p.Moving = pricing.Money(weekly), pricing.Money(topUp), moving.Valid && moving.Bool
+	p.WeeklyCost, p.TopUp, p.Moving = money.Money(weekly), money.Money(topUp), moving.Valid && moving.Bool
 	day := func(t time.Time) *time.Time {
 		if t.IsZero() {
 			return nil
@@ -484,7 +485,7 @@ func (db *DB) placement(ctx context.Context, q queryer, actor *caremarket.Actor,
 		if err := rows.Scan(&w, scanDay{&c.EffectiveFrom}, &c.Reason, &c.By, &c.At); err != nil {
 			return nil, err
 		}
-		c.WeeklyCost = pricing.Money(w)
+		c.WeeklyCost = money.Money(w)
 		p.Prices = append(p.Prices, c)
 	}
 	return p, rows.Err()
@@ -555,7 +556,7 @@ func (tx *Tx) addPlacementPrice(ctx context.Context, p *brokerage.Placement, c b
 // SetTopUp records a third-party top-up (Choice of Accommodation
 // Regulations 2014): the amount and who pays it, apart from the council's
 // weekly cost, which it does not change. Brokers.
-func (db *DB) SetTopUp(ctx context.Context, id int64, amount pricing.Money, payer string) (*brokerage.Placement, error) {
+func (db *DB) SetTopUp(ctx context.Context, id int64, amount money.Money, payer string) (*brokerage.Placement, error) {
 	payer = strings.TrimSpace(payer)
 	if err := brokerage.TopUpCheck(amount, payer); err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/brokerage/brokerdemo"
+	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"

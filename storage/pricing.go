@@ -10,6 +10,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -265,7 +266,7 @@ func scanGuide(row interface{ Scan(...any) error }) (*pricing.GuidePrice, error)
 	if err := row.Scan(&g.ID, &g.ServiceType, &g.Band, &g.BandLabel, &g.Setting, &g.Basis, &price, scanDay{&g.EffectiveFrom}, &g.CostModelID, &g.Source, &working); err != nil {
 		return nil, err
 	}
-	g.Price = pricing.Money(price)
+	g.Price = money.Money(price)
 	if err := json.Unmarshal([]byte(working), &g.Working); err != nil {
 		return nil, fmt.Errorf("storage: guide price %d working: %w", g.ID, err)
 	}
@@ -306,12 +307,12 @@ func (db *DB) guidePrices(ctx context.Context, q queryer, council int64, f prici
 }
 
 // guideFor is the guide price for a key on a day, or 0.
-func guideFor(ctx context.Context, q queryer, council int64, st market.ServiceType, band string, setting market.Setting, day time.Time) (pricing.Money, error) {
+func guideFor(ctx context.Context, q queryer, council int64, st market.ServiceType, band string, setting market.Setting, day time.Time) (money.Money, error) {
 	var p int64
 	err := q.QueryRowContext(ctx, `SELECT g.price_pence FROM guide_prices g WHERE g.council_id = $1 AND g.service_type = $2 AND g.band = $3
 		AND g.setting = $4 AND `+guideInForce("$5"), council, string(st), band, string(setting), ymd(day)).Scan(&p)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
-	return pricing.Money(p), err
+	return money.Money(p), err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -308,7 +309,7 @@ func (db *DB) SubmitPrices(ctx context.Context, roundID int64, rows []pricing.Su
 			fail := func(format string, a ...any) {
 				lineErrs = append(lineErrs, pricing.LineError{Line: row.Line, Reason: fmt.Sprintf(format, a...)})
 			}
-			if !row.ServiceType.Valid() || row.Price <= 0 || row.Price > pricing.MaxMoney {
+			if !row.ServiceType.Valid() || row.Price <= 0 || row.Price > money.Max {
 				fail("the service type or price is not valid")
 				continue
 			}
@@ -418,8 +419,8 @@ func scanSubmission(row interface{ Scan(...any) error }) (*pricing.Submission, e
 	if err != nil {
 		return nil, err
 	}
-	s.Price = pricing.Money(price)
-	s.Check = pricing.CheckBand(s.Price, pricing.Money(guide), pricing.BP(tol))
+	s.Price = money.Money(price)
+	s.Check = pricing.CheckBand(s.Price, money.Money(guide), pricing.BP(tol))
 	if decided.Valid {
 		t := decided.Time
 		s.DecidedAt = &t
@@ -562,7 +563,7 @@ func scanContracted(row interface{ Scan(...any) error }) (*pricing.ContractedPri
 	var price int64
 	err := row.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &c.LocationID, &c.LocationName, &c.AreaID, &c.AreaName, &c.Setting, &c.ServiceType,
 		&c.Band, &c.Basis, &price, scanDay{&c.EffectiveFrom}, &c.Source, &c.SubmissionID, &c.UpliftID)
-	c.Price = pricing.Money(price)
+	c.Price = money.Money(price)
 	return &c, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -201,7 +202,7 @@ func TestPricingJourney(t *testing.T) {
 		}
 		// The prices in force from the uplift's date are exactly the
 		// preview's new prices, item for item (guide prices first).
-		var inForce, previewed []pricing.Money
+		var inForce, previewed []money.Money
 		newGuide, _ := db.GuidePrices(comm, pricing.GuideFilter{On: day(2026, 4, 6)})
 		for _, g := range newGuide {
 			inForce = append(inForce, g.Price)

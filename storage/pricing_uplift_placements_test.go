@@ -9,6 +9,7 @@ import (
 	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
@@ -32,8 +33,8 @@ func (f *brokerFixture) placeBy(t testing.TB) *brokerage.Placement {
 }
 
 // priceOn is a placement's weekly cost in force on a day, from its history.
-func priceOn(p *brokerage.Placement, on string) pricing.Money {
-	var m pricing.Money
+func priceOn(p *brokerage.Placement, on string) money.Money {
+	var m money.Money
 	for _, c := range p.Prices {
 		if c.EffectiveFrom.Format("2006-01-02") <= on {
 			m = c.WeeklyCost

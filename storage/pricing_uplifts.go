@@ -11,6 +11,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 )
 
@@ -65,7 +66,7 @@ type livePlacement struct {
 	Band         string
 	Setting      market.Setting
 	StartDate    time.Time
-	WeeklyCost   pricing.Money
+	WeeklyCost   money.Money
 	Minutes      int
 }
 
@@ -103,7 +104,7 @@ func (db *DB) livePlacements(ctx context.Context, q queryer, council int64, day 
 		if !weekly.Valid {
 			continue // no price in force yet: nothing to uplift
 		}
-		p.WeeklyCost = pricing.Money(weekly.Int64)
+		p.WeeklyCost = money.Money(weekly.Int64)
 		out = append(out, p)
 	}
 	return out, rows.Err()
@@ -281,8 +282,8 @@ func (db *DB) ListUplifts(ctx context.Context) ([]pricing.Uplift, error) {
 			&u.Items, &total, &at, &u.AppliedBy); err != nil {
 			return nil, err
 		}
-		u.Rule.Percent, u.Rule.StaffShare, u.Rule.NLWFrom, u.Rule.NLWTo = pricing.BP(pct), pricing.BP(share), pricing.Money(from), pricing.Money(to)
-		u.TotalAnnualChange, u.AppliedAt = pricing.Money(total), &at
+		u.Rule.Percent, u.Rule.StaffShare, u.Rule.NLWFrom, u.Rule.NLWTo = pricing.BP(pct), pricing.BP(share), money.Money(from), money.Money(to)
+		u.TotalAnnualChange, u.AppliedAt = money.Money(total), &at
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -344,7 +345,7 @@ func (db *DB) PriceObservations(ctx context.Context, f pricing.ObservationFilter
 		if err := rows.Scan(&st, &o.Band, &o.AreaID, &o.AreaName, &o.Setting, &o.LocationID, &o.RoundID, &o.RoundName, &price); err != nil {
 			return nil, err
 		}
-		o.ServiceType, o.Price = st, pricing.Money(price)
+		o.ServiceType, o.Price = st, money.Money(price)
 		out = append(out, o)
 	}
 	return out, rows.Err()

@@ -9,9 +9,9 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/audit"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/procurement/ocdstest"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -144,7 +145,7 @@ type Price struct {
 	LocationID  int64
 	ServiceType market.ServiceType
 	Band        string
-	Price       pricing.Money
+	Price       money.Money
 }
 
 // SetPrices makes prices contracted through a price round: the commissioner

@@ -7,9 +7,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -103,9 +104,9 @@ func TestLoadDemo(t *testing.T) {
 		gs, _ := db.GuidePrices(ctx, pricing.GuideFilter{On: now})
 		for _, g := range gs {
 			// Plausible weekly prices for a bed; hourly for home care.
-			lo, hi := pricing.Pounds(650), pricing.Pounds(1600)
+			lo, hi := money.Pounds(650), money.Pounds(1600)
 			if g.Basis == pricing.PerHour {
-				lo, hi = pricing.Pounds(22), pricing.Pounds(40)
+				lo, hi = money.Pounds(22), money.Pounds(40)
 			}
 			if g.Price < lo || g.Price > hi {
 				t.Errorf("guide price %s %s %s = %s, want between %s and %s", g.ServiceType, g.Band, g.Setting, g.Price, lo, hi)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -51,10 +52,10 @@ const (
 type bedModel struct {
 	st        market.ServiceType
 	label     string
-	premium   pricing.Money // above the NLW an hour: a blended rate where nurses are in the mix
-	hours     pricing.Dec   // care (and nursing) hours per resident a week
-	urbanNon  pricing.Money // non-staff costs per bed a week
-	ruralNon  pricing.Money
+	premium   money.Money // above the NLW an hour: a blended rate where nurses are in the mix
+	hours     pricing.Dec // care (and nursing) hours per resident a week
+	urbanNon  money.Money // non-staff costs per bed a week
+	ruralNon  money.Money
 	overheads pricing.BP
 }
 
@@ -166,7 +167,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 
 	// Cost models, adopted ahead of the April they take effect from.
 	at(cal.adopt)
-	guides := map[pricing.PriceKey]pricing.Money{}
+	guides := map[pricing.PriceKey]money.Money{}
 	for _, m := range costModels(cal.lastApril) {
 		if err := db.CreateCostModel(comm, m); err != nil {
 			return fmt.Errorf("pricedemo: cost model %q: %w", m.Name, err)
@@ -205,7 +206,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 	if err := db.OpenPriceRound(comm, prev); err != nil {
 		return fmt.Errorf("pricedemo: open %s: %w", prev.Name, err)
 	}
-	prevPrices := map[priceKey]pricing.Money{}
+	prevPrices := map[priceKey]money.Money{}
 	subs, err := submitRound(db, at, rng, prev, homes, actors, guides, 0, autumnSubmitShare, 0.01, prevPrices)
 	if err != nil {
 		return fmt.Errorf("pricedemo: %s: %w", prev.Name, err)
@@ -274,7 +275,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 		if rng.IntN(2) == 0 || s.Check.Guide == 0 {
 			continue
 		}
-		price := s.Check.Guide + pricing.Money(rng.IntN(int(s.Check.High-s.Check.Guide)/100+1))*100
+		price := s.Check.Guide + money.Money(rng.IntN(int(s.Check.High-s.Check.Guide)/100+1))*100
 		if _, ok := again[s.ProviderID]; !ok {
 			againOrder = append(againOrder, s.ProviderID)
 		}
@@ -460,7 +461,7 @@ type priceKey struct {
 // the home's last round price by about drift, or are first set from its
 // level against the guide. It returns the submissions in the order made.
 func submitRound(db *storage.DB, at func(time.Time), rng *rand.Rand, r *pricing.Round, homes []home, actors map[int64]context.Context,
-	guides map[pricing.PriceKey]pricing.Money, skip int64, share int, drift float64, last map[priceKey]pricing.Money) ([]pricing.Submission, error) {
+	guides map[pricing.PriceKey]money.Money, skip int64, share int, drift float64, last map[priceKey]money.Money) ([]pricing.Submission, error) {
 	rows := map[int64][]pricing.SubmissionRow{}
 	var order []int64
 	for _, h := range homes {
@@ -470,7 +471,7 @@ func submitRound(db *storage.DB, at func(time.Time), rng *rand.Rand, r *pricing.
 		for _, st := range h.services {
 			guide := guides[pricing.PriceKey{ServiceType: st, Band: pricing.StandardBand, Setting: h.setting}]
 			k := priceKey{h.ID, st}
-			var price pricing.Money
+			var price money.Money
 			if p, ok := last[k]; ok {
 				price = wholePounds(float64(p) * (1 + drift + 0.015*rng.NormFloat64()))
 			} else {
@@ -520,8 +521,8 @@ func submitRound(db *storage.DB, at func(time.Time), rng *rand.Rand, r *pricing.
 }
 
 // wholePounds rounds a price in pence to the pound, as providers quote.
-func wholePounds(pence float64) pricing.Money {
-	return pricing.Money(math.Round(pence/100) * 100)
+func wholePounds(pence float64) money.Money {
+	return money.Money(math.Round(pence/100) * 100)
 }
 
 // decide approves or rejects a submission with a fitting reason.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/brokerage/brokerdemo"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )

@@ -7,10 +7,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/procurement/procdemo"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -31,7 +31,7 @@ var demoLots = []struct {
 	st      market.ServiceType
 	callOff procurement.CallOff
 	ranking []procurement.RankBy
-	weekly  pricing.Money // base contracted price (a week, or an hour)
+	weekly  money.Money // base contracted price (a week, or an hour)
 }{
 	{market.Residential, procurement.Either, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 820_00},
 	{market.ResidentialHigh, procurement.Either, []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance}, 960_00},
@@ -164,7 +164,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			if !admitted[loc.ProviderID] {
 				continue
 			}
-			step := pricing.Money((j * 37) % 15)
+			step := money.Money((j * 37) % 15)
 			if l.weekly < 100_00 {
 				step = step * 10 // hourly: up to £1.40 apart
 			} else {
@@ -249,7 +249,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 		st     market.ServiceType
 		days   int
 		reason string
-		cost   pricing.Money
+		cost   money.Money
 	}
 	for _, pp := range []past{
 		{market.ResidentialLD, 29, "No contracted learning disability home has a vacancy in the area or its neighbours", 1650_00},
@@ -353,7 +353,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			if j >= 3 {
 				break
 			}
-			b := &brokerage.Bid{CompetitionID: c.ID, LocationID: inv.LocationID, Price: pricing.Money(27_00 + 75*j), StartDate: r.StartDate,
+			b := &brokerage.Bid{CompetitionID: c.ID, LocationID: inv.LocationID, Price: money.Money(27_00 + 75*j), StartDate: r.StartDate,
 				Notes: "Carers cleared for prison work"}
 			if err := db.SubmitBid(provider(inv.ProviderID), b); err != nil {
 				return nil, fmt.Errorf("brokerdemo: bid: %w", err)

@@ -1,0 +1,250 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market/cqc"
+)
+
+// AreaLookup builds CQCImportOptions.AreaFor from the council's areas and a
+// table of which district each postcode district is in (the demo ships one
+// for Kent). Districts match the council's areas by name or code, ignoring case.
+func (db *DB) AreaLookup(ctx context.Context, districtFor func(outcode string) (district string, ok bool)) (func(outcode string) (int64, bool), error) {
+	areas, err := db.ListAreas(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]int64, 2*len(areas))
+	for _, a := range areas {
+		byName[strings.ToLower(a.Name)] = a.ID
+		byName[strings.ToLower(a.Code)] = a.ID
+	}
+	return func(outcode string) (int64, bool) {
+		d, ok := districtFor(strings.ToUpper(strings.TrimSpace(outcode)))
+		if !ok {
+			return 0, false
+		}
+		id, ok := byName[strings.ToLower(strings.TrimSpace(d))]
+		return id, ok
+	}, nil
+}
+
+// placeableSQL is the condition (on locations aliased l) that a location may
+// take new placements; brokerage queries use it so the rule lives in one
+// place. It mirrors cqc.Registration.PlacementBlock.
+const placeableSQL = `(l.status = 'registered' AND l.rating <> 'inadequate' AND NOT l.dormant)`
+
+// LocationRegistration returns what CQC says of a location: registered or
+// not, dormant, its rating. A provider user sees only its own.
+func (db *DB) LocationRegistration(ctx context.Context, locationID int64) (*cqc.Registration, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &cqc.Registration{}
+	var providerID int64
+	var ratingDate, deregAt sql.NullTime
+	var lat, lng sql.NullFloat64
+	err = db.sql.QueryRowContext(ctx, `SELECT id, cqc_location_id, provider_id, status, deregistered_at, dormant, local_authority,
+		latitude, longitude, rating, rating_date FROM locations WHERE id = $1 AND council_id = $2`, locationID, actor.CouncilID).
+		Scan(&r.LocationID, &r.CQCLocationID, &providerID, &r.Status, &deregAt, &r.Dormant, &r.LocalAuthority, &lat, &lng, &r.Rating, &ratingDate)
+	if err != nil {
+		return nil, notFound(err, "Location")
+	}
+	if actor.Role == caremarket.RoleProvider && providerID != actor.ProviderID {
+		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Location not found")
+	}
+	r.RatingDate = dayOf(ratingDate)
+	if deregAt.Valid {
+		t := deregAt.Time.UTC()
+		r.DeregisteredAt = &t
+	}
+	if lat.Valid {
+		r.Latitude = &lat.Float64
+	}
+	if lng.Valid {
+		r.Longitude = &lng.Float64
+	}
+	return r, nil
+}
+
+// PlacementBlocked reports whether a location may take no new placements and
+// why (see cqc.Registration.PlacementBlock). The brokerage cascade asks it.
+func (db *DB) PlacementBlocked(ctx context.Context, locationID int64) (bool, string, error) {
+	r, err := db.LocationRegistration(ctx, locationID)
+	if err != nil {
+		return false, "", err
+	}
+	reason := r.PlacementBlock()
+	return reason != "", reason, nil
+}
+
+// LocationStatuses says whether each of the given locations (of the
+// actor's council; for a provider user, its own) is registered with CQC.
+// Locations it may not see are left out.
+func (db *DB) LocationStatuses(ctx context.Context, locationIDs []int64) (map[int64]cqc.Status, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]cqc.Status, len(locationIDs))
+	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
+		args := []any{actor.CouncilID}
+		cond := ""
+		if actor.Role == caremarket.RoleProvider {
+			args = append(args, actor.ProviderID)
+			cond = " AND provider_id = $2"
+		}
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args = append(args, id)
+			marks[i] = "$" + strconv.Itoa(len(args))
+		}
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, status FROM locations WHERE council_id = $1`+cond+
+			` AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var st cqc.Status
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+			}
+			out[id] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// firstSeen is the source of the rating a location had when caremarket
+// first saw it.
+const firstSeen = "first seen"
+
+// RatingHistory lists every rating a location has had since caremarket
+// first saw it, newest first; the oldest is the one it had then (source
+// "first seen"; ID 0 while it has never changed).
+func (db *DB) RatingHistory(ctx context.Context, locationID int64) ([]cqc.RatingChange, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := db.location(ctx, db.sql, actor, locationID, "")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, rating, previous_rating, rating_date, recorded_at, source
+		FROM location_ratings WHERE council_id = $1 AND location_id = $2 ORDER BY recorded_at DESC, id DESC`, actor.CouncilID, locationID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read rating history: %w", err)
+	}
+	defer rows.Close()
+	out := []cqc.RatingChange{}
+	for rows.Next() {
+		c := cqc.RatingChange{LocationID: locationID}
+		var d sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Rating, &c.Previous, &d, &c.RecordedAt, &c.Source); err != nil {
+			return nil, fmt.Errorf("storage: unable to read rating history: %w", err)
+		}
+		c.RatingDate = dayOf(d)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: unable to read rating history: %w", err)
+	}
+	if len(out) == 0 {
+		out = append(out, cqc.RatingChange{LocationID: locationID, Rating: loc.Rating, RatingDate: loc.RatingDate,
+			RecordedAt: loc.CreatedAt, Source: firstSeen})
+	}
+	return out, nil
+}
+
+// canSeeAlerts: the council staff who act on the market's news.
+var canSeeAlerts = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommissioner, caremarket.RoleBroker}
+
+// ListAlerts lists the council's market alerts, newest first; openOnly leaves
+// out those already acknowledged.
+func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error) {
+	cond := ""
+	if openOnly {
+		cond = " AND a.acknowledged_at IS NULL"
+	}
+	return db.alerts(ctx, cond)
+}
+
+// Alert returns one of the council's market alerts.
+func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
+	out, err := db.alerts(ctx, " AND a.id = $2", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Alert not found")
+	}
+	return &out[0], nil
+}
+
+// alerts lists the council's alerts that meet cond (on market_alerts a;
+// its arguments from $2).
+func (db *DB) alerts(ctx context.Context, cond string, args ...any) ([]cqc.Alert, error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(canSeeAlerts...); err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT a.id, COALESCE(a.location_id, 0), COALESCE(l.name, ''), COALESCE(l.cqc_location_id, ''),
+		a.kind, a.message, a.raised_at, a.acknowledged_by, a.acknowledged_at
+		FROM market_alerts a LEFT JOIN locations l ON l.id = a.location_id
+		WHERE a.council_id = $1`+cond+` ORDER BY a.id DESC LIMIT 500`, append([]any{actor.CouncilID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
+	}
+	defer rows.Close()
+	out := []cqc.Alert{}
+	for rows.Next() {
+		var a cqc.Alert
+		var ack sql.NullTime
+		if err := rows.Scan(&a.ID, &a.LocationID, &a.LocationName, &a.CQCLocationID, &a.Kind, &a.Message, &a.RaisedAt, &a.AcknowledgedBy, &ack); err != nil {
+			return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
+		}
+		if ack.Valid {
+			t := ack.Time.UTC()
+			a.AcknowledgedAt = &t
+		}
+		a.RaisedAt = a.RaisedAt.UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AcknowledgeAlert records that a commissioner has seen an alert and is
+// acting on it. Admins and commissioners.
+func (db *DB) AcknowledgeAlert(ctx context.Context, id int64) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(canManageMarket...); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE market_alerts SET acknowledged_by = $1, acknowledged_at = $2
+			WHERE id = $3 AND council_id = $4 AND acknowledged_at IS NULL`, tx.actor.Email, tx.now, id, tx.actor.CouncilID)
+		if err != nil {
+			return fmt.Errorf("storage: unable to acknowledge alert: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return caremarket.Errorf(caremarket.ENOTFOUND, "Alert not found, or already acknowledged")
+		}
+		return tx.audit(ctx, "alert.acknowledge", "market_alert", id, nil, nil)
+	})
+}
