@@ -285,6 +285,7 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 		t.Fatal(err)
 	}
 	plPath = strings.TrimPrefix(plPath, p.base)
+	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
 	if !strings.HasPrefix(plPath, "/placements/") {
 		p.shot("unexpected")
 		t.Fatalf("after accepting the browser is on %s", plPath)
@@ -475,6 +476,7 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 	p.shot("off-contract-offer")
 	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
 	plPath := strings.TrimPrefix(p.location(), p.base)
+	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
 	if !strings.HasPrefix(plPath, "/placements/") {
 		p.shot("unexpected")
 		t.Fatalf("after accepting the browser is on %s", plPath)
