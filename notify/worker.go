@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/caremarket/caremarket/market"
 )
 
 // Outgoing is a queued message claimed for sending.
@@ -12,6 +14,27 @@ type Outgoing struct {
 	To       string
 	Event    Event
 	Attempts int // attempts made before this one
+}
+
+// OutboxEntry is a message as the admins' outbox page shows it.
+type OutboxEntry struct {
+	ID        int64      `json:"id"`
+	Email     string     `json:"email"`
+	Kind      Kind       `json:"kind"`
+	Path      string     `json:"path"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+// Store is what the pages need from storage: each person's choices and the
+// admins' view of the outbox.
+type Store interface {
+	NotificationChoices(ctx context.Context) (map[Kind]bool, error)
+	SetNotificationChoices(ctx context.Context, on []Kind) error
+	Outbox(ctx context.Context, status string, page market.Page) ([]OutboxEntry, int, error)
 }
 
 // Outbox is what the worker needs from storage.

@@ -184,22 +184,9 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, attempts int, sendErr er
 	return err
 }
 
-// OutboxEntry is a message as the admins' outbox page shows it.
-type OutboxEntry struct {
-	ID        int64       `json:"id"`
-	Email     string      `json:"email"`
-	Kind      notify.Kind `json:"kind"`
-	Path      string      `json:"path"`
-	Status    string      `json:"status"`
-	Attempts  int         `json:"attempts"`
-	LastError string      `json:"last_error"`
-	CreatedAt time.Time   `json:"created_at"`
-	SentAt    *time.Time  `json:"sent_at,omitempty"`
-}
-
 // Outbox lists the council's messages, newest first, a page at a time.
 // Admins.
-func (db *DB) Outbox(ctx context.Context, status string, page market.Page) ([]OutboxEntry, int, error) {
+func (db *DB) Outbox(ctx context.Context, status string, page market.Page) ([]notify.OutboxEntry, int, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -222,8 +209,8 @@ func (db *DB) Outbox(ctx context.Context, status string, page market.Page) ([]Ou
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := scanAll(rows, "outbox", func(row interface{ Scan(...any) error }) (*OutboxEntry, error) {
-		var e OutboxEntry
+	out, err := scanAll(rows, "outbox", func(row interface{ Scan(...any) error }) (*notify.OutboxEntry, error) {
+		var e notify.OutboxEntry
 		var kind string
 		var sent sql.NullTime
 		err := row.Scan(&e.ID, &e.Email, &kind, &e.Path, &e.Status, &e.Attempts, &e.LastError, &e.CreatedAt, &sent)
