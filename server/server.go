@@ -19,6 +19,7 @@ import (
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/market/cqc"
+	"github.com/caremarket/caremarket/notify"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
 )
@@ -35,6 +36,7 @@ type Store interface {
 	pricing.Store
 	brokerage.Store
 	brokerage.PersonalDataStore
+	notify.Store
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -82,6 +84,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerBrokerage()
 	s.registerCQC()
 	s.registerPersonalData()
+	s.registerNotifications()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	static, _ := fs.Sub(staticFS, "static")

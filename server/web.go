@@ -153,6 +153,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Prices", "/pricing")
 		add("Offers inbox", "/offers")
 		add("Placements", "/placements")
+		add("Email settings", "/account/notifications")
 		return items
 	}
 	add("Areas", "/areas")
@@ -169,12 +170,14 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	}
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Alerts", "/alerts")
+		add("Email settings", "/account/notifications")
 	}
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")
 		add("Bank holidays", "/admin/bank-holidays")
 		add("Personal data", "/admin/personal-data")
+		add("Emails", "/admin/notifications")
 		add("Audit log", "/admin/audit")
 	}
 	return items

@@ -39,7 +39,8 @@ func (tx *Tx) audit(ctx context.Context, action, entityType string, entityID int
 		r.Before, r.After, r.PrevHash, r.Hash); err != nil {
 		return fmt.Errorf("storage: append audit record: %w", err)
 	}
-	return nil
+	// The emails a change calls for are queued with it, in its transaction.
+	return tx.queueFor(ctx, action, entityID)
 }
 
 const auditColumns = `id, at, council_id, COALESCE(user_id, 0), actor, role, action, entity_type, entity_id, before_summary, after_summary, prev_hash, hash`

@@ -35,6 +35,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	directory := fs.String("cqc-directory", "", "with --demo: also load this CQC HSCA Active Locations file (CSV) into the demo council")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address of its own (like 127.0.0.1:9090), for the monitoring network only")
 	metricsToken := fs.String("metrics-token", os.Getenv("CAREMARKET_METRICS_TOKEN"), "let /metrics answer on --addr to this bearer token (default $CAREMARKET_METRICS_TOKEN)")
+	var email emailFlags
+	email.register(fs)
 	districts := fs.String("districts", "", "CSV of postcode districts and the council's district each is in (outcode, district), for CQC directory uploads; default: the Kent table the demo ships")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -105,7 +107,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	go backgroundJobs(db, logger).Loop(jobCtx, 10*time.Minute)
+	runner := backgroundJobs(db, logger)
+	if err := startEmail(jobCtx, email, *addr, db, runner, logger); err != nil {
+		return err
+	}
+	go runner.Loop(jobCtx, 5*time.Minute)
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
