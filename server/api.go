@@ -332,15 +332,18 @@ func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error 
 	return reply(w, http.StatusOK)(listResult(s.Store.Vacancies(r.Context(), id)))
 }
 
+// vacancyInput is one vacancy figure of a location.
+type vacancyInput struct {
+	ServiceType market.ServiceType `json:"service_type"`
+	Vacancies   int                `json:"vacancies"`
+}
+
 func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		ServiceType market.ServiceType `json:"service_type"`
-		Vacancies   int                `json:"vacancies"`
-	}
+	var in vacancyInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

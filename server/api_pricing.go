@@ -285,6 +285,18 @@ func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) 
 // MaxUploadBytes bounds a CSV upload (5,000 lines of prices is well under).
 const MaxUploadBytes = 4 << 20
 
+// pricesInput is a provider's prices for a round, as JSON.
+type pricesInput struct {
+	Prices []struct {
+		LocationID    int64              `json:"location_id"`
+		CQCLocationID string             `json:"cqc_location_id"`
+		ServiceType   market.ServiceType `json:"service_type"`
+		Band          string             `json:"band"`
+		Price         money.Money        `json:"price_pence"`
+		Reason        string             `json:"reason"`
+	} `json:"prices"`
+}
+
 // apiSubmit takes prices as JSON ({"prices": [...]}) or as a CSV file
 // (Content-Type: text/csv, the same columns as the web upload).
 func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -305,16 +317,7 @@ func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) erro
 		}
 		source = "csv"
 	} else {
-		var in struct {
-			Prices []struct {
-				LocationID    int64              `json:"location_id"`
-				CQCLocationID string             `json:"cqc_location_id"`
-				ServiceType   market.ServiceType `json:"service_type"`
-				Band          string             `json:"band"`
-				Price         money.Money        `json:"price_pence"`
-				Reason        string             `json:"reason"`
-			} `json:"prices"`
-		}
+		var in pricesInput
 		if err := decodeJSON(w, r, &in); err != nil {
 			return err
 		}
@@ -356,15 +359,18 @@ func (h *pricingHandlers) apiGetSubmission(w http.ResponseWriter, r *http.Reques
 	return reply(w, http.StatusOK)(h.st.Submission(r.Context(), id))
 }
 
+// decisionInput approves or rejects a price submission.
+type decisionInput struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
 func (h *pricingHandlers) apiDecide(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Decision string `json:"decision"`
-		Reason   string `json:"reason"`
-	}
+	var in decisionInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

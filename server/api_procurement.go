@@ -275,11 +275,14 @@ func (s *Server) apiWindowResults(w http.ResponseWriter, r *http.Request) error 
 	return s.withID(w, r, func(p procurement.Store, id int64) (any, error) { return p.WindowResults(r.Context(), id) })
 }
 
+// evaluatorInput assigns a user to evaluate (or moderate) a window.
+type evaluatorInput struct {
+	UserID    int64 `json:"user_id"`
+	Moderator bool  `json:"moderator"`
+}
+
 func (s *Server) apiAssignEvaluator(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		UserID    int64 `json:"user_id"`
-		Moderator bool  `json:"moderator"`
-	}
+	var in evaluatorInput
 	return s.withBody(w, r, &in, http.StatusOK, func(p procurement.Store, id int64) (any, error) {
 		if err := p.AssignEvaluator(r.Context(), id, in.UserID, in.Moderator); err != nil {
 			return nil, err
@@ -289,21 +292,27 @@ func (s *Server) apiAssignEvaluator(w http.ResponseWriter, r *http.Request) erro
 	})
 }
 
+// declarationInput is an evaluator's declaration of interests.
+type declarationInput struct {
+	ConflictedProviderIDs []int64 `json:"conflicted_provider_ids"`
+	Statement             string  `json:"statement"`
+}
+
 func (s *Server) apiDeclare(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ConflictedProviderIDs []int64 `json:"conflicted_provider_ids"`
-		Statement             string  `json:"statement"`
-	}
+	var in declarationInput
 	return s.withBody(w, r, &in, http.StatusOK, func(p procurement.Store, id int64) (any, error) {
 		return map[string]string{"status": "declared"}, p.DeclareInterests(r.Context(), id, in.ConflictedProviderIDs, in.Statement)
 	})
 }
 
+// awardLotInput admits applications to a lot.
+type awardLotInput struct {
+	LotID          int64   `json:"lot_id"`
+	ApplicationIDs []int64 `json:"application_ids"`
+}
+
 func (s *Server) apiAwardLot(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		LotID          int64   `json:"lot_id"`
-		ApplicationIDs []int64 `json:"application_ids"`
-	}
+	var in awardLotInput
 	return s.withBody(w, r, &in, http.StatusCreated, func(p procurement.Store, id int64) (any, error) {
 		aws, err := p.AwardLot(r.Context(), id, in.LotID, in.ApplicationIDs)
 		return listOf(aws), err
@@ -367,12 +376,15 @@ func (s *Server) apiSubmitApplication(w http.ResponseWriter, r *http.Request) er
 	return s.withID(w, r, func(p procurement.Store, id int64) (any, error) { return p.SubmitApplication(r.Context(), id) })
 }
 
+// resubmissionInput is a provider's new answer to one question.
+type resubmissionInput struct {
+	QuestionID int64  `json:"question_id"`
+	Text       string `json:"text"`
+	Evidence   string `json:"evidence"`
+}
+
 func (s *Server) apiResubmit(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		QuestionID int64  `json:"question_id"`
-		Text       string `json:"text"`
-		Evidence   string `json:"evidence"`
-	}
+	var in resubmissionInput
 	return s.withBody(w, r, &in, http.StatusCreated, func(p procurement.Store, id int64) (any, error) {
 		if err := p.ResubmitAnswer(r.Context(), id, in.QuestionID, in.Text, in.Evidence); err != nil {
 			return nil, err

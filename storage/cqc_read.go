@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/caremarket/caremarket"
@@ -43,22 +42,19 @@ const placeableSQL = `(l.status = 'registered' AND l.rating <> 'inadequate' AND 
 // LocationRegistration returns what CQC says of a location: registered or
 // not, dormant, its rating. A provider user sees only its own.
 func (db *DB) LocationRegistration(ctx context.Context, locationID int64) (*cqc.Registration, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "", byProvider)
 	if err != nil {
 		return nil, err
 	}
+	s.and("id = ?", locationID)
 	r := &cqc.Registration{}
-	var providerID int64
 	var ratingDate, deregAt sql.NullTime
 	var lat, lng sql.NullFloat64
-	err = db.sql.QueryRowContext(ctx, `SELECT id, cqc_location_id, provider_id, status, deregistered_at, dormant, local_authority,
-		latitude, longitude, rating, rating_date FROM locations WHERE id = $1 AND council_id = $2`, locationID, actor.CouncilID).
-		Scan(&r.LocationID, &r.CQCLocationID, &providerID, &r.Status, &deregAt, &r.Dormant, &r.LocalAuthority, &lat, &lng, &r.Rating, &ratingDate)
+	err = db.sql.QueryRowContext(ctx, `SELECT id, cqc_location_id, status, deregistered_at, dormant, local_authority,
+		latitude, longitude, rating, rating_date FROM locations WHERE `+s.where(), s.args...).
+		Scan(&r.LocationID, &r.CQCLocationID, &r.Status, &deregAt, &r.Dormant, &r.LocalAuthority, &lat, &lng, &r.Rating, &ratingDate)
 	if err != nil {
 		return nil, notFound(err, "Location")
-	}
-	if actor.Role == caremarket.RoleProvider && providerID != actor.ProviderID {
-		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Location not found")
 	}
 	r.RatingDate = dayOf(ratingDate)
 	if deregAt.Valid {
@@ -95,19 +91,8 @@ func (db *DB) LocationStatuses(ctx context.Context, locationIDs []int64) (map[in
 	}
 	out := make(map[int64]cqc.Status, len(locationIDs))
 	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
-		args := []any{actor.CouncilID}
-		cond := ""
-		if actor.Role == caremarket.RoleProvider {
-			args = append(args, actor.ProviderID)
-			cond = " AND provider_id = $2"
-		}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			args = append(args, id)
-			marks[i] = "$" + strconv.Itoa(len(args))
-		}
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, status FROM locations WHERE council_id = $1`+cond+
-			` AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		s := scopeFor(actor, "", byProvider).in("id", chunk)
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, status FROM locations WHERE `+s.where(), s.args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
 		}
@@ -144,8 +129,10 @@ func (db *DB) RatingHistory(ctx context.Context, locationID int64) ([]cqc.Rating
 	if err != nil {
 		return nil, err
 	}
+	// The location read above applied the provider scope.
+	s := scopeFor(actor, "", councilWide).and("location_id = ?", locationID)
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, rating, previous_rating, rating_date, recorded_at, source
-		FROM location_ratings WHERE council_id = $1 AND location_id = $2 ORDER BY recorded_at DESC, id DESC`, actor.CouncilID, locationID)
+		FROM location_ratings WHERE `+s.where()+` ORDER BY recorded_at DESC, id DESC`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to read rating history: %w", err)
 	}
@@ -176,16 +163,12 @@ var canSeeAlerts = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommis
 // ListAlerts lists the council's market alerts, newest first; openOnly leaves
 // out those already acknowledged.
 func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error) {
-	cond := ""
-	if openOnly {
-		cond = " AND a.acknowledged_at IS NULL"
-	}
-	return db.alerts(ctx, cond)
+	return db.alerts(ctx, openOnly, 0)
 }
 
 // Alert returns one of the council's market alerts.
 func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
-	out, err := db.alerts(ctx, " AND a.id = $2", id)
+	out, err := db.alerts(ctx, false, id)
 	if err != nil {
 		return nil, err
 	}
@@ -195,20 +178,24 @@ func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
 	return &out[0], nil
 }
 
-// alerts lists the council's alerts that meet cond (on market_alerts a;
-// its arguments from $2).
-func (db *DB) alerts(ctx context.Context, cond string, args ...any) ([]cqc.Alert, error) {
-	actor, err := actorOf(ctx)
+// alerts lists the council's alerts: only those not yet acknowledged when
+// openOnly, only the one with id when it is not 0.
+func (db *DB) alerts(ctx context.Context, openOnly bool, id int64) ([]cqc.Alert, error) {
+	s, err := scopeOf(ctx, "a", councilWide)
 	if err != nil {
 		return nil, err
 	}
-	if err := actor.Require(canSeeAlerts...); err != nil {
+	if err := s.actor.Require(canSeeAlerts...); err != nil {
 		return nil, err
 	}
+	if openOnly {
+		s.also("a.acknowledged_at IS NULL")
+	}
+	s.filter("a.id = ?", id)
 	rows, err := db.sql.QueryContext(ctx, `SELECT a.id, COALESCE(a.location_id, 0), COALESCE(l.name, ''), COALESCE(l.cqc_location_id, ''),
 		a.kind, a.message, a.raised_at, a.acknowledged_by, a.acknowledged_at
 		FROM market_alerts a LEFT JOIN locations l ON l.id = a.location_id
-		WHERE a.council_id = $1`+cond+` ORDER BY a.id DESC LIMIT 500`, append([]any{actor.CouncilID}, args...)...)
+		WHERE `+s.where()+` ORDER BY a.id DESC LIMIT 500`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
 	}

@@ -133,11 +133,11 @@ func loadLots(ctx context.Context, q queryer, councilID int64, agreementIDs ...i
 // ListAgreements lists the council's agreements with their lots. Anyone in
 // the council may read them: they are published in the notices anyway.
 func (db *DB) ListAgreements(ctx context.Context) ([]procurement.Agreement, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "", councilWide)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE council_id = $1 ORDER BY start_date DESC, reference`, actor.CouncilID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+agreementColumns+` FROM agreements WHERE `+s.where()+` ORDER BY start_date DESC, reference`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list agreements: %w", err)
 	}
@@ -156,7 +156,7 @@ func (db *DB) ListAgreements(ctx context.Context) ([]procurement.Agreement, erro
 		return nil, err
 	}
 	rows.Close()
-	lots, err := loadLots(ctx, db.sql, actor.CouncilID, ids...)
+	lots, err := loadLots(ctx, db.sql, s.actor.CouncilID, ids...)
 	if err != nil {
 		return nil, err
 	}

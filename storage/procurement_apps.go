@@ -66,7 +66,8 @@ func visibleApplication(actor *caremarket.Actor, a *procurement.Application) err
 }
 
 func (db *DB) application(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*procurement.Application, error) {
-	a, err := scanApplication(q.QueryRowContext(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE ap.council_id = $1 AND ap.id = $2`+lock, actor.CouncilID, id))
+	s := scopeFor(actor, "ap", byProvider).and("ap.id = ?", id)
+	a, err := scanApplication(q.QueryRowContext(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE `+s.where()+lock, s.args...))
 	if err != nil {
 		return nil, notFound(err, "Application")
 	}
@@ -79,29 +80,16 @@ func (db *DB) application(ctx context.Context, q queryer, actor *caremarket.Acto
 // ListApplications lists applications, by window and submission. A provider
 // sees only its own; staff see submitted ones.
 func (db *DB) ListApplications(ctx context.Context, f procurement.ApplicationFilter) ([]procurement.Application, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "ap", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"ap.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("ap.provider_id = ?", actor.ProviderID)
-	} else {
-		where = append(where, "ap.status <> 'draft'")
+	if !s.provider() {
+		s.also("ap.status <> 'draft'") // a draft is its provider's alone
 	}
-	if f.WindowID != 0 {
-		add("ap.window_id = ?", f.WindowID)
-	}
-	if f.ProviderID != 0 {
-		add("ap.provider_id = ?", f.ProviderID)
-	}
-	if f.Status != "" {
-		add("ap.status = ?", string(f.Status))
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY ap.window_id DESC, p.name, ap.id`, args...)
+	s.filter("ap.window_id = ?", f.WindowID).filter("ap.provider_id = ?", f.ProviderID).filter("ap.status = ?", string(f.Status))
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE `+s.where()+
+		` ORDER BY ap.window_id DESC, p.name, ap.id`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list applications: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/procurement"
@@ -42,25 +41,12 @@ func (db *DB) ListAwards(ctx context.Context, f procurement.AwardFilter) ([]proc
 }
 
 func (db *DB) listAwards(ctx context.Context, q queryer, actor *caremarket.Actor, f procurement.AwardFilter) ([]procurement.Award, error) {
-	where := []string{"aw.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("aw.provider_id = ?", actor.ProviderID)
-	}
-	if f.AgreementID != 0 {
-		add("aw.agreement_id = ?", f.AgreementID)
-	}
-	if f.WindowID != 0 {
-		add("aw.window_id = ?", f.WindowID)
-	}
-	if f.LotID != 0 {
-		add("aw.lot_id = ?", f.LotID)
-	}
-	if f.ProviderID != 0 {
-		add("aw.provider_id = ?", f.ProviderID)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+awardColumns+awardFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY aw.lot_id, aw.score DESC, aw.id`, args...)
+	s := scopeFor(actor, "aw", byProvider).
+		filter("aw.agreement_id = ?", f.AgreementID).
+		filter("aw.window_id = ?", f.WindowID).
+		filter("aw.lot_id = ?", f.LotID).
+		filter("aw.provider_id = ?", f.ProviderID)
+	rows, err := q.QueryContext(ctx, `SELECT `+awardColumns+awardFrom+` WHERE `+s.where()+` ORDER BY aw.lot_id, aw.score DESC, aw.id`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list awards: %w", err)
 	}
@@ -197,19 +183,15 @@ func (db *DB) PublishAwards(ctx context.Context, windowID int64) ([]procurement.
 // AssessmentSummary returns an application's assessment summary: to its own
 // provider, and to council staff; another provider's is not found.
 func (db *DB) AssessmentSummary(ctx context.Context, applicationID int64) (*procurement.AssessmentSummary, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	args := []any{applicationID, actor.CouncilID}
-	cond := ""
-	if actor.Role == caremarket.RoleProvider {
-		cond, args = " AND provider_id = $3", append(args, actor.ProviderID)
-	}
+	s.and("application_id = ?", applicationID)
 	var body string
-	if err := db.sql.QueryRowContext(ctx, `SELECT body FROM assessment_summaries WHERE application_id = $1 AND council_id = $2`+cond, args...).Scan(&body); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT body FROM assessment_summaries WHERE `+s.where(), s.args...).Scan(&body); err != nil {
 		return nil, notFound(err, "Assessment summary")
 	}
-	var s procurement.AssessmentSummary
-	return &s, fromJSON(body, &s)
+	var sum procurement.AssessmentSummary
+	return &sum, fromJSON(body, &sum)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/procurement"
@@ -42,23 +41,12 @@ func scanContract(row interface{ Scan(...any) error }) (*procurement.Contract, e
 
 // ListContracts lists contracts. A provider sees only its own.
 func (db *DB) ListContracts(ctx context.Context, f procurement.ContractFilter) ([]procurement.Contract, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "c", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"c.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("c.provider_id = ?", actor.ProviderID)
-	}
-	if f.AgreementID != 0 {
-		add("c.agreement_id = ?", f.AgreementID)
-	}
-	if f.ProviderID != 0 {
-		add("c.provider_id = ?", f.ProviderID)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.start_date DESC, c.id`, args...)
+	s.filter("c.agreement_id = ?", f.AgreementID).filter("c.provider_id = ?", f.ProviderID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE `+s.where()+` ORDER BY c.start_date DESC, c.id`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list contracts: %w", err)
 	}
@@ -66,12 +54,10 @@ func (db *DB) ListContracts(ctx context.Context, f procurement.ContractFilter) (
 }
 
 func (db *DB) contract(ctx context.Context, q queryer, actor *caremarket.Actor, id int64, lock string) (*procurement.Contract, error) {
-	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE c.council_id = $1 AND c.id = $2`+lock, actor.CouncilID, id))
+	s := scopeFor(actor, "c", byProvider).and("c.id = ?", id)
+	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractColumns+contractFrom+` WHERE `+s.where()+lock, s.args...))
 	if err != nil {
 		return nil, notFound(err, "Contract")
-	}
-	if actor.Role == caremarket.RoleProvider && c.ProviderID != actor.ProviderID {
-		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Contract not found")
 	}
 	return c, nil
 }

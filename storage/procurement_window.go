@@ -48,16 +48,12 @@ func loadQuestions(ctx context.Context, q queryer, councilID int64, w *procureme
 // ListWindows lists windows, newest first; agreementID 0 means all. Anyone
 // in the council may see them (providers need the open ones).
 func (db *DB) ListWindows(ctx context.Context, agreementID int64) ([]procurement.Window, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "w", councilWide)
 	if err != nil {
 		return nil, err
 	}
-	args := []any{actor.CouncilID}
-	cond := ""
-	if agreementID != 0 {
-		cond, args = " AND w.agreement_id = $2", append(args, agreementID)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+windowColumns+windowFrom+` WHERE w.council_id = $1`+cond+` ORDER BY w.opens_at DESC, w.id DESC`, args...)
+	s.filter("w.agreement_id = ?", agreementID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+windowColumns+windowFrom+` WHERE `+s.where()+` ORDER BY w.opens_at DESC, w.id DESC`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list windows: %w", err)
 	}
