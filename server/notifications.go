@@ -44,10 +44,14 @@ func (s *Server) apiMyNotifications(w http.ResponseWriter, r *http.Request) erro
 	return reply(w, http.StatusOK)(listResult(s.myChoices(r)))
 }
 
+// notificationsInput lists the kinds of email to receive (the role's others
+// are turned off); an empty list turns every one off.
+type notificationsInput struct {
+	On *[]notify.Kind `json:"on"`
+}
+
 func (s *Server) apiSetMyNotifications(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		On *[]notify.Kind `json:"on"`
-	}
+	var in notificationsInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

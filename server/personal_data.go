@@ -34,11 +34,14 @@ func (s *Server) apiRetentionRules(w http.ResponseWriter, r *http.Request) error
 	return reply(w, http.StatusOK)(s.Store.RetentionRules(r.Context()))
 }
 
+// retentionInput is a council's retention rules, each required.
+type retentionInput struct {
+	UnplacedMonths       *int `json:"unplaced_months"`
+	EndedPlacementMonths *int `json:"ended_placement_months"`
+}
+
 func (s *Server) apiSetRetentionRules(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		UnplacedMonths       *int `json:"unplaced_months"`
-		EndedPlacementMonths *int `json:"ended_placement_months"`
-	}
+	var in retentionInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
