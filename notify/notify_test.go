@@ -92,24 +92,24 @@ func TestGOVUKNotify(t *testing.T) {
 	var got map[string]any
 	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != "POST" || r.URL.Path != "/v2/notifications/email" {
-			http.Error(w, "no such route", 404)
+			http.Error(w, "no such route", http.StatusNotFound)
 			return
 		}
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		parts := strings.Split(tok, ".")
 		if len(parts) != 3 {
-			http.Error(w, `{"errors":[{"error":"AuthError"}]}`, 403)
+			http.Error(w, `{"errors":[{"error":"AuthError"}]}`, http.StatusForbidden)
 			return
 		}
 		claims, _ := base64.RawURLEncoding.DecodeString(parts[1])
 		var c map[string]any
 		json.Unmarshal(claims, &c)
 		if c["iss"] != service || !validHS256(parts, secret) {
-			http.Error(w, `{"errors":[{"error":"AuthError"}]}`, 403)
+			http.Error(w, `{"errors":[{"error":"AuthError"}]}`, http.StatusForbidden)
 			return
 		}
 		json.NewDecoder(r.Body).Decode(&got)
-		w.WriteHeader(201)
+		w.WriteHeader(http.StatusCreated)
 		w.Write([]byte(`{"id":"740e5834-3a29-46b4-9a6f-16142fde533a"}`))
 	}))
 	defer stub.Close()
