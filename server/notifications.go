@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/notify"
 )
 
@@ -65,19 +66,24 @@ func (s *Server) apiSetMyNotifications(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Server) apiOutbox(w http.ResponseWriter, r *http.Request) error {
+	items, total, page, _, err := s.outbox(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list[notify.OutboxEntry]{Items: items, Total: total, Page: page.Number, PerPage: page.PerPage})
+	return nil
+}
+
+// outbox reads one page of the outbox, filtered by ?status=.
+func (s *Server) outbox(r *http.Request) ([]notify.OutboxEntry, int, market.Page, string, error) {
 	q := newQuery(r)
 	status := outboxStatus(q)
 	page := q.page()
 	if err := q.err(); err != nil {
-		return err
+		return nil, 0, page, "", err
 	}
 	items, total, err := s.Store.Outbox(r.Context(), status, page)
-	if err != nil {
-		return err
-	}
-	p := page.Normalize()
-	writeJSON(w, http.StatusOK, list[notify.OutboxEntry]{Items: append([]notify.OutboxEntry{}, items...), Total: total, Page: p.Number, PerPage: p.PerPage})
-	return nil
+	return append([]notify.OutboxEntry{}, items...), total, page.Normalize(), status, err
 }
 
 func outboxStatus(q *query) string {
@@ -111,13 +117,7 @@ func (s *Server) notificationsPost(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r)
-	status := outboxStatus(q)
-	page := q.page()
-	if err := q.err(); err != nil {
-		return err
-	}
-	items, total, err := s.Store.Outbox(r.Context(), status, page)
+	items, total, page, status, err := s.outbox(r)
 	if err != nil {
 		return err
 	}

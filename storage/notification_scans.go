@@ -108,27 +108,17 @@ func (tx *Tx) remindCouncil(ctx context.Context, kind notify.Kind, query string,
 	if err != nil {
 		return err
 	}
-	type item struct {
-		id   int64
-		what string
+	items, err := idTexts(rows)
+	if err != nil {
+		return err
 	}
-	var items []item
-	for rows.Next() {
-		var i item
-		if err := rows.Scan(&i.id, &i.what); err != nil {
-			rows.Close()
-			return err
-		}
-		items = append(items, i)
-	}
-	rows.Close()
 	for _, i := range items {
 		id := strconv.FormatInt(i.id, 10)
 		p := path
 		if p[len(p)-1] == '/' {
 			p += id
 		}
-		if err := tx.queueCouncil(ctx, notify.Event{Kind: kind, What: i.what, Path: p}, dedupe+id); err != nil {
+		if err := tx.queueCouncil(ctx, notify.Event{Kind: kind, What: i.text, Path: p}, dedupe+id); err != nil {
 			return err
 		}
 	}

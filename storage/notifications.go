@@ -109,20 +109,10 @@ func (tx *Tx) queueUsers(ctx context.Context, who string, args []any, e notify.E
 	if err != nil {
 		return fmt.Errorf("storage: notification recipients: %w", err)
 	}
-	type to struct {
-		id    int64
-		email string
+	tos, err := idTexts(rows)
+	if err != nil {
+		return err
 	}
-	var tos []to
-	for rows.Next() {
-		var r to
-		if err := rows.Scan(&r.id, &r.email); err != nil {
-			rows.Close()
-			return err
-		}
-		tos = append(tos, r)
-	}
-	rows.Close()
 	for _, r := range tos {
 		var key any
 		if dedupe != "" {
@@ -130,7 +120,7 @@ func (tx *Tx) queueUsers(ctx context.Context, who string, args []any, e notify.E
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (council_id, user_id, email, kind, service, district, what, path, urgent,
 			dedupe_key, status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $11)
-			ON CONFLICT DO NOTHING`, tx.actor.CouncilID, r.id, r.email, string(e.Kind), e.Service, e.District, e.What, e.Path, e.Urgent,
+			ON CONFLICT DO NOTHING`, tx.actor.CouncilID, r.id, r.text, string(e.Kind), e.Service, e.District, e.What, e.Path, e.Urgent,
 			key, tx.now); err != nil {
 			return fmt.Errorf("storage: queue notification: %w", err)
 		}
@@ -276,5 +266,20 @@ func (db *DB) SetNotificationChoices(ctx context.Context, on []notify.Kind) erro
 			}
 		}
 		return tx.audit(ctx, "user.set_notifications", "user", tx.actor.UserID, nil, on)
+	})
+}
+
+// idText is a row of an id and a text (a user and their email, an alert
+// and its message).
+type idText struct {
+	id   int64
+	text string
+}
+
+// idTexts reads every (id, text) row and closes rows.
+func idTexts(rows *sql.Rows) ([]idText, error) {
+	return scanAll(rows, "", func(row interface{ Scan(...any) error }) (*idText, error) {
+		var r idText
+		return &r, row.Scan(&r.id, &r.text)
 	})
 }
