@@ -34,6 +34,7 @@ type Store interface {
 	procurement.Store
 	pricing.Store
 	brokerage.Store
+	brokerage.AllocationStore
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -74,6 +75,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerProcurement()
 	s.registerPricing()
 	s.registerBrokerage()
+	s.registerAllocation()
 	s.registerCQC()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)

@@ -159,6 +159,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	add("Pricing", "/pricing")
 	if a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) {
 		add("Requirements", "/requirements")
+		add("Batch allocation", "/allocations")
 		add("Placements", "/placements")
 	}
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin, caremarket.RoleBroker, caremarket.RoleFinance) {
