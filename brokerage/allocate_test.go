@@ -1,6 +1,7 @@
 package brokerage
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -393,5 +394,58 @@ func TestAllocateNationalScale(t *testing.T) {
 	t.Logf("200 requirements, 30,000 locations: %v; plan %+v; one at a time %+v", time.Since(start), a.Totals, a.OneAtATimeTotals)
 	if a.Totals.Better(a.OneAtATimeTotals) < 0 {
 		t.Fatal("worse than one at a time")
+	}
+}
+
+func simMarket(seed uint64) *SimMarket {
+	reqs := marketOf(seed, 600, 3)
+	m := &SimMarket{Services: map[market.ServiceType]Input{}}
+	for _, r := range reqs {
+		m.Services[r.Input.ServiceType] = r.Input
+	}
+	for _, st := range []market.ServiceType{market.Residential, market.Nursing, market.Homecare} {
+		if _, ok := m.Services[st]; !ok {
+			in := reqs[0].Input
+			in.ServiceType = st
+			in.Candidates = nil
+			m.Services[st] = in
+		}
+	}
+	for a := 1; a <= 150; a++ {
+		r, c := (a-1)/15, (a-1)%15
+		area := SimArea{ID: int64(a), Name: fmt.Sprintf("Area %d", a), Outcodes: []string{fmt.Sprintf("%c%c1", 'A'+rune(a%26), 'A'+rune(a/26))}}
+		for dr := -1; dr <= 1; dr++ {
+			for dc := -1; dc <= 1; dc++ {
+				if (dr != 0 || dc != 0) && r+dr >= 0 && r+dr < 10 && c+dc >= 0 && c+dc < 15 {
+					area.Neighbours = append(area.Neighbours, int64((r+dr)*15+c+dc+1))
+				}
+			}
+		}
+		m.Areas = append(m.Areas, area)
+	}
+	return m
+}
+
+// TestSimulate: the same seed gives the same run; the daily batch is never
+// behind one at a time on people in their own area plus neighbouring areas
+// on contract in these markets, and the counts add up.
+func TestSimulate(t *testing.T) {
+	m := simMarket(5)
+	a, err := Simulate(context.Background(), m, SimOptions{Days: 20, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Simulate(context.Background(), m, SimOptions{Days: 20, Seed: 9})
+	if *a != *b {
+		t.Fatalf("not repeatable:\n%+v\n%+v", a, b)
+	}
+	for _, s := range []SimSide{a.OneAtATime, a.Batch} {
+		if s.OwnArea+s.Neighbouring+s.OffContract+s.Unplaced != s.Requirements || s.Requirements == 0 {
+			t.Fatalf("counts %+v", s)
+		}
+	}
+	t.Logf("one at a time %+v\nbatch %+v", a.OneAtATime, a.Batch)
+	if _, err := Simulate(context.Background(), m, SimOptions{Days: 0}); err == nil {
+		t.Fatal("0 days accepted")
 	}
 }

@@ -35,6 +35,7 @@ type Store interface {
 	pricing.Store
 	brokerage.Store
 	brokerage.AllocationStore
+	SimulationMarketStore
 	homeScorer
 	homeVacancies
 	scorerLister

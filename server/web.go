@@ -167,6 +167,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	}
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Alerts", "/alerts")
+		add("Allocation simulation", "/allocations/simulation")
 	}
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")

@@ -17,6 +17,7 @@ import (
 func (s *Server) registerAllocationPages() {
 	s.route("GET /allocations", s.page(s.allocationsPage))
 	s.route("POST /allocations", s.page(s.allocationPreviewPost))
+	s.route("GET /allocations/simulation", s.page(s.allocationSimulationPage))
 	s.route("GET /allocations/{id}", s.page(s.allocationPage))
 	s.route("POST /allocations/{id}/send", s.page(s.allocationSendPost))
 	s.route("GET /allocations/{id}/lines/{requirement}", s.page(s.allocationLinePage))
