@@ -128,16 +128,45 @@ func (o *option) costKey() int64 {
 	return min(int64(o.cost), int64(unknownCost))
 }
 
-// Allocate plans reqs together. Capacity is each location's vacancy figure
+// Priority orders the first three criteria of a plan.
+type Priority int
+
+const (
+	// OwnAreaFirst is the cascade's own order: the most in their own area
+	// on contract, then the most in neighbouring areas, then the fewest
+	// left without a place.
+	OwnAreaFirst Priority = iota
+	// OnContractFirst puts the most people on contract (own or
+	// neighbouring area) first, then the most in their own area, then the
+	// fewest without a place. It can place fewer people in their own area
+	// than OwnAreaFirst, never fewer on contract; the simulation compares
+	// both with one at a time.
+	OnContractFirst
+)
+
+// Allocate plans reqs together in the cascade's order (OwnAreaFirst). Capacity is each location's vacancy figure
 // for the service type (hourly care with no figure is not limited), as the
 // cascade reads it; where two requests' figures for the same place differ,
 // the lower counts. The one-at-a-time comparison takes reqs in the order
 // given.
-func Allocate(reqs []AllocRequest) *Allocation {
+func Allocate(reqs []AllocRequest) *Allocation { return AllocateBy(reqs, OwnAreaFirst) }
+
+// AllocateBy plans reqs together with the first three criteria in the
+// order p gives.
+func AllocateBy(reqs []AllocRequest, p Priority) *Allocation {
+	if len(reqs) > MaxAllocation {
+		a := AllocateBy(reqs[:MaxAllocation], p)
+		for _, r := range reqs[MaxAllocation:] {
+			l := AllocLine{RequirementID: r.RequirementID, CaseReference: r.CaseReference, Why: "Not planned: one plan takes at most 10,000 requirements"}
+			a.Lines, a.OneAtATime = append(a.Lines, l), append(a.OneAtATime, l)
+		}
+		a.Totals, a.OneAtATimeTotals = totals(a.Lines), totals(a.OneAtATime)
+		return a
+	}
 	people := prepare(reqs)
 	capacity := capacities(people)
 	a := &Allocation{}
-	chosen := solve(people, capacity)
+	chosen := solve(people, capacity, p)
 	a.Lines = lines(people, chosen, capacity)
 	a.Totals = totals(a.Lines)
 	one := oneAtATime(people, capacity)

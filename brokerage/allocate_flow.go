@@ -31,7 +31,10 @@ import "container/heap"
 // area outweighs any change in the number placed; W2·neighbouring + placed
 // ≤ W2·n + n = (n+1)² - 1 < W1, so one more person in their own area
 // outweighs everything below it. Weekly cost and distance sit in later
-// components, so they only break ties.
+// components, so they only break ties. OnContractFirst weighs a place on
+// contract W1 and one in the person's own area W2 more: the sum is
+// W1·(own + neighbouring) + W2·own + placed, and W2·own + placed < W1 by
+// the same bound, so the order is on contract, then own area, then placed.
 //
 // Why nothing overflows. n is at most MaxAllocation (10,000): W1 ≤ 1.0e8,
 // the first component of a path (at most 2n+1 edges) is below 2.1e12; the
@@ -148,7 +151,7 @@ func (g *network) route(s, t int, dist []w, seen []bool, prevNode, prevEdge []in
 
 // solve finds an optimal plan: for each person, the index of the chosen
 // option, or -1 for no place.
-func solve(people []person, capacity map[capKey]int) []int {
+func solve(people []person, capacity map[capKey]int, priority Priority) []int {
 	n := len(people)
 	W2 := int64(n + 1)
 	W1 := W2 * W2
@@ -187,10 +190,12 @@ func solve(people []person, capacity map[capKey]int) []int {
 		best := g.pot[sink]
 		for j, o := range p.options {
 			var stageW int64 = 1
-			switch o.Stage {
-			case StageLocal:
+			switch {
+			case o.Stage == StageLocal && priority == OnContractFirst:
+				stageW += W1 + W2
+			case o.Stage == StageNeighbours && priority == OnContractFirst, o.Stage == StageLocal:
 				stageW += W1
-			case StageNeighbours:
+			case o.Stage == StageNeighbours:
 				stageW += W2
 			}
 			rank := min(int64(o.Rank), 1<<20)

@@ -86,6 +86,9 @@ type SimResult struct {
 	ArrivalsPerDay float64 `json:"arrivals_per_day"`
 	OneAtATime     SimSide `json:"one_at_a_time"`
 	Batch          SimSide `json:"batch"`
+	// BatchOnContract plans each day with people on contract first
+	// (OnContractFirst), for comparison.
+	BatchOnContract SimSide `json:"batch_on_contract_first"`
 }
 
 // simPerson is a generated requirement.
@@ -157,7 +160,7 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 	}
 	rate = math.Min(math.Max(rate, 1), MaxSimArrivals)
 	res := &SimResult{Days: opts.Days, Seed: opts.Seed, ArrivalsPerDay: math.Round(rate*10) / 10}
-	sides := []*simSide{{out: SimSide{Name: "One at a time"}}, {out: SimSide{Name: "Daily batch"}}}
+	sides := []*simSide{{out: SimSide{Name: "One at a time"}}, {out: SimSide{Name: "Daily batch"}}, {out: SimSide{Name: "Daily batch, on contract first"}}}
 	for _, s := range sides {
 		s.capacity, s.byProv = map[capKey]int{}, map[int64]int{}
 		for k, v := range capacity {
@@ -172,7 +175,9 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 	for k := range capacity {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b capKey) int { return cmp.Or(cmp.Compare(a.location, b.location), strings.Compare(string(a.st), string(b.st))) })
+	slices.SortFunc(keys, func(a, b capKey) int {
+		return cmp.Or(cmp.Compare(a.location, b.location), strings.Compare(string(a.st), string(b.st)))
+	})
 	var nextID int64
 	for day := 0; day < opts.Days; day++ {
 		if err := ctx.Err(); err != nil {
@@ -199,17 +204,14 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 			}
 			s.out.Requirements += len(arrivals)
 		}
-		sides[0].place(m, append(sides[0].waiting, arrivals...), day, provOf, false)
-		sides[1].place(m, append(sides[1].waiting, arrivals...), day, provOf, true)
+		sides[0].place(m, append(sides[0].waiting, arrivals...), day, provOf, -1)
+		sides[1].place(m, append(sides[1].waiting, arrivals...), day, provOf, OwnAreaFirst)
+		sides[2].place(m, append(sides[2].waiting, arrivals...), day, provOf, OnContractFirst)
 	}
-	for i, s := range sides {
+	for _, s := range sides {
 		s.finish(provName, capShare)
-		if i == 0 {
-			res.OneAtATime = s.out
-		} else {
-			res.Batch = s.out
-		}
 	}
+	res.OneAtATime, res.Batch, res.BatchOnContract = sides[0].out, sides[1].out, sides[2].out
 	return res, nil
 }
 
@@ -297,8 +299,9 @@ func (s *simSide) endPlacements(day int) {
 }
 
 // place sources people: one at a time in arrival order (those waiting
-// first), or all together. Whoever finds no place waits for tomorrow.
-func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[int64]int64, batch bool) {
+// first) when batch is negative, or all together in that priority. Whoever
+// finds no place waits for tomorrow.
+func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[int64]int64, batch Priority) {
 	if len(people) == 0 {
 		s.waiting = nil
 		return
@@ -324,8 +327,8 @@ func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[i
 		reqs[i] = AllocRequest{RequirementID: p.id, MinutesPerWeek: p.minutes, Input: in}
 	}
 	var lines []AllocLine
-	if batch {
-		lines = Allocate(reqs).Lines
+	if batch >= 0 {
+		lines = AllocateBy(reqs, batch).Lines
 	} else {
 		ps := prepare(reqs)
 		lines = make([]AllocLine, len(ps))

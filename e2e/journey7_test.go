@@ -185,4 +185,15 @@ func TestBrowserJourney7(t *testing.T) {
 	if o, err := db.Offer(f.broker, offer.ID); err != nil || o.Status != brokerage.OfferAccepted {
 		t.Errorf("the offer after acceptance: %+v %v", o, err)
 	}
+	p.signOut()
+
+	// A commissioner compares one at a time with a daily batch over a
+	// simulated fortnight of the council's market.
+	p.signIn(f.who[caremarket.RoleCommissioner], "")
+	p.open("/allocations/simulation?days=14&seed=7")
+	p.expect("/allocations/simulation", "Allocation simulation")
+	if got := p.textOf("main table"); !strings.Contains(got, "Off-contract providers (temporary)") || !strings.Contains(got, "Daily batch") {
+		t.Errorf("the simulation table = %.300q", got)
+	}
+	p.shot("simulation")
 }

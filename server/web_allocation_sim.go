@@ -38,16 +38,17 @@ type simSegment struct {
 
 type simChart struct {
 	Width, Height int
+	LegendY       int
 	Bars          []simBar
 	Desc          string
 }
 
-const simChartLeft, simChartWidth = 130, 720
+const simChartLeft, simChartWidth = 200, 720
 
 func simulationChart(res *brokerage.SimResult) *simChart {
-	c := &simChart{Width: simChartWidth, Height: 150}
+	c := &simChart{Width: simChartWidth, Height: 200, LegendY: 175}
 	var desc []string
-	for i, s := range []*brokerage.SimSide{&res.OneAtATime, &res.Batch} {
+	for i, s := range []*brokerage.SimSide{&res.OneAtATime, &res.Batch, &res.BatchOnContract} {
 		y := 20 + i*50
 		bar := simBar{Label: s.Name, Y: y, TextY: y + 20}
 		x := simChartLeft
@@ -121,31 +122,45 @@ func (s *Server) allocationSimulationPage(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-func simRows(res *brokerage.SimResult) []totalsRow {
-	a, b := &res.OneAtATime, &res.Batch
-	pct := func(s *brokerage.SimSide, n int) string { return fmt.Sprintf("%d (%.1f%%)", n, 100*s.Share(n)) }
-	cost := func(s *brokerage.SimSide) string {
-		out := s.WeeklyCost.String()
-		if s.NoPrice > 0 {
-			out += fmt.Sprintf(", and %d places without an agreed price", s.NoPrice)
+// simRow is a measure for each side: one at a time, the daily batch, the
+// daily batch on contract first.
+type simRow struct {
+	Label string
+	Cells []string
+}
+
+func simRows(res *brokerage.SimResult) []simRow {
+	sides := []*brokerage.SimSide{&res.OneAtATime, &res.Batch, &res.BatchOnContract}
+	row := func(label string, cell func(s *brokerage.SimSide) string) simRow {
+		r := simRow{Label: label}
+		for _, s := range sides {
+			r.Cells = append(r.Cells, cell(s))
 		}
-		return out
+		return r
 	}
-	spread := func(s *brokerage.SimSide) string {
-		if s.TopProvider == "" {
-			return "None"
-		}
-		return fmt.Sprintf("%.1f%% to %s, which had %.1f%% of the free places", 100*s.TopProviderShare, s.TopProvider, 100*s.TopCapacityShare)
+	pct := func(n func(s *brokerage.SimSide) int) func(s *brokerage.SimSide) string {
+		return func(s *brokerage.SimSide) string { return fmt.Sprintf("%d (%.1f%%)", n(s), 100*s.Share(n(s))) }
 	}
-	return []totalsRow{
-		{Label: "Requirements", OneAtATime: strconv.Itoa(a.Requirements), Batch: strconv.Itoa(b.Requirements)},
-		{Label: "Contracted providers in the person's area", OneAtATime: pct(a, a.OwnArea), Batch: pct(b, b.OwnArea)},
-		{Label: "Contracted providers in neighbouring areas", OneAtATime: pct(a, a.Neighbouring), Batch: pct(b, b.Neighbouring)},
-		{Label: "Off-contract providers (temporary)", OneAtATime: pct(a, a.OffContract), Batch: pct(b, b.OffContract)},
-		{Label: "Still without a place at the end", OneAtATime: pct(a, a.Unplaced), Batch: pct(b, b.Unplaced)},
-		{Label: "Days people spent waiting for a place", OneAtATime: strconv.Itoa(a.Waits), Batch: strconv.Itoa(b.Waits)},
-		{Label: "Total weekly cost of the placements made", OneAtATime: cost(a), Batch: cost(b)},
-		{Label: "Mean distance (postcode district steps)", OneAtATime: fmt.Sprintf("%.2f", a.MeanDistance), Batch: fmt.Sprintf("%.2f", b.MeanDistance)},
-		{Label: "Most placements to one provider", OneAtATime: spread(a), Batch: spread(b)},
+	return []simRow{
+		row("Requirements", func(s *brokerage.SimSide) string { return strconv.Itoa(s.Requirements) }),
+		row("Contracted providers in the person's area", pct(func(s *brokerage.SimSide) int { return s.OwnArea })),
+		row("Contracted providers in neighbouring areas", pct(func(s *brokerage.SimSide) int { return s.Neighbouring })),
+		row("Off-contract providers (temporary)", pct(func(s *brokerage.SimSide) int { return s.OffContract })),
+		row("Still without a place at the end", pct(func(s *brokerage.SimSide) int { return s.Unplaced })),
+		row("Days people spent waiting for a place", func(s *brokerage.SimSide) string { return strconv.Itoa(s.Waits) }),
+		row("Total weekly cost of the placements made", func(s *brokerage.SimSide) string {
+			out := s.WeeklyCost.String()
+			if s.NoPrice > 0 {
+				out += fmt.Sprintf(", and %d places without an agreed price", s.NoPrice)
+			}
+			return out
+		}),
+		row("Mean distance (postcode district steps)", func(s *brokerage.SimSide) string { return fmt.Sprintf("%.2f", s.MeanDistance) }),
+		row("Most placements to one provider", func(s *brokerage.SimSide) string {
+			if s.TopProvider == "" {
+				return "None"
+			}
+			return fmt.Sprintf("%.1f%% to %s, which had %.1f%% of the free places", 100*s.TopProviderShare, s.TopProvider, 100*s.TopCapacityShare)
+		}),
 	}
 }

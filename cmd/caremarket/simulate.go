@@ -58,18 +58,29 @@ func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Wr
 
 func writeSimTable(w io.Writer, res *brokerage.SimResult) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	a, b := &res.OneAtATime, &res.Batch
-	pct := func(s *brokerage.SimSide, n int) string { return fmt.Sprintf("%d (%.1f%%)", n, 100*s.Share(n)) }
-	fmt.Fprintf(tw, "\t%s\t%s\n", a.Name, b.Name)
-	fmt.Fprintf(tw, "requirements\t%d\t%d\n", a.Requirements, b.Requirements)
-	fmt.Fprintf(tw, "own area, on contract\t%s\t%s\n", pct(a, a.OwnArea), pct(b, b.OwnArea))
-	fmt.Fprintf(tw, "neighbouring area, on contract\t%s\t%s\n", pct(a, a.Neighbouring), pct(b, b.Neighbouring))
-	fmt.Fprintf(tw, "off contract\t%s\t%s\n", pct(a, a.OffContract), pct(b, b.OffContract))
-	fmt.Fprintf(tw, "unplaced at the end\t%s\t%s\n", pct(a, a.Unplaced), pct(b, b.Unplaced))
-	fmt.Fprintf(tw, "days spent waiting\t%d\t%d\n", a.Waits, b.Waits)
-	fmt.Fprintf(tw, "total weekly cost (priced places)\t%s (%d without a price)\t%s (%d without a price)\n", a.WeeklyCost, a.NoPrice, b.WeeklyCost, b.NoPrice)
-	fmt.Fprintf(tw, "mean distance (district steps)\t%.2f\t%.2f\n", a.MeanDistance, b.MeanDistance)
-	fmt.Fprintf(tw, "most placements to one provider\t%.1f%% to %s (%.1f%% of places)\t%.1f%% to %s (%.1f%% of places)\n",
-		100*a.TopProviderShare, a.TopProvider, 100*a.TopCapacityShare, 100*b.TopProviderShare, b.TopProvider, 100*b.TopCapacityShare)
+	sides := []*brokerage.SimSide{&res.OneAtATime, &res.Batch, &res.BatchOnContract}
+	row := func(label string, cell func(s *brokerage.SimSide) string) {
+		fmt.Fprint(tw, label)
+		for _, s := range sides {
+			fmt.Fprint(tw, "\t"+cell(s))
+		}
+		fmt.Fprintln(tw)
+	}
+	pct := func(n func(s *brokerage.SimSide) int) func(s *brokerage.SimSide) string {
+		return func(s *brokerage.SimSide) string { return fmt.Sprintf("%d (%.1f%%)", n(s), 100*s.Share(n(s))) }
+	}
+	row("", func(s *brokerage.SimSide) string { return s.Name })
+	row("requirements", func(s *brokerage.SimSide) string { return fmt.Sprint(s.Requirements) })
+	row("own area, on contract", pct(func(s *brokerage.SimSide) int { return s.OwnArea }))
+	row("neighbouring area, on contract", pct(func(s *brokerage.SimSide) int { return s.Neighbouring }))
+	row("off contract", pct(func(s *brokerage.SimSide) int { return s.OffContract }))
+	row("unplaced at the end", pct(func(s *brokerage.SimSide) int { return s.Unplaced }))
+	row("days spent waiting", func(s *brokerage.SimSide) string { return fmt.Sprint(s.Waits) })
+	row("total weekly cost (priced places)", func(s *brokerage.SimSide) string { return fmt.Sprintf("%s (+%d unpriced)", s.WeeklyCost, s.NoPrice) })
+	row("mean distance (district steps)", func(s *brokerage.SimSide) string { return fmt.Sprintf("%.2f", s.MeanDistance) })
+	row("most placements to one provider", func(s *brokerage.SimSide) string {
+		return fmt.Sprintf("%.1f%% (%.1f%% of places)", 100*s.TopProviderShare, 100*s.TopCapacityShare)
+	})
+	row("  that provider", func(s *brokerage.SimSide) string { return s.TopProvider })
 	tw.Flush()
 }
