@@ -50,8 +50,9 @@ type BatchLine struct {
 	LocationName string `json:"location_name"`
 	Stage        Stage  `json:"stage"`
 	Edited       bool   `json:"edited"`
-	// WeeklyCost is the agreed weekly cost where there is no contracted
-	// price (always off contract); 0 takes the contracted price.
+	// WeeklyCost is the agreed weekly cost the broker gave; 0 takes the
+	// contracted price (off contract: the plan's estimate, where the
+	// location has a price, for the plan's own location).
 	WeeklyCost        pricing.Money `json:"weekly_cost_pence"`
 	OffContractReason string        `json:"off_contract_reason"`
 	// After sending: the offer made, or why none could be.

@@ -119,8 +119,8 @@ func (db *DB) PreviewAllocation(ctx context.Context, requirementIDs []int64) (*b
 		}
 		for i, l := range plan.Lines {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO allocation_lines (allocation_id, council_id, position, requirement_id, proposed, one_at_a_time,
-				location_id, stage, weekly_cost_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, actor.CouncilID, i, l.RequirementID,
-				toJSON(l), toJSON(plan.OneAtATime[i]), nullInt64(l.LocationID), int(l.Stage), int64(l.WeeklyCost)); err != nil {
+				location_id, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, actor.CouncilID, i, l.RequirementID,
+				toJSON(l), toJSON(plan.OneAtATime[i]), nullInt64(l.LocationID), int(l.Stage)); err != nil {
 				return fmt.Errorf("storage: create allocation line: %w", err)
 			}
 		}
@@ -307,7 +307,7 @@ func (tx *Tx) editLine(ctx context.Context, b *brokerage.Batch, e brokerage.Line
 		stage, l.LocationName = st, eligible[i].LocationName
 	}
 	l.LocationID, l.Stage, l.WeeklyCost, l.OffContractReason = e.LocationID, stage, e.WeeklyCost, e.OffContractReason
-	l.Edited = e.LocationID != l.Proposed.LocationID || e.WeeklyCost != l.Proposed.WeeklyCost || e.OffContractReason != ""
+	l.Edited = e.LocationID != l.Proposed.LocationID || e.WeeklyCost != 0 || e.OffContractReason != ""
 	if _, err := tx.ExecContext(ctx, `UPDATE allocation_lines SET location_id = $1, stage = $2, edited = $3, weekly_cost_pence = $4, off_contract_reason = $5
 		WHERE allocation_id = $6 AND requirement_id = $7 AND council_id = $8`, nullInt64(l.LocationID), int(l.Stage), l.Edited, int64(l.WeeklyCost),
 		l.OffContractReason, b.ID, l.RequirementID, tx.actor.CouncilID); err != nil {
