@@ -181,8 +181,11 @@ func (s *Server) showAllocationLine(w http.ResponseWriter, r *http.Request, stat
 	if line == nil {
 		return caremarket.Errorf(caremarket.ENOTFOUND, "That requirement is not in this batch")
 	}
-	if b.Status != brokerage.BatchProposed || !isBroker(caremarket.ActorFrom(r.Context())) {
-		return caremarket.Errorf(caremarket.ECONFLICT, "Only a broker can change a line, and only before the batch is sent")
+	if !isBroker(caremarket.ActorFrom(r.Context())) {
+		return caremarket.Errorf(caremarket.EFORBIDDEN, "Only brokers change a batch's lines")
+	}
+	if b.Status != brokerage.BatchProposed {
+		return caremarket.Errorf(caremarket.ECONFLICT, "This batch was sent: its lines can no longer be changed")
 	}
 	st, eligible, err := s.Store.AllocationChoices(r.Context(), id, rid)
 	if err != nil {

@@ -1,13 +1,19 @@
 package server
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -41,4 +47,72 @@ func TestAllocationSimulationPage(t *testing.T) {
 			t.Fatalf("provider: %d", code)
 		}
 	})
+}
+
+// TestWebAllocationBatch drives the batch pages over the demo (its
+// discharge wave waits for offers): nothing chosen is a form error; all
+// waiting are planned; a line is changed to no offer; a commissioner may
+// read but not change; the offers go out in one action.
+func TestWebAllocationBatch(t *testing.T) {
+	db := storagetest.SQLite(t)
+	res, err := demo.Load(context.Background(), db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.InsecureCookies = true
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	var broker, comm *webClient
+	for _, si := range res.SignIns {
+		switch si.Role {
+		case caremarket.RoleBroker:
+			broker = crawlSignIn(t, srv.URL, si.Email, si.Password)
+		case caremarket.RoleCommissioner:
+			comm = crawlSignIn(t, srv.URL, si.Email, si.Password)
+		}
+	}
+	ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
+		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
+
+	status, body := broker.post("/allocations", url.Values{})
+	if status != http.StatusBadRequest {
+		t.Fatalf("nothing chosen: %d", status)
+	}
+	checkBody(t, "nothing chosen", body, `href="#requirement_id"`, `id="requirement_id-error"`, "Choose at least one open requirement")
+
+	status, body = broker.post("/allocations", url.Values{"all": {"1"}})
+	if status != http.StatusOK {
+		t.Fatalf("plan all: %d\n%s", status, body)
+	}
+	checkBody(t, "plan", body, "Planned 17 requirements together", "Contracted providers in the person&#39;s area", "Send 17 offers")
+	bs, err := db.ListAllocations(ctx)
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("batches %d %v", len(bs), err)
+	}
+	b, err := db.Allocation(ctx, bs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := "/allocations/" + idStr(b.ID)
+	line := batch + "/lines/" + idStr(b.Lines[0].RequirementID)
+	if status, _ := comm.get(line); status != http.StatusForbidden {
+		t.Fatalf("a commissioner changing a line: %d", status)
+	}
+	comm.expectPage(batch, http.StatusOK, "Batch allocation "+idStr(b.ID))
+	broker.expectPage(line, http.StatusOK, "Change the line for "+b.Lines[0].CaseReference, "No offer for now")
+	status, body = broker.post(line, url.Values{"location_id": {"0"}})
+	if status != http.StatusOK {
+		t.Fatalf("change a line: %d\n%s", status, body)
+	}
+	checkBody(t, "changed", body, "Changed the line", "Send 16 offers")
+
+	status, body = broker.post(batch+"/send", url.Values{})
+	if status != http.StatusOK {
+		t.Fatalf("send: %d\n%s", status, body)
+	}
+	checkBody(t, "sent", body, "Sent ", "Not sent: no location chosen")
+	if b, err = db.Allocation(ctx, b.ID); err != nil || b.Status != brokerage.BatchSent || b.Lines[0].OfferID != 0 || b.Lines[1].OfferID == 0 {
+		t.Fatalf("after sending: %+v %v", b, err)
+	}
 }
