@@ -90,6 +90,9 @@ type OfferRequest struct {
 	// (always so off contract); 0 takes it from the contracted price.
 	WeeklyCost        money.Money `json:"weekly_cost_pence"`
 	OffContractReason string      `json:"off_contract_reason"`
+	// Held are places promised to other lines of a batch allocation being
+	// sent: the cascade counts them as taken (Input.Held).
+	Held map[int64]int `json:"-"`
 }
 
 // Validate checks an offer request for the cascade's current stage.

@@ -109,6 +109,9 @@ type Input struct {
 	// MaxStage stops the cascade early: 2 while an off-contract placement is
 	// being moved to contract. 0 means 3.
 	MaxStage Stage
+	// Held are places, by location, promised to other people of the same
+	// batch allocation: the cascade counts them as taken.
+	Held map[int64]int
 }
 
 // Ranked is an eligible candidate in its place.
@@ -188,6 +191,8 @@ func exclusion(c *Candidate, in *Input) string {
 		return "Under the council's serious concerns process: " + c.Concern
 	case !hasCapacity(c, in.ServiceType):
 		return "No capacity: the provider's vacancy figure is 0"
+	case c.Vacancies != nil && in.Held[c.LocationID] >= *c.Vacancies:
+		return "No capacity left: its places are being offered to other people planned in the same batch"
 	}
 	if why, ok := in.Tried[c.LocationID]; ok {
 		return "Already offered: " + why

@@ -16,6 +16,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
+	"github.com/caremarket/caremarket/demo/allocationdemo"
 	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/demo/procdemo"
@@ -216,6 +217,10 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// cascade, including off-contract placements awaiting a move.
 		if _, err := brokerdemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: brokerage: %w", err)
+		}
+		// A morning's discharge wave waiting for offers, for batch allocation.
+		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: allocation: %w", err)
 		}
 	}
 	return res, nil

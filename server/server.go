@@ -37,6 +37,8 @@ type Store interface {
 	brokerage.Store
 	brokerage.PersonalDataStore
 	notify.Store
+	brokerage.AllocationStore
+	SimulationMarketStore
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -82,6 +84,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerProcurement()
 	s.registerPricing()
 	s.registerBrokerage()
+	s.registerAllocation()
 	s.registerCQC()
 	s.registerPersonalData()
 	s.registerNotifications()

@@ -163,6 +163,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	add("Pricing", "/pricing")
 	if a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) {
 		add("Requirements", "/requirements")
+		add("Batch allocation", "/allocations")
 		add("Placements", "/placements")
 	}
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin, caremarket.RoleBroker, caremarket.RoleFinance) {
@@ -171,6 +172,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Alerts", "/alerts")
 		add("Email settings", "/account/notifications")
+		add("Allocation simulation", "/allocations/simulation")
 	}
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")

@@ -683,6 +683,7 @@ func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokera
 	if err != nil {
 		return nil, err
 	}
+	in.Held = q.Held
 	res := brokerage.Run(in)
 	if res.Current == 0 {
 		msg := "Nobody is eligible at any stage of the cascade"
