@@ -132,4 +132,5 @@ type Store interface {
 	SaveScenario(ctx context.Context, s *Scenario) error
 	ScenarioResult(ctx context.Context, id int64) (*ScenarioResult, error)
 	AgreementSpend(ctx context.Context, agreementID int64) (*ContractValue, error)
+	SetSupplierReference(ctx context.Context, providerID int64, ref string) error
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/market/cqc"
 	"github.com/caremarket/caremarket/pricing"
@@ -34,6 +35,7 @@ type Store interface {
 	procurement.Store
 	pricing.Store
 	brokerage.Store
+	finance.Store
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -75,6 +77,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerPricing()
 	s.registerBrokerage()
 	s.registerCQC()
+	s.registerFinance()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /metrics", s.metrics.serve)
