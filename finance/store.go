@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/caremarket/caremarket/market"
 )
 
 // Settings are a council's finance settings: the red/amber/green
@@ -45,20 +47,20 @@ type Drill struct {
 
 // Payment is a stored payment line (an actual).
 type Payment struct {
-	ID           int64     `json:"id"`
-	ImportID     int64     `json:"import_id"`
-	Line         int       `json:"line"`
-	PlacementID  int64     `json:"placement_id"`
-	ProviderID   int64     `json:"provider_id"`
-	ProviderName string    `json:"provider_name"`
-	ServiceType  string    `json:"service_type"`
-	From         time.Time `json:"period_from"`
-	To           time.Time `json:"period_to"`
-	Amount       Money     `json:"amount_pence"`
-	Committed    Money     `json:"committed_pence"`
-	Overpaid     Money     `json:"overpaid_pence"`
-	PaidTwice    bool      `json:"paid_twice"`
-	PaidOn       time.Time `json:"payment_date"`
+	ID           int64              `json:"id"`
+	ImportID     int64              `json:"import_id"`
+	Line         int                `json:"line"`
+	PlacementID  int64              `json:"placement_id"`
+	ProviderID   int64              `json:"provider_id"`
+	ProviderName string             `json:"provider_name"`
+	ServiceType  market.ServiceType `json:"service_type"`
+	From         time.Time          `json:"period_from"`
+	To           time.Time          `json:"period_to"`
+	Amount       Money              `json:"amount_pence"`
+	Committed    Money              `json:"committed_pence"`
+	Overpaid     Money              `json:"overpaid_pence"`
+	PaidTwice    bool               `json:"paid_twice"`
+	PaidOn       time.Time          `json:"payment_date"`
 }
 
 // ActualFilter picks payment lines.

@@ -14,12 +14,11 @@ import (
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
-// TestFinanceAPI: budget lines (admins), budgets by JSON and CSV (finance),
-// the summary with its figures, drill-down, an actuals CSV import twice,
-// a provider seeing only its own actuals, forecasts, a scenario with
-// years and both sides, agreement spend; commissioners read only; another
-// council sees nothing. Every answer is checked against the OpenAPI schema.
-func TestFinanceAPI(t *testing.T) {
+// newFinanceFixture is the pricing fixture on 5 December 2026 with an
+// admin's token and one nursing placement of Alpha at £700 a week since
+// 1 January 2025.
+func newFinanceFixture(t testing.TB) (*pricingFixture, string, *storage.DB) {
+	t.Helper()
 	db := storagetest.SQLite(t)
 	db.Now = func() time.Time { return time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC) }
 	f := newPricingFixture(t, db)
@@ -40,6 +39,16 @@ func TestFinanceAPI(t *testing.T) {
 		LocationID: f.alphaHome.ID, AreaID: areas[0].ID, Outcode: "CT9", Start: start, Prices: []finance.Price{{Weekly: 70000, From: start}}}}); err != nil {
 		t.Fatal(err)
 	}
+	return f, admin, db
+}
+
+// TestFinanceAPI: budget lines (admins), budgets by JSON and CSV (finance),
+// the summary with its figures, drill-down, an actuals CSV import twice,
+// a provider seeing only its own actuals, forecasts, a scenario with
+// years and both sides, agreement spend; commissioners read only; another
+// council sees nothing. Every answer is checked against the OpenAPI schema.
+func TestFinanceAPI(t *testing.T) {
+	f, admin, _ := newFinanceFixture(t)
 
 	f.must(t, 403, preq{method: "POST", path: "/api/v1/budget-lines", token: f.finance, body: `{"name": "Nursing", "service_types": ["nursing"]}`})
 	line := f.must(t, 201, preq{method: "POST", path: "/api/v1/budget-lines", token: admin, body: `{"name": "Older people nursing", "code": "OPN", "service_types": ["nursing"]}`})

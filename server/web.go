@@ -150,6 +150,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Prices", "/pricing")
 		add("Offers inbox", "/offers")
 		add("Placements", "/placements")
+		add("Payments", "/finance/actuals")
 		return items
 	}
 	add("Areas", "/areas")
@@ -166,6 +167,9 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	}
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Alerts", "/alerts")
+	}
+	if a.Is(caremarket.RoleFinance, caremarket.RoleCommissioner, caremarket.RoleAdmin) {
+		add("Finance", "/finance")
 	}
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")
