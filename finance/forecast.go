@@ -85,23 +85,27 @@ func (a *Assumptions) Validate() error {
 	return caremarket.Invalid(f)
 }
 
-// Stay is the expected length of stay of a service type, learned from the
-// council's ended placements: their durations in days, sorted.
+// Stay is the expected length of stay of a service type, learned from
+// the council's placements: Count ended placements, and the mean stay.
 type Stay struct {
-	Durations []int64 // sorted
-	Mean      float64
+	Count int
+	Mean  float64
 }
 
-// LearnStay learns from ended placements' durations (days).
-func LearnStay(durations []int64) Stay {
-	s := Stay{Durations: append([]int64(nil), durations...)}
-	sort.Slice(s.Durations, func(i, j int) bool { return s.Durations[i] < s.Durations[j] })
-	var sum int64
-	for _, d := range s.Durations {
-		sum += d
-	}
-	if len(s.Durations) > 0 {
-		s.Mean = float64(sum) / float64(len(s.Durations))
+// StayWindowYears is how far back stays are learned from.
+const StayWindowYears = 3
+
+// LearnStay learns the mean length of stay (days) from a window of the
+// council's history: the placements that ended in it (ended) and every
+// day a placement was live in it, ended or not (exposure). A placement
+// still live has not ended yet, and one that started before the window
+// stayed days before it, so ended placements' lengths alone would favour
+// short stays; for stays taken as exponential the mean is the days lived
+// in the window over the number that ended in it.
+func LearnStay(ended int, exposure int64) Stay {
+	s := Stay{Count: ended}
+	if ended > 0 {
+		s.Mean = float64(exposure) / float64(ended)
 	}
 	return s
 }
@@ -110,34 +114,18 @@ func LearnStay(durations []int64) Stay {
 // service type to learn from (two years).
 const DefaultStayDays = 730
 
-// Count is how many ended placements the stay is learned from.
-func (s Stay) Count() int { return len(s.Durations) }
-
 // MeanDays is the mean length of stay, or the default without data.
 func (s Stay) MeanDays() float64 {
-	if len(s.Durations) == 0 {
+	if s.Count == 0 {
 		return DefaultStayDays
 	}
 	return s.Mean
 }
 
 // Remaining is the expected further stay of a placement already age days
-// long: the mean, over ended placements that lasted longer, of what they
-// lasted beyond that age; at least four weeks.
-func (s Stay) Remaining(age int64) float64 {
-	if len(s.Durations) == 0 {
-		return math.Max(DefaultStayDays-float64(age), 28)
-	}
-	i := sort.Search(len(s.Durations), func(i int) bool { return s.Durations[i] > age })
-	if i == len(s.Durations) {
-		return 28
-	}
-	var sum float64
-	for _, d := range s.Durations[i:] {
-		sum += float64(d - age)
-	}
-	return math.Max(sum/float64(len(s.Durations)-i), 28)
-}
+// long. Stays are taken as exponential, which has no memory: a placement
+// still live is expected to stay the mean again, whatever its age.
+func (s Stay) Remaining(age int64) float64 { return s.MeanDays() }
 
 // RoundMedian is a price round's median approved price and its date.
 type RoundMedian struct {

@@ -96,14 +96,36 @@ func Forecast(in LineInput, a Assumptions, today time.Time, measuredDriftBP int6
 			out[k] += weekly * factor[k] / factor[base] * float64(days(ys, ye)) / 7
 		}
 	}
+	// decay adds a placement (or a cohort) that stays an uncertain time
+	// with mean `mean` days from `from`: the expected cost of each year is
+	// weekly/7 x the expected days in it, mean x (e^(-a/mean) - e^(-b/mean))
+	// for the year's days a to b counted from `from` (an exponential stay,
+	// so a group of placements leaves gradually, not all on one day).
+	decay := func(out []float64, weekly float64, from time.Time, mean float64, base int) {
+		mean = math.Max(mean, 1)
+		for k := max(yearOfDay(from), 0); k < n; k++ {
+			y := cur + Year(k)
+			a := math.Max(y.Start().Sub(from).Hours()/24, 0)
+			b := y.End().Sub(from).Hours()/24 + 1
+			if b <= 0 {
+				continue
+			}
+			out[k] += weekly * factor[k] / factor[base] * mean * (math.Exp(-a/mean) - math.Exp(-b/mean)) / 7
+		}
+	}
 	// 1. Live placements continue to their end, or to today plus the
 	// expected further stay of a placement of their age.
 	tomorrow := today.AddDate(0, 0, 1)
-	var allStays []int64
+	// The line's stay, for new placements and service types without one
+	// of their own: the service types' stays weighted by their counts.
+	var lineStay Stay
 	for _, s := range in.Stays {
-		allStays = append(allStays, s.Durations...)
+		lineStay.Mean += s.Mean * float64(s.Count)
+		lineStay.Count += s.Count
 	}
-	lineStay := LearnStay(allStays)
+	if lineStay.Count > 0 {
+		lineStay.Mean /= float64(lineStay.Count)
+	}
 	live := 0
 	for i := range in.Live {
 		p := &in.Live[i]
@@ -111,29 +133,29 @@ func Forecast(in LineInput, a Assumptions, today time.Time, measuredDriftBP int6
 		if p.Start.After(from) {
 			from = p.Start
 		}
-		end := p.End
-		if end == nil {
-			st, ok := in.Stays[string(p.ServiceType)]
-			if !ok {
-				st = lineStay
+		if p.End != nil {
+			if p.End.Before(from) {
+				continue
 			}
-			age := int64(0)
-			if today.After(p.Start) {
-				age = int64(today.Sub(p.Start).Hours() / 24)
-			}
-			e := from.AddDate(0, 0, int(math.Round(st.Remaining(age)))-1)
-			end = &e
-		}
-		if end.Before(from) {
+			live++
+			spread(cont, float64(p.WeeklyOn(from)), from, *p.End, 0)
 			continue
 		}
+		st, ok := in.Stays[string(p.ServiceType)]
+		if !ok {
+			st = lineStay
+		}
+		age := int64(0)
+		if today.After(p.Start) {
+			age = int64(today.Sub(p.Start).Hours() / 24)
+		}
 		live++
-		spread(cont, float64(p.WeeklyOn(from)), from, *end, 0)
+		decay(cont, float64(p.WeeklyOn(from)), from, st.Remaining(age), 0)
 	}
 	// 2. New placements: the last twelve months' starts, growing by the
 	// demand rate, one cohort a month, each staying the line's mean stay,
 	// priced at the market median drifting or at the guide plus uplifts.
-	stayDays := int(math.Round(lineStay.MeanDays()))
+	stayDays := lineStay.MeanDays()
 	guide := float64(in.GuideWeekly)
 	if a.GuideBP > 0 {
 		guide = float64(in.NewWeekly) * float64(a.GuideBP) / 10000
@@ -157,10 +179,10 @@ func Forecast(in LineInput, a Assumptions, today time.Time, measuredDriftBP int6
 		}
 		starts[k] += count
 		newWeekly[k] += count * weekly
-		spread(newc, count*weekly, start, start.AddDate(0, 0, stayDays-1), k)
+		decay(newc, count*weekly, start, stayDays, k)
 	}
 	out := LineForecast{BudgetLineID: in.BudgetLineID, Name: in.Name, LivePlaced: live, StayDays: lineStay.MeanDays(),
-		StayBasis: lineStay.Count(), DriftBP: drift}
+		StayBasis: lineStay.Count, DriftBP: drift}
 	for k := 0; k < n; k++ {
 		y := cur + Year(k)
 		yf := YearForecast{Year: y, Label: y.String(), Continuing: Money(math.Round(cont[k])), New: Money(math.Round(newc[k])),
@@ -176,14 +198,18 @@ func Forecast(in LineInput, a Assumptions, today time.Time, measuredDriftBP int6
 		out.Years = append(out.Years, yf)
 	}
 	out.Working = []string{
-		fmt.Sprintf("%d placements live on %s continue; those without an end date are expected to stay as long again as ended placements of the same service type and age did (learned from %d ended placements; mean stay %.0f days).",
-			live, today.Format("2 January 2006"), lineStay.Count(), lineStay.MeanDays()),
+		fmt.Sprintf("%d placements live on %s continue; those without an end date are expected to stay, on average, the mean stay of their service type again, leaving gradually (learned from the last three years: %d placements ended, over every day placements were live; mean stay %.0f days).",
+			live, today.Format("2 January 2006"), lineStay.Count, lineStay.MeanDays()),
 		fmt.Sprintf("New placements: %d started in the last twelve months at a median %s a week; growing %s a year.", in.Starts, in.NewWeekly, fmtBP(a.DemandGrowthBP)),
 	}
 	if a.NewPricing == AtGuidePrice {
 		out.Working = append(out.Working, fmt.Sprintf("New placements are priced at the guide price, %s a week, plus uplifts only.", Money(math.Round(guide))))
 	} else {
-		out.Working = append(out.Working, fmt.Sprintf("New placements are priced at the market median, drifting %s a year (measured from the price rounds unless set).", fmtBP(drift)))
+		how := "measured from the council's price rounds"
+		if a.DriftBP != -1 {
+			how = "set by these assumptions; the price rounds measure " + fmtBP(measuredDriftBP)
+		}
+		out.Working = append(out.Working, fmt.Sprintf("New placements are priced at the market median, drifting %s a year (%s).", fmtBP(drift), how))
 	}
 	out.Working = append(out.Working, fmt.Sprintf("Uplifts each April: pay (%s of a price) moves with the National Living Wage table, the rest with inflation at %s.",
 		fmtBP(a.StaffShareBP), fmtBP(a.InflationBP)))

@@ -24,7 +24,7 @@ type DrillFilter struct {
 	BudgetLineID int64
 	ProviderID   int64
 	AgreementID  int64
-	Page         int
+	Page         int // -1: every row
 }
 
 // DrillRow is one placement behind a figure, with its cost in the period

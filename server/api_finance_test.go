@@ -71,11 +71,12 @@ func TestFinanceAPI(t *testing.T) {
 	sum := f.must(t, 200, preq{method: "GET", path: "/api/v1/finance/summary?year=2026", token: f.commissioner})
 	item := plookup(sum.body, "items").([]any)[0].(map[string]any)
 	// £700 a week all year: 70,000 x 365 / 7 = 3,650,000p committed against a
-	// £30,000 budget. The forecast expects it to end sooner: 249 days to
-	// date (2,490,000p) and, with no ended placements to learn from, the
-	// default stay of 730 days less its 703 (at least 28 days: 280,000p).
-	if item["committed_pence"].(float64) != 3650000 || item["budget_pence"].(float64) != 3000000 || item["forecast_pence"].(float64) != 2770000 ||
-		item["status"] != "green" {
+	// £30,000 budget. The forecast: 249 days to date (2,490,000p) and,
+	// with no ended placements to learn from, a two-year mean stay: of the
+	// year's last 116 days 730 x (1 - e^(-116/730)) = 107.26 are expected,
+	// 1,072,529p. 3,562,529p is over 5% above budget: red.
+	if item["committed_pence"].(float64) != 3650000 || item["budget_pence"].(float64) != 3000000 || item["forecast_pence"].(float64) != 3562529 ||
+		item["status"] != "red" {
 		t.Errorf("summary item = %v", item)
 	}
 	for _, k := range []string{"budget_pence", "committed_pence", "actual_pence", "forecast_pence", "variance_pence"} {

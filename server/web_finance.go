@@ -123,7 +123,7 @@ func (h *financeHandlers) drillPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	format := exportFormat(r)
 	if format != "" {
-		f.Page = 0
+		f.Page = -1 // the export holds every placement, not one page
 	}
 	d, err := h.st.DrillDown(r.Context(), f)
 	if err != nil {
@@ -131,20 +131,7 @@ func (h *financeHandlers) drillPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	what := h.drillTitle(r, f)
 	if format != "" {
-		// The export holds every placement, not one page.
-		all := *d
-		for p := 2; len(all.Rows) < d.Count; p++ {
-			f.Page = p
-			more, err := h.st.DrillDown(r.Context(), f)
-			if err != nil {
-				return err
-			}
-			if len(more.Rows) == 0 {
-				break
-			}
-			all.Rows = append(all.Rows, more.Rows...)
-		}
-		return writeTable(w, drillTable(what, &all), format)
+		return writeTable(w, drillTable(what, d), format)
 	}
 	q := r.URL.Query()
 	q.Del("page")

@@ -168,27 +168,41 @@ func (db *DB) forecastInputs(ctx context.Context, council int64, only map[int64]
 		sort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })
 		ins[id].NewWeekly = pricing.Money(ws[len(ws)/2])
 	}
-	// Stays learned from ended placements (ended or handed back; a move to
-	// contract is not the end of the person's care).
-	rows, err := db.sql.QueryContext(ctx, `SELECT service_type, start_date, end_date FROM placements
-		WHERE council_id = $1 AND end_date IS NOT NULL AND end_date <= $2 AND status IN ('ended', 'handed_back')`, council, ymd(today))
+	// Stays learned from the last three years: placements that ended in
+	// them (ended or handed back; a move to contract is not the end of the
+	// person's care) and the days every placement was live in them.
+	ws := today.AddDate(-finance.StayWindowYears, 0, 0)
+	rows, err := db.sql.QueryContext(ctx, `SELECT service_type, start_date, end_date, status FROM placements
+		WHERE council_id = $1 AND start_date <= $2 AND (end_date IS NULL OR end_date >= $3)`, council, ymd(today), ymd(ws))
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: read stays: %w", err)
 	}
-	durations := map[string][]int64{}
+	ended, exposure := map[string]int{}, map[string]int64{}
 	for rows.Next() {
-		var st string
+		var st, status string
 		var a, b time.Time
-		if err := rows.Scan(&st, scanDay{&a}, scanDay{&b}); err != nil {
+		if err := rows.Scan(&st, scanDay{&a}, scanDay{&b}, &status); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
-		durations[st] = append(durations[st], int64(b.Sub(a).Hours()/24)+1)
+		from, to := maxTime(a, ws), today
+		if !b.IsZero() && b.Before(today) {
+			to = b
+			if status == "ended" || status == "handed_back" {
+				ended[st]++
+			}
+		}
+		if !to.Before(from) {
+			exposure[st] += int64(to.Sub(from).Hours()/24) + 1
+		}
 	}
 	rows.Close()
-	for st, ds := range durations {
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for st, n := range ended {
 		if in := ins[lineOf[st]]; in != nil {
-			in.Stays[st] = finance.LearnStay(ds)
+			in.Stays[st] = finance.LearnStay(n, exposure[st])
 		}
 	}
 	// Guide prices in force today (weekly), averaged per service type and

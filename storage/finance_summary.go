@@ -164,7 +164,7 @@ func (db *DB) CommitmentRollup(ctx context.Context, y finance.Year, d finance.Di
 		names[0] = "Off contract"
 		q = `SELECT id, reference || ': ' || title FROM agreements WHERE council_id = $1`
 	case finance.ByLot:
-		names[0] = "Off contract"
+		names[0] = "No lot"
 		q = `SELECT lt.id, ag.reference || ' lot ' || CAST(lt.number AS TEXT) || ': ' || lt.title FROM lots lt JOIN agreements ag ON ag.id = lt.agreement_id WHERE ag.council_id = $1`
 	case finance.ByArea:
 		q = `SELECT id, name FROM areas WHERE council_id = $1`
@@ -244,9 +244,13 @@ func (db *DB) DrillDown(ctx context.Context, f finance.DrillFilter) (*finance.Dr
 	}
 	d.Count = len(rows)
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Cost > rows[j].Cost })
-	page := max(f.Page, 1)
-	lo := min((page-1)*drillPerPage, len(rows))
-	d.Rows = rows[lo:min(lo+drillPerPage, len(rows))]
+	if f.Page < 0 {
+		d.Rows = rows // every row, for an export
+	} else {
+		page := max(f.Page, 1)
+		lo := min((page-1)*drillPerPage, len(rows))
+		d.Rows = rows[lo:min(lo+drillPerPage, len(rows))]
+	}
 	if err := db.nameProviders(ctx, actor.CouncilID, d.Rows); err != nil {
 		return nil, err
 	}

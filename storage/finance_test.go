@@ -75,10 +75,12 @@ func TestFinance(t *testing.T) {
 			t.Errorf("home care = %+v, months %v", s.Items[0], s.Months)
 		}
 		// This year's forecast: the cost to date (H-1 249 days, 2,490,000p;
-		// H-2 783,000p) and H-1 continuing: older than the one ended
-		// placement's stay, it is expected to stay four weeks more, 28 days
-		// at £700 = 280,000p.
-		if s.Items[1].Forecast != 2490000+783000+280000 || s.Total.Budget != 5_100_000 {
+		// H-2 783,000p) and H-1 continuing. Stays are learned from the last
+		// three years: 2 nursing placements ended, and the three lived 704
+		// + 531 + 366 = 1,601 days in them, a mean of 800.5 days; H-1 is
+		// expected to stay 800.5 x (1 - e^(-116/800.5)) = 107.99 of the
+		// year's last 116 days: 70,000 x 107.99 / 7 = 1,079,869p.
+		if s.Items[1].Forecast != 2490000+783000+1079869 || s.Total.Budget != 5_100_000 {
 			t.Errorf("forecast = %+v total %+v", s.Items[1], s.Total)
 		}
 
