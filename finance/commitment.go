@@ -123,8 +123,7 @@ func (p *Placement) Working(from, to time.Time) []Segment {
 	if to.Before(from) || len(p.Prices) == 0 {
 		return nil
 	}
-	prices := append([]Price(nil), p.Prices...)
-	sort.SliceStable(prices, func(i, j int) bool { return prices[i].From.Before(prices[j].From) })
+	prices := sortedPrices(p.Prices)
 	var out []Segment
 	for i, pr := range prices {
 		a := pr.From
@@ -180,15 +179,50 @@ func (p *Placement) TopUpCost(from, to time.Time) Money {
 	return divRound(int64(p.TopUp)*n, 7)
 }
 
+// sortedPrices returns prices in date order, copying only when they are
+// not already (storage reads them in order).
+func sortedPrices(ps []Price) []Price {
+	for i := 1; i < len(ps); i++ {
+		if ps[i].From.Before(ps[i-1].From) {
+			out := append([]Price(nil), ps...)
+			sort.SliceStable(out, func(i, j int) bool { return out[i].From.Before(out[j].From) })
+			return out
+		}
+	}
+	return ps
+}
+
 // Months is the council's cost in each month of the year (April first),
 // each month rounded once. The year's commitment is their sum.
 func (p *Placement) Months(y Year) [12]Money {
-	var out [12]Money
-	for i := range out {
-		a, b := y.Month(i)
-		out[i] = p.Cost(a, b)
+	m, _ := p.MonthsAndTopUp(y)
+	return m
+}
+
+// MonthsAndTopUp is Months and the year's top-up (apart, never council
+// cost) from one pass over the year's working: each segment's days are
+// shared among the months they fall in.
+func (p *Placement) MonthsAndTopUp(y Year) ([12]Money, Money) {
+	var num [12]int64
+	var topDays int64
+	for _, s := range p.Working(y.Start(), y.End()) {
+		topDays += s.Days
+		for a := s.From; !a.After(s.To); {
+			i := (int(a.Month()) + 8) % 12 // April = 0
+			_, last := y.Month(i)
+			b := last
+			if s.To.Before(b) {
+				b = s.To
+			}
+			num[i] += int64(s.Weekly) * days(a, b)
+			a = b.AddDate(0, 0, 1)
+		}
 	}
-	return out
+	var out [12]Money
+	for i, n := range num {
+		out[i] = divRound(n, 7)
+	}
+	return out, divRound(int64(p.TopUp)*topDays, 7)
 }
 
 // WeeklyOn is the weekly cost in force on a day (0 outside the placement):
@@ -198,8 +232,7 @@ func (p *Placement) WeeklyOn(day time.Time) Money {
 	if !p.LiveOn(day) || len(p.Prices) == 0 {
 		return 0
 	}
-	prices := append([]Price(nil), p.Prices...)
-	sort.SliceStable(prices, func(i, j int) bool { return prices[i].From.Before(prices[j].From) })
+	prices := sortedPrices(p.Prices)
 	w := prices[0].Weekly
 	for _, pr := range prices[1:] {
 		if !pr.From.After(day) {

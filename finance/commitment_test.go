@@ -211,3 +211,27 @@ func TestBudgetLineValidate(t *testing.T) {
 		t.Errorf("editing a line itself: %v", err)
 	}
 }
+
+// TestMonthsMatchCost: the one-pass month split gives each month exactly
+// what the cost of that month alone is, for placements of every shape.
+func TestMonthsMatchCost(t *testing.T) {
+	y := Year(2026)
+	for i := 0; i < 500; i++ {
+		start := d("2025-01-01").AddDate(0, 0, i*3%800)
+		p := Placement{Start: start, TopUp: Money(i * 7), Prices: []Price{{Money(50000 + i*13), start}, {Money(60000 + i), start.AddDate(0, 0, 40+i%200)}}}
+		if i%3 == 0 {
+			e := start.AddDate(0, 0, 20+i*5%500)
+			p.End = &e
+		}
+		m, top := p.MonthsAndTopUp(y)
+		for j := range m {
+			a, b := y.Month(j)
+			if m[j] != p.Cost(a, b) {
+				t.Fatalf("placement %d month %d: %d, want %d", i, j, m[j], p.Cost(a, b))
+			}
+		}
+		if top != p.TopUpCost(y.Start(), y.End()) {
+			t.Fatalf("placement %d top-up %d", i, top)
+		}
+	}
+}

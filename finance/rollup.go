@@ -59,12 +59,12 @@ func Rollup(ps []Placement, y Year, key func(*Placement) int64) []Group {
 			g = &Group{Key: k}
 			byKey[k] = g
 		}
-		m := p.Months(y)
+		m, top := p.MonthsAndTopUp(y)
 		for j, v := range m {
 			g.Months[j] += v
 			g.Total += v
 		}
-		g.TopUp += p.TopUpCost(y.Start(), y.End())
+		g.TopUp += top
 		g.Placements++
 	}
 	out := make([]Group, 0, len(byKey))

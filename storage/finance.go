@@ -245,7 +245,7 @@ func (db *DB) SetFinanceSettings(ctx context.Context, s finance.Settings) error 
 // financePlacements reads the council's placements with a day between
 // from and to, with their price history, in two statements (placements,
 // then every price of those placements). cond narrows them (it may use
-// pl. and r. columns and $4 onwards).
+// pl. columns only, and $4 onwards).
 func (db *DB) financePlacements(ctx context.Context, q queryer, council int64, from, to time.Time, cond string, args ...any) ([]finance.Placement, error) {
 	base := ` FROM placements pl JOIN care_requirements r ON r.id = pl.requirement_id
 		WHERE pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $3)` + cond
@@ -282,8 +282,11 @@ func (db *DB) financePlacements(ctx context.Context, q queryer, council int64, f
 	for i := range out {
 		at[out[i].ID] = i
 	}
+	// The prices of the same placements; cond names placements' columns
+	// only, so the subquery needs no join.
 	rows, err = q.QueryContext(ctx, `SELECT pp.placement_id, pp.weekly_cost_pence, pp.effective_from FROM placement_prices pp
-		WHERE pp.council_id = $1 AND pp.placement_id IN (SELECT pl.id`+base+`) ORDER BY pp.placement_id, pp.effective_from, pp.id`, all...)
+		WHERE pp.council_id = $1 AND pp.placement_id IN (SELECT pl.id FROM placements pl
+		WHERE pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $3)`+cond+`) ORDER BY pp.placement_id, pp.effective_from, pp.id`, all...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: read placement prices: %w", err)
 	}

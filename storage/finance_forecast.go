@@ -99,12 +99,19 @@ func (db *DB) Forecasts(ctx context.Context, assumptionsID int64) ([]finance.Lin
 }
 
 func (db *DB) forecasts(ctx context.Context, council, assumptionsID int64, minYears int) ([]finance.LineForecast, *finance.Assumptions, error) {
+	return db.forecastsWith(ctx, council, assumptionsID, minYears, nil)
+}
+
+// forecastsWith forecasts from placements already read (ps: those with a
+// day from a year ago or this year's start, whichever is earlier, on), or
+// reads them when ps is nil.
+func (db *DB) forecastsWith(ctx context.Context, council, assumptionsID int64, minYears int, ps []finance.Placement) ([]finance.LineForecast, *finance.Assumptions, error) {
 	a, err := db.assumptions(ctx, db.sql, council, assumptionsID)
 	if err != nil {
 		return nil, nil, err
 	}
 	a.Years = max(a.Years, minYears)
-	ins, drift, err := db.forecastInputs(ctx, council, nil)
+	ins, drift, err := db.forecastInputs(ctx, council, nil, ps)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,7 +128,7 @@ func (db *DB) forecasts(ctx context.Context, council, assumptionsID int64, minYe
 // stays by service type, the last twelve months' starts and their median
 // weekly cost, guide prices, the cost to date this year and the budgets;
 // and the market's price drift measured from the price rounds.
-func (db *DB) forecastInputs(ctx context.Context, council int64, only map[int64]bool) ([]finance.LineInput, int64, error) {
+func (db *DB) forecastInputs(ctx context.Context, council int64, only map[int64]bool, ps []finance.Placement) ([]finance.LineInput, int64, error) {
 	lineOf, lines, err := db.lineMap(ctx, db.sql, council)
 	if err != nil {
 		return nil, 0, err
@@ -139,9 +146,10 @@ func (db *DB) forecastInputs(ctx context.Context, council int64, only map[int64]
 	}
 	// This year's placements: the cost to date, those live from today on,
 	// and those started in the last twelve months.
-	ps, err := db.financePlacements(ctx, db.sql, council, minTime(cur.Start(), today.AddDate(-1, 0, 0)), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "")
-	if err != nil {
-		return nil, 0, err
+	if ps == nil {
+		if ps, err = db.financePlacements(ctx, db.sql, council, minTime(cur.Start(), today.AddDate(-1, 0, 0)), farFuture, ""); err != nil {
+			return nil, 0, err
+		}
 	}
 	newWeekly := map[int64][]int64{}
 	guideStarts := map[int64]map[string]int{}
@@ -242,6 +250,9 @@ func (db *DB) forecastInputs(ctx context.Context, council int64, only map[int64]
 	}
 	return out, drift, nil
 }
+
+// farFuture bounds "from now on" in date ranges.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
@@ -417,7 +428,7 @@ func (db *DB) ScenarioResult(ctx context.Context, id int64) (*finance.ScenarioRe
 			only[id] = true
 		}
 	}
-	ins, drift, err := db.forecastInputs(ctx, actor.CouncilID, only)
+	ins, drift, err := db.forecastInputs(ctx, actor.CouncilID, only, nil)
 	if err != nil {
 		return nil, err
 	}

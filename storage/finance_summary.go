@@ -38,7 +38,16 @@ func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summ
 	if err != nil {
 		return nil, err
 	}
-	ps, err := db.financePlacements(ctx, db.sql, council, y.Start(), y.End(), "")
+	today := db.today()
+	cur := finance.YearOf(today)
+	// One read serves the year's commitment and, for this year and later,
+	// the forecast (which needs the placements live from today on and
+	// those started in the last twelve months).
+	from, to := y.Start(), y.End()
+	if y >= cur {
+		from, to = minTime(from, today.AddDate(-1, 0, 0)), farFuture
+	}
+	ps, err := db.financePlacements(ctx, db.sql, council, from, to, "")
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +86,13 @@ func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summ
 			s.Actuals[m] += v
 		}
 	}
-	today := db.today()
-	cur := finance.YearOf(today)
 	switch {
 	case y < cur:
 		for i := range s.Items {
 			s.Items[i].Forecast = s.Items[i].Committed
 		}
 	default:
-		fs, _, err := db.forecasts(ctx, council, 0, int(y-cur))
+		fs, _, err := db.forecastsWith(ctx, council, 0, int(y-cur), ps)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -23,7 +24,7 @@ func actualsFile(ctx context.Context, db *storage.DB, today time.Time) ([]byte, 
 	for from.Weekday() != time.Monday {
 		from = from.AddDate(0, 0, 1)
 	}
-	rows, err := db.SQL().QueryContext(ctx, `SELECT id, COALESCE(cqc_provider_id, '') FROM providers`)
+	rows, err := db.SQL().QueryContext(ctx, `SELECT id, COALESCE(cqc_provider_id, '') FROM providers WHERE council_id = $1`, caremarket.ActorFrom(ctx).CouncilID)
 	if err != nil {
 		return nil, err
 	}

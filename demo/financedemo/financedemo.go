@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
@@ -146,7 +147,8 @@ func locationsFor(ctx context.Context, db *storage.DB, sts []market.ServiceType)
 	out := map[market.ServiceType][]location{}
 	for _, st := range sts {
 		rows, err := db.SQL().QueryContext(ctx, `SELECT l.id, l.provider_id, l.area_id, l.postcode FROM locations l
-			JOIN location_services ls ON ls.location_id = l.id WHERE ls.service_type = $1 AND l.status = 'registered' ORDER BY l.id`, string(st))
+			JOIN location_services ls ON ls.location_id = l.id WHERE ls.service_type = $1 AND l.status = 'registered' AND l.council_id = $2
+			ORDER BY l.id`, string(st), caremarket.ActorFrom(ctx).CouncilID)
 		if err != nil {
 			return nil, err
 		}
