@@ -20,6 +20,7 @@ import (
 	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/demo/procdemo"
+	"github.com/caremarket/caremarket/demo/financedemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -104,7 +105,7 @@ func SignIns() []SignIn {
 // the clock before returning. So it must finish before db serves anything
 // else, as it does when called at start-up.
 func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
-	return LoadUpTo(ctx, db, now, StageBrokerage)
+	return LoadUpTo(ctx, db, now, StageFinance)
 }
 
 // Stage names how much of the demo to load: each stage needs the ones before.
@@ -115,6 +116,7 @@ const (
 	StageProcurement              // agreements CSIH-2020, OPRN-2026, AAHC-2027
 	StagePricing                  // cost models, guide prices, OPRN price rounds
 	StageBrokerage                // requirements, placements, off-contract register
+	StageFinance                  // budget lines, budgets, placement history, payments, scenario
 )
 
 // LoadUpTo loads the demo up to and including stage, so a feature's tests
@@ -221,6 +223,13 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// A morning's discharge wave waiting for offers, for batch allocation.
 		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: allocation: %w", err)
+		}
+	}
+	if stage >= StageFinance {
+		// Budget lines and budgets, placement history at a tenth of Kent's
+		// size, a year of payments and the status quo against the framework.
+		if _, err := financedemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: finance: %w", err)
 		}
 	}
 	return res, nil

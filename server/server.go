@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/market/cqc"
 	"github.com/caremarket/caremarket/notify"
@@ -39,6 +40,7 @@ type Store interface {
 	notify.Store
 	brokerage.AllocationStore
 	SimulationMarketStore
+	finance.Store
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -88,6 +90,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerCQC()
 	s.registerPersonalData()
 	s.registerNotifications()
+	s.registerFinance()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	static, _ := fs.Sub(staticFS, "static")

@@ -153,6 +153,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Prices", "/pricing")
 		add("Offers inbox", "/offers")
 		add("Placements", "/placements")
+		add("Payments", "/finance/actuals")
 		add("Email settings", "/account/notifications")
 		return items
 	}
@@ -173,6 +174,9 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Alerts", "/alerts")
 		add("Email settings", "/account/notifications")
 		add("Allocation simulation", "/allocations/simulation")
+	}
+	if a.Is(caremarket.RoleFinance, caremarket.RoleCommissioner, caremarket.RoleAdmin) {
+		add("Finance", "/finance")
 	}
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")

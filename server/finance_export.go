@@ -1,0 +1,199 @@
+package server
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/caremarket/caremarket/finance"
+)
+
+// Every finance table exports as CSV (amounts in pounds as plain numbers,
+// dates as 2026-04-01, which a spreadsheet reads) and as an XLSX workbook
+// with real number and date formats (£#,##0.00, 5 December 2026), so finance
+// can add it up in Excel without retyping.
+
+// xkind is what a cell holds.
+type xkind int
+
+const (
+	xText xkind = iota
+	xMoney
+	xInt
+	xDate
+	xPercent // basis points
+	xNumber  // a float, one decimal place
+)
+
+type xcell struct {
+	kind xkind
+	s    string
+	n    int64
+	f    float64
+	t    time.Time
+}
+
+func xt(s string) xcell        { return xcell{kind: xText, s: s} }
+func xm(m finance.Money) xcell { return xcell{kind: xMoney, n: int64(m)} }
+func xi(n int64) xcell         { return xcell{kind: xInt, n: n} }
+func xd(t time.Time) xcell     { return xcell{kind: xDate, t: t} }
+func xbp(bp int64) xcell       { return xcell{kind: xPercent, n: bp} }
+func xf(f float64) xcell       { return xcell{kind: xNumber, f: f} }
+func xdp(t *time.Time) xcell {
+	if t == nil {
+		return xt("")
+	}
+	return xd(*t)
+}
+
+// xtable is a table to export: a name (the file and sheet), a header and rows.
+type xtable struct {
+	Name   string
+	Header []string
+	Rows   [][]xcell
+}
+
+// exportFormat is ?format=csv or xlsx ("" for the page itself).
+func exportFormat(r *http.Request) string {
+	switch f := r.URL.Query().Get("format"); f {
+	case "csv", "xlsx":
+		return f
+	}
+	return ""
+}
+
+func fileName(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+				b.WriteByte('-')
+			}
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// writeTable sends t as a CSV file or an XLSX workbook.
+func writeTable(w http.ResponseWriter, t xtable, format string) error {
+	name := fileName(t.Name)
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		cw := csv.NewWriter(w)
+		cw.Write(t.Header)
+		for _, row := range t.Rows {
+			rec := make([]string, len(row))
+			for i, c := range row {
+				rec[i] = c.csv()
+			}
+			cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	f, err := tableXLSX(t)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	return f.Write(w)
+}
+
+func (c xcell) csv() string {
+	switch c.kind {
+	case xMoney:
+		return finance.Money(c.n).Plain()
+	case xInt:
+		return strconv.FormatInt(c.n, 10)
+	case xDate:
+		return c.t.Format(time.DateOnly)
+	case xPercent:
+		return strconv.FormatFloat(float64(c.n)/100, 'f', 2, 64)
+	case xNumber:
+		return strconv.FormatFloat(c.f, 'f', 1, 64)
+	}
+	return c.s
+}
+
+// tableXLSX builds the workbook: one sheet, a bold header row frozen at the
+// top, money as £#,##0.00 (a number of pounds), dates as dates.
+func tableXLSX(t xtable) (*excelize.File, error) {
+	f := excelize.NewFile()
+	sheet := t.Name
+	if len(sheet) > 31 {
+		sheet = sheet[:31]
+	}
+	sheet = strings.NewReplacer("/", "-", "\\", "-", "?", "", "*", "", "[", "(", "]", ")", ":", " ").Replace(sheet)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	moneyFmt, dateFmt, pctFmt, oneDp := `"£"#,##0.00;-"£"#,##0.00`, "d mmmm yyyy", `0.00"%"`, "0.0"
+	styles := map[xkind]int{}
+	for k, spec := range map[xkind]*excelize.Style{
+		xMoney: {CustomNumFmt: &moneyFmt}, xDate: {CustomNumFmt: &dateFmt}, xPercent: {CustomNumFmt: &pctFmt}, xNumber: {CustomNumFmt: &oneDp},
+		xInt: {NumFmt: 3}, xText: {}} {
+		id, err := f.NewStyle(spec)
+		if err != nil {
+			return nil, err
+		}
+		styles[k] = id
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, fmt.Errorf("freeze header: %w", err)
+	}
+	for i := range t.Header {
+		sw.SetColWidth(i+1, i+1, 18)
+	}
+	head := make([]any, len(t.Header))
+	for i, h := range t.Header {
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return nil, err
+	}
+	for r, row := range t.Rows {
+		cells := make([]any, len(row))
+		for i, c := range row {
+			var v any
+			switch c.kind {
+			case xMoney:
+				v = float64(c.n) / 100 // shown to the penny by its format
+			case xInt:
+				v = c.n
+			case xDate:
+				v = c.t
+			case xPercent:
+				v = float64(c.n) / 100
+			case xNumber:
+				v = c.f
+			default:
+				v = c.s
+			}
+			cells[i] = excelize.Cell{StyleID: styles[c.kind], Value: v}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+2)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return nil, err
+		}
+	}
+	return f, sw.Flush()
+}
