@@ -21,6 +21,7 @@ import (
 	"github.com/caremarket/caremarket/market/cqc"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/quality"
 )
 
 // Store is everything the server needs from storage: each domain's store
@@ -34,6 +35,7 @@ type Store interface {
 	procurement.Store
 	pricing.Store
 	brokerage.Store
+	quality.Store
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -75,6 +77,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerPricing()
 	s.registerBrokerage()
 	s.registerCQC()
+	s.registerQuality()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /metrics", s.metrics.serve)

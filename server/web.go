@@ -150,6 +150,8 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Prices", "/pricing")
 		add("Offers inbox", "/offers")
 		add("Placements", "/placements")
+		add("Monitoring reports", "/monitoring")
+		add("Performance", "/performance")
 		return items
 	}
 	add("Areas", "/areas")
@@ -167,6 +169,9 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Is(caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Alerts", "/alerts")
 	}
+	add("Monitoring", "/monitoring")
+	add("Provider risk", "/risk")
+	add("Performance", "/performance")
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")

@@ -107,6 +107,7 @@ func scanVisit(row interface{ Scan(...any) error }) (*quality.Visit, error) {
 	v.Overall = quality.Rating(overall)
 	v.VisitDate, v.CreatedAt = day(v.VisitDate), v.CreatedAt.UTC()
 	v.PublishedAt, v.RespondedAt = ptrTime(published), ptrTime(responded)
+	v.Working, v.Actions = []string{}, []quality.Action{}
 	if err := fromJSON(answers, &v.Answers); err != nil {
 		return nil, err
 	}
