@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/brokerage/brokerdemo"
+	"github.com/caremarket/caremarket/demo/qualitydemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing/pricedemo"
 	"github.com/caremarket/caremarket/procurement/procdemo"
@@ -103,7 +104,7 @@ func SignIns() []SignIn {
 // the clock before returning. So it must finish before db serves anything
 // else, as it does when called at start-up.
 func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
-	return LoadUpTo(ctx, db, now, StageBrokerage)
+	return LoadUpTo(ctx, db, now, StageQuality)
 }
 
 // Stage names how much of the demo to load: each stage needs the ones before.
@@ -114,6 +115,7 @@ const (
 	StageProcurement              // agreements CSIH-2020, OPRN-2026, AAHC-2027
 	StagePricing                  // cost models, guide prices, OPRN price rounds
 	StageBrokerage                // requirements, placements, off-contract register
+	StageQuality                  // monitoring visits, actions, brokerage history for performance
 )
 
 // LoadUpTo loads the demo up to and including stage, so a feature's tests
@@ -216,6 +218,14 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// cascade, including off-contract placements awaiting a move.
 		if _, err := brokerdemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: brokerage: %w", err)
+		}
+	}
+	if stage >= StageQuality {
+		// Contract monitoring: a framework, 40 visits over two years and
+		// their action plans; two years of brokerage history behind the
+		// performance figures.
+		if _, err := qualitydemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: quality: %w", err)
 		}
 	}
 	return res, nil

@@ -110,8 +110,10 @@ func TestAssess(t *testing.T) {
 	}{
 		// Good, audited Good, nothing else: 0, Low.
 		{"clean", RiskInput{CQCRating: market.Good, AuditRating: Good}, 0, RiskLow},
-		// Never audited: 1 x 10 = 10, Medium (10 is Medium's floor).
-		{"never audited", RiskInput{CQCRating: market.Outstanding}, 10, RiskMedium},
+		// Not yet audited counts nothing: 0, Low.
+		{"not yet audited", RiskInput{CQCRating: market.Outstanding}, 0, RiskLow},
+		// Not rated by CQC (1 x 10) = 10, Medium (10 is Medium's floor).
+		{"not rated", RiskInput{CQCRating: market.NotRated, AuditRating: Good}, 10, RiskMedium},
 		// Requires improvement from Good (1x10 + trend 5), audit Poor (2x10), 1 overdue (3),
 		// 2 complaints (2x2): 10+5+20+3+4 = 42, Very high (40+).
 		{"the comment's example", RiskInput{CQCRating: market.RequiresImprovement, CQCPrevious: market.Good, AuditRating: Poor, Overdue: 1, Complaints: 2}, 42, RiskVeryHigh},

@@ -14,7 +14,7 @@ import (
 type Weights struct {
 	CQCRating    int `json:"cqc_rating"`     // per step below Good (Requires improvement 1, Inadequate 2; not rated 1)
 	CQCTrend     int `json:"cqc_trend"`      // if the last CQC rating change was a drop
-	AuditRating  int `json:"audit_rating"`   // per step below Good (Requires improvement 1, Poor 2; never audited 1)
+	AuditRating  int `json:"audit_rating"`   // per step below Good (Requires improvement 1, Poor 2; not yet audited 0)
 	Concerns     int `json:"concerns"`       // per open serious concern
 	Suspensions  int `json:"suspensions"`    // per open suspension
 	Overdue      int `json:"overdue"`        // per overdue action
@@ -132,7 +132,8 @@ func Assess(in RiskInput, w Weights) Risk {
 	}
 	switch in.AuditRating {
 	case "":
-		add("Never audited by the council", 1, w.AuditRating)
+		// Not yet audited: nothing known, so nothing counts; the working says so.
+		r.Working = append(r.Working, "Not yet audited by the council: no points")
 	case RequiresImprovement:
 		add("Latest audit Requires improvement", 1, w.AuditRating)
 	case Poor:
@@ -154,8 +155,8 @@ func Assess(in RiskInput, w Weights) Risk {
 	default:
 		r.Level = RiskLow
 	}
-	if len(r.Working) == 0 {
-		r.Working = []string{"Nothing counts against it"}
+	if r.Score == 0 {
+		r.Working = append(r.Working, "Nothing counts against it")
 	}
 	r.Working = append(r.Working, fmt.Sprintf("Total %d: %s (Medium from %d, High from %d, Very high from %d)", r.Score, r.Level.Label(), w.Medium, w.High, w.VeryHigh))
 	return r

@@ -99,7 +99,7 @@ func weightFields(w quality.Weights) []weightField {
 	return []weightField{
 		{"cqc_rating", "CQC rating", "Points per step below Good: Requires improvement or not rated 1 step, Inadequate 2", w.CQCRating},
 		{"cqc_trend", "CQC rating fell", "Points when the latest CQC rating change was a drop", w.CQCTrend},
-		{"audit_rating", "Council audit rating", "Points per step below Good: Requires improvement or never audited 1 step, Poor 2", w.AuditRating},
+		{"audit_rating", "Council audit rating", "Points per step below Good: Requires improvement 1 step, Poor 2 (a location not yet audited scores nothing)", w.AuditRating},
 		{"concerns", "Open serious concerns", "Points for each", w.Concerns},
 		{"suspensions", "Open suspensions", "Points for each", w.Suspensions},
 		{"overdue", "Overdue actions", "Points for each", w.Overdue},
