@@ -12,44 +12,51 @@ import (
 // entry per offer, competition invitation, placement, vacancy figure and
 // week of home care delivered.
 
-// OfferRec is an offer made to a provider.
+// OfferRec is an offer made to a provider and how it was answered.
 type OfferRec struct {
-	ProviderID  int64
-	LocationID  int64
-	LotID       int64
-	OfferedAt   time.Time
-	RespondedAt *time.Time // when accepted or declined
-	Status      string     // pending, accepted, declined, expired, withdrawn
-	Reason      string     // the decline reason
-	Price       int64      // pence: the contracted price offered (0: none)
-	Guide       int64      // pence: the council's guide price on the day (0: none)
+	ProviderID int64
+	LocationID int64
+	Status     string // pending, accepted, declined, expired, withdrawn
+	Reason     string // the decline reason
+	// Minutes is how long the provider took to accept or decline, in whole
+	// minutes (storage works it out from the two times).
+	Minutes int
+}
+
+// PricedRec sums the accepted offers of a provider's location that had
+// both a contracted price and a guide price on the day: how many, and the
+// two totals in pence.
+type PricedRec struct {
+	ProviderID int64
+	LocationID int64
+	Offers     int
+	Price      int64
+	Guide      int64
 }
 
 // InviteRec is an invitation to a mini-competition and whether a bid came.
 type InviteRec struct {
 	ProviderID int64
 	LocationID int64
-	LotID      int64
 	Bid        bool
 }
 
-// PlacementRec is a placement made with a provider.
+// PlacementRec is a placement made with a provider, with the days from its
+// start to the notice of a hand-back and to its end (-1: none).
 type PlacementRec struct {
 	ProviderID  int64
 	LocationID  int64
-	LotID       int64
-	Start       time.Time
-	End         *time.Time
-	NoticeGiven *time.Time
 	Status      string // active, ended, handed_back, moved
 	OffContract bool
+	NoticeDay   int
+	EndDay      int
 }
 
-// VacancyRec is a location's vacancy figure and when it was last given.
+// VacancyRec is a location's vacancy figure and how old it is.
 type VacancyRec struct {
 	ProviderID int64
 	LocationID int64
-	UpdatedAt  time.Time
+	AgeMinutes int
 }
 
 // DeliveryRec is a placement's home care over the weeks an electronic call
@@ -57,7 +64,6 @@ type VacancyRec struct {
 type DeliveryRec struct {
 	ProviderID   int64
 	LocationID   int64
-	LotID        int64
 	Commissioned int
 	Delivered    int
 }
@@ -66,12 +72,11 @@ type DeliveryRec struct {
 // the provider, location or lot).
 type PerfInput struct {
 	Offers     []OfferRec
+	Priced     []PricedRec
 	Invites    []InviteRec
 	Placements []PlacementRec
 	Vacancies  []VacancyRec
 	Deliveries []DeliveryRec
-	// At is when vacancy ages are measured (the end of the period, or now).
-	At time.Time
 }
 
 // ReasonCount is a decline reason and how often it was given.
@@ -150,14 +155,11 @@ func nearestRank(sorted []int, p int) int {
 	return sorted[max(rank, 1)-1]
 }
 
-func days(from, to time.Time) int { return int(dayOf(to).Sub(dayOf(from)).Hours() / 24) }
-
 // Compute works out the figures of one set of records.
 func Compute(in *PerfInput) Figures {
 	var f Figures
 	var minutes []int
 	reasons := map[string]int{}
-	var price, guide int64
 	for i := range in.Offers {
 		o := &in.Offers[i]
 		if o.Status == "withdrawn" || o.Status == "pending" {
@@ -177,27 +179,26 @@ func Compute(in *PerfInput) Figures {
 		case "expired":
 			f.Expired++
 		}
-		if o.RespondedAt != nil && (o.Status == "accepted" || o.Status == "declined") {
+		if o.Status == "accepted" || o.Status == "declined" {
 			f.Responded++
-			minutes = append(minutes, max(int(o.RespondedAt.Sub(o.OfferedAt).Minutes()), 0))
-		}
-		if o.Status == "accepted" && o.Price > 0 && o.Guide > 0 {
-			f.PricedOffers++
-			price += o.Price
-			guide += o.Guide
+			minutes = append(minutes, max(o.Minutes, 0))
 		}
 	}
 	slices.Sort(minutes)
 	f.MedianResponseMinutes, f.P90ResponseMinutes = nearestRank(minutes, 50), nearestRank(minutes, 90)
 	f.AcceptanceRateBP = bp(int64(f.Accepted), int64(f.Offers))
+	var price, guide int64
+	for _, p := range in.Priced {
+		f.PricedOffers += p.Offers
+		price += p.Price
+		guide += p.Guide
+	}
 	f.PriceVsGuideBP = bp(price-guide, guide)
 	f.DeclineReasons = []ReasonCount{}
 	for r, n := range reasons {
 		f.DeclineReasons = append(f.DeclineReasons, ReasonCount{r, n})
 	}
-	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
-	})
+	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason)) })
 	for _, iv := range in.Invites {
 		f.Invitations++
 		if iv.Bid {
@@ -212,21 +213,21 @@ func Compute(in *PerfInput) Figures {
 			f.OffContract++
 		}
 		switch {
-		case p.Status == "handed_back" && p.NoticeGiven != nil && days(p.Start, *p.NoticeGiven) <= HandBackDays:
+		case p.Status == "handed_back" && p.NoticeDay >= 0 && p.NoticeDay <= HandBackDays:
 			f.HandBacks28d++
-		case p.Status == "ended" && p.End != nil && days(p.Start, *p.End) < EarlyEndDays:
+		case p.Status == "ended" && p.EndDay >= 0 && p.EndDay < EarlyEndDays:
 			f.EndedEarly++
 		}
 	}
 	f.OffContractShareBP = bp(int64(f.OffContract), int64(f.Placements))
 	var ages []int
+	stale := int(market.StaleAfter / time.Minute)
 	for _, v := range in.Vacancies {
 		f.VacancyFigures++
-		age := in.At.Sub(v.UpdatedAt)
-		if age > market.StaleAfter {
+		if v.AgeMinutes > stale {
 			f.StaleVacancies++
 		}
-		ages = append(ages, max(int(age.Hours()), 0))
+		ages = append(ages, max(v.AgeMinutes/60, 0))
 	}
 	slices.Sort(ages)
 	f.MedianVacancyAgeHours = nearestRank(ages, 50)
@@ -246,7 +247,7 @@ func Split(in *PerfInput, key func(provider, location int64) int64) map[int64]*P
 		k := key(p, l)
 		g := out[k]
 		if g == nil {
-			g = &PerfInput{At: in.At}
+			g = &PerfInput{}
 			out[k] = g
 		}
 		return g
@@ -254,6 +255,10 @@ func Split(in *PerfInput, key func(provider, location int64) int64) map[int64]*P
 	for _, o := range in.Offers {
 		g := get(o.ProviderID, o.LocationID)
 		g.Offers = append(g.Offers, o)
+	}
+	for _, p := range in.Priced {
+		g := get(p.ProviderID, p.LocationID)
+		g.Priced = append(g.Priced, p)
 	}
 	for _, v := range in.Invites {
 		g := get(v.ProviderID, v.LocationID)

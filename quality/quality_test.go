@@ -139,28 +139,27 @@ func TestAssess(t *testing.T) {
 }
 
 func TestCompute(t *testing.T) {
-	t0 := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
-	at := func(m int) *time.Time { x := t0.Add(time.Duration(m) * time.Minute); return &x }
-	day := func(d int) *time.Time { x := t0.AddDate(0, 0, d); return &x }
-	in := &PerfInput{At: t0.AddDate(0, 0, 30),
+	in := &PerfInput{
 		Offers: []OfferRec{
-			{Status: "accepted", OfferedAt: t0, RespondedAt: at(30), Price: 110_00, Guide: 100_00},
-			{Status: "declined", OfferedAt: t0, RespondedAt: at(10), Reason: "No nurse cover"},
-			{Status: "declined", OfferedAt: t0, RespondedAt: at(240), Reason: "No nurse cover"},
-			{Status: "accepted", OfferedAt: t0, RespondedAt: at(60), Price: 95_00, Guide: 100_00},
-			{Status: "expired", OfferedAt: t0},
-			{Status: "pending", OfferedAt: t0},
-			{Status: "withdrawn", OfferedAt: t0},
+			{Status: "accepted", Minutes: 30},
+			{Status: "declined", Minutes: 10, Reason: "No nurse cover"},
+			{Status: "declined", Minutes: 240, Reason: "No nurse cover"},
+			{Status: "accepted", Minutes: 60},
+			{Status: "expired"},
+			{Status: "pending"},
+			{Status: "withdrawn"},
 		},
+		Priced:  []PricedRec{{Offers: 1, Price: 110_00, Guide: 100_00}, {Offers: 1, Price: 95_00, Guide: 100_00}},
 		Invites: []InviteRec{{Bid: true}, {Bid: false}, {Bid: true}},
 		Placements: []PlacementRec{
-			{Start: t0, Status: "active"},
-			{Start: t0, Status: "handed_back", NoticeGiven: day(28)},
-			{Start: t0, Status: "handed_back", NoticeGiven: day(29)},
-			{Start: t0, Status: "ended", End: day(83)},
-			{Start: t0, Status: "ended", End: day(84), OffContract: true},
+			{Status: "active", NoticeDay: -1, EndDay: -1},
+			{Status: "handed_back", NoticeDay: 28, EndDay: 42},
+			{Status: "handed_back", NoticeDay: 29, EndDay: 43},
+			{Status: "ended", NoticeDay: -1, EndDay: 83},
+			{Status: "ended", NoticeDay: -1, EndDay: 84, OffContract: true},
 		},
-		Vacancies:  []VacancyRec{{UpdatedAt: t0.AddDate(0, 0, 29)}, {UpdatedAt: t0.AddDate(0, 0, 20)}, {UpdatedAt: t0}},
+		// Ages at the end of the period: 1 day, 10 days, 30 days.
+		Vacancies:  []VacancyRec{{AgeMinutes: 24 * 60}, {AgeMinutes: 240 * 60}, {AgeMinutes: 720 * 60}},
 		Deliveries: []DeliveryRec{{Commissioned: 600, Delivered: 540}, {Commissioned: 600, Delivered: 600}},
 	}
 	f := Compute(in)
@@ -171,7 +170,7 @@ func TestCompute(t *testing.T) {
 	// Bids 2 of 3 invitations = 66.67% = 6667 bp.
 	// Hand-backs within 28 days: notice on day 28 counts, day 29 not: 1.
 	// Ended early (< 84 days): day 83 counts, day 84 not: 1. Off contract 1 of 5 = 2000 bp.
-	// Vacancy ages at day 30: 24h, 240h, 720h; stale (> 7 days): 2; median 240.
+	// Vacancy ages 24h, 240h, 720h; stale (> 7 days): 2; median 240.
 	// Delivered 1140 of 1200 minutes = 95.00% = 9500 bp.
 	want := Figures{Offers: 5, Responded: 4, MedianResponseMinutes: 30, P90ResponseMinutes: 240, Accepted: 2, Declined: 2, Expired: 1, AcceptanceRateBP: 4000,
 		Invitations: 3, Bids: 2, BidRateBP: 6667, Placements: 5, HandBacks28d: 1, EndedEarly: 1, OffContract: 1, OffContractShareBP: 2000,

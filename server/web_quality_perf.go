@@ -128,6 +128,10 @@ func (s *Server) showLot(w http.ResponseWriter, r *http.Request, status int, fer
 		cols = append(cols, sortLink{Key: k.Key, Label: k.Label, Href: r.URL.Path + "?" + q.Encode(), Current: k.Key == lp.Sort})
 	}
 	q.Set("sort", lp.Sort)
+	// A national lot has thousands of providers: the page shows them in
+	// pages (the downloads hold them all).
+	pg, shown := pageOf(r, len(lp.Rows))
+	lp.Rows = lp.Rows[shown[0]:shown[1]]
 	a := caremarket.ActorFrom(r.Context())
 	var mins []option
 	for _, rt := range quality.Ratings {
@@ -135,7 +139,7 @@ func (s *Server) showLot(w http.ResponseWriter, r *http.Request, status int, fer
 	}
 	s.render(w, r, status, "quality_lot", "Performance: "+lp.LotTitle+" ("+lp.AgreementRef+")", map[string]any{"Lot": lp, "Columns": cols,
 		"Query": q.Encode(), "From": from, "To": to.AddDate(0, 0, -1), "Provider": a.Role == caremarket.RoleProvider, "Officer": isOfficer(a),
-		"Minimums": mins}, ferr)
+		"Minimums": mins, "Pages": pg}, ferr)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/caremarket/caremarket"
@@ -24,169 +23,129 @@ type perfScope struct {
 	id     int64
 }
 
-// guideKey finds a guide price: service type, band and the area's setting.
-type guideKey struct{ st, band, setting string }
-
-type guidePoint struct {
-	from  time.Time
-	price int64
+// Differences of times in whole units, per database: the figures need
+// only the number, and computing it in SQL saves parsing two times a row.
+func (db *DB) minutesBetween(from, to string) string {
+	if db.dialect.name == "postgres" {
+		return `CAST(ROUND(EXTRACT(EPOCH FROM (` + to + ` - ` + from + `)) / 60) AS BIGINT)`
+	}
+	return `CAST(ROUND((julianday(` + to + `) - julianday(` + from + `)) * 1440) AS INTEGER)`
 }
 
-// guides loads the council's guide prices (a few hundred rows) and the
-// setting of each area.
-func (db *DB) guides(ctx context.Context, council int64) (map[guideKey][]guidePoint, map[int64]string, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT service_type, band, setting, effective_from, price_pence FROM guide_prices WHERE council_id = $1 ORDER BY effective_from, id`, council)
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage: read guide prices: %w", err)
+func (db *DB) daysBetween(from, to string) string {
+	if db.dialect.name == "postgres" {
+		return `(` + to + ` - ` + from + `)`
 	}
-	g := map[guideKey][]guidePoint{}
-	for rows.Next() {
-		var k guideKey
-		var p guidePoint
-		if err := rows.Scan(&k.st, &k.band, &k.setting, &p.from, &p.price); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		g[k] = append(g[k], p)
-	}
-	rows.Close()
-	rows, err = db.sql.QueryContext(ctx, `SELECT a.id, c.setting FROM areas a JOIN clusters c ON c.id = a.cluster_id WHERE a.council_id = $1`, council)
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage: read area settings: %w", err)
-	}
-	defer rows.Close()
-	settings := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var s string
-		if err := rows.Scan(&id, &s); err != nil {
-			return nil, nil, err
-		}
-		settings[id] = s
-	}
-	return g, settings, rows.Err()
+	return `CAST(ROUND(julianday(` + to + `) - julianday(` + from + `)) AS INTEGER)`
 }
 
-func guideOn(points []guidePoint, t time.Time) int64 {
-	i := sort.Search(len(points), func(i int) bool { return points[i].from.After(t) })
-	if i == 0 {
-		return 0
+// at is a bound time as a timestamp in SQL.
+func (db *DB) at(param string) string {
+	if db.dialect.name == "postgres" {
+		return param + `::timestamptz`
 	}
-	return points[i-1].price
+	return param
 }
 
-// perfInput reads the scope's records of [from, to).
+// perfInput reads the scope's records of [from, to), narrowly: a few
+// integers a row, the sums of price against guide grouped in SQL.
 func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, to time.Time) (*quality.PerfInput, error) {
-	in := &quality.PerfInput{At: to}
+	in := &quality.PerfInput{}
+	at := to
 	if now := db.now(); now.Before(to) {
-		in.At = now
+		at = now
 	}
-	g, settings, err := db.guides(ctx, council)
-	if err != nil {
-		return nil, err
+	each := func(what, query string, args []any, scan func(rows *sql.Rows) error) error {
+		rows, err := db.sql.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("storage: performance %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("storage: performance %s: %w", what, err)
+			}
+		}
+		return rows.Err()
 	}
+	period := []any{council, s.id, from, to}
 	col := "o." + s.column
-	rows, err := db.sql.QueryContext(ctx, `SELECT o.provider_id, o.location_id, COALESCE(o.lot_id, 0), o.offered_at, o.responded_at, o.status, o.reason, o.price_pence,
-		r.service_type, r.need_band, r.area_id
-		FROM offers o JOIN care_requirements r ON r.id = o.requirement_id
-		WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4`, council, s.id, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("storage: performance offers: %w", err)
-	}
-	for rows.Next() {
+	if err := each("offers", `SELECT o.provider_id, o.location_id, o.status, CASE WHEN o.status = 'declined' THEN o.reason ELSE '' END,
+		COALESCE(`+db.minutesBetween("o.offered_at", "o.responded_at")+`, 0)
+		FROM offers o WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4`, period, func(rows *sql.Rows) error {
 		var o quality.OfferRec
-		var responded sql.NullTime
-		var k guideKey
-		var area int64
-		if err := rows.Scan(&o.ProviderID, &o.LocationID, &o.LotID, &o.OfferedAt, &responded, &o.Status, &o.Reason, &o.Price, &k.st, &k.band, &area); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		o.RespondedAt = ptrTime(responded)
-		if o.Status == "accepted" && o.Price > 0 {
-			k.setting = settings[area]
-			o.Guide = guideOn(g[k], o.OfferedAt)
-		}
+		err := rows.Scan(&o.ProviderID, &o.LocationID, &o.Status, &o.Reason, &o.Minutes)
 		in.Offers = append(in.Offers, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return nil, err
 	}
-
+	// Accepted offers' contracted prices against the guide price in force
+	// on the day for the service, need band and the area's setting.
+	if err := each("prices", `SELECT x.provider_id, x.location_id, COUNT(*), SUM(x.price_pence), SUM(x.guide) FROM (
+		SELECT o.provider_id, o.location_id, o.price_pence, (SELECT g.price_pence FROM guide_prices g WHERE g.council_id = $1 AND g.service_type = r.service_type
+			AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) AS guide
+		FROM offers o JOIN care_requirements r ON r.id = o.requirement_id JOIN areas a ON a.id = r.area_id JOIN clusters c ON c.id = a.cluster_id
+		WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4 AND o.status = 'accepted' AND o.price_pence > 0
+		) x WHERE x.guide IS NOT NULL GROUP BY x.provider_id, x.location_id`, period, func(rows *sql.Rows) error {
+		var p quality.PricedRec
+		err := rows.Scan(&p.ProviderID, &p.LocationID, &p.Offers, &p.Price, &p.Guide)
+		in.Priced = append(in.Priced, p)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	ccol := "ci.provider_id"
 	if s.column == "lot_id" {
 		ccol = "c.lot_id"
 	}
-	rows, err = db.sql.QueryContext(ctx, `SELECT ci.provider_id, ci.location_id, COALESCE(c.lot_id, 0),
+	if err := each("invitations", `SELECT ci.provider_id, ci.location_id,
 		EXISTS (SELECT 1 FROM bids b WHERE b.competition_id = ci.competition_id AND b.location_id = ci.location_id)
 		FROM competition_invites ci JOIN competitions c ON c.id = ci.competition_id
-		WHERE ci.council_id = $1 AND `+ccol+` = $2 AND c.created_at >= $3 AND c.created_at < $4`, council, s.id, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("storage: performance invitations: %w", err)
-	}
-	for rows.Next() {
+		WHERE ci.council_id = $1 AND `+ccol+` = $2 AND c.created_at >= $3 AND c.created_at < $4`, period, func(rows *sql.Rows) error {
 		var v quality.InviteRec
-		if err := rows.Scan(&v.ProviderID, &v.LocationID, &v.LotID, &v.Bid); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := rows.Scan(&v.ProviderID, &v.LocationID, &v.Bid)
 		in.Invites = append(in.Invites, v)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	rows.Close()
-
-	rows, err = db.sql.QueryContext(ctx, `SELECT provider_id, location_id, COALESCE(lot_id, 0), start_date, end_date, notice_given_on, status, off_contract
-		FROM placements WHERE council_id = $1 AND `+s.column+` = $2 AND start_date >= $3 AND start_date < $4`, council, s.id, ymd(from), ymd(to))
-	if err != nil {
-		return nil, fmt.Errorf("storage: performance placements: %w", err)
-	}
-	for rows.Next() {
+	days := []any{council, s.id, ymd(from), ymd(to)}
+	if err := each("placements", `SELECT provider_id, location_id, status, off_contract,
+		COALESCE(`+db.daysBetween("start_date", "notice_given_on")+`, -1), COALESCE(`+db.daysBetween("start_date", "end_date")+`, -1)
+		FROM placements WHERE council_id = $1 AND `+s.column+` = $2 AND start_date >= $3 AND start_date < $4`, days, func(rows *sql.Rows) error {
 		var p quality.PlacementRec
-		var end, notice sql.NullTime
-		if err := rows.Scan(&p.ProviderID, &p.LocationID, &p.LotID, &p.Start, &end, &notice, &p.Status, &p.OffContract); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		p.End, p.NoticeGiven = ptrTime(end), ptrTime(notice)
+		err := rows.Scan(&p.ProviderID, &p.LocationID, &p.Status, &p.OffContract, &p.NoticeDay, &p.EndDay)
 		in.Placements = append(in.Placements, p)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	rows.Close()
-
 	// Vacancy figures now, of the provider's locations (or, for a lot, its
-	// admitted providers' locations).
-	vq := `SELECT l.provider_id, v.location_id, v.updated_at FROM vacancies v JOIN locations l ON l.id = v.location_id WHERE v.council_id = $1 AND l.provider_id = $2`
+	// admitted providers' locations), aged at the end of the period.
+	scope := `l.provider_id = $2`
 	if s.column == "lot_id" {
-		vq = `SELECT l.provider_id, v.location_id, v.updated_at FROM vacancies v JOIN locations l ON l.id = v.location_id
-			WHERE v.council_id = $1 AND l.provider_id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)`
+		scope = `l.provider_id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)`
 	}
-	rows, err = db.sql.QueryContext(ctx, vq, council, s.id)
-	if err != nil {
-		return nil, fmt.Errorf("storage: performance vacancies: %w", err)
-	}
-	for rows.Next() {
+	if err := each("vacancies", `SELECT l.provider_id, v.location_id, `+db.minutesBetween("v.updated_at", db.at("$3"))+`
+		FROM vacancies v JOIN locations l ON l.id = v.location_id WHERE v.council_id = $1 AND `+scope, []any{council, s.id, at}, func(rows *sql.Rows) error {
 		var v quality.VacancyRec
-		if err := rows.Scan(&v.ProviderID, &v.LocationID, &v.UpdatedAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := rows.Scan(&v.ProviderID, &v.LocationID, &v.AgeMinutes)
 		in.Vacancies = append(in.Vacancies, v)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	rows.Close()
-
-	rows, err = db.sql.QueryContext(ctx, `SELECT provider_id, location_id, COALESCE(lot_id, 0), commissioned_minutes, delivered_minutes FROM delivered_hours
-		WHERE council_id = $1 AND `+s.column+` = $2 AND week_start >= $3 AND week_start < $4`, council, s.id, ymd(from), ymd(to))
-	if err != nil {
-		return nil, fmt.Errorf("storage: performance delivered hours: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each("delivered hours", `SELECT provider_id, location_id, commissioned_minutes, delivered_minutes FROM delivered_hours
+		WHERE council_id = $1 AND `+s.column+` = $2 AND week_start >= $3 AND week_start < $4`, days, func(rows *sql.Rows) error {
 		var d quality.DeliveryRec
-		if err := rows.Scan(&d.ProviderID, &d.LocationID, &d.LotID, &d.Commissioned, &d.Delivered); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&d.ProviderID, &d.LocationID, &d.Commissioned, &d.Delivered)
 		in.Deliveries = append(in.Deliveries, d)
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	return in, rows.Err()
+	return in, nil
 }
 
 // checkPeriod refuses a period that ends before it starts or spans more
@@ -237,7 +196,7 @@ func (db *DB) ProviderPerformance(ctx context.Context, providerID int64, from, t
 		}
 		part := byLoc[lf.LocationID]
 		if part == nil {
-			part = &quality.PerfInput{At: in.At}
+			part = &quality.PerfInput{}
 		}
 		lf.Figures = quality.Compute(part)
 		pp.Locations = append(pp.Locations, lf)
@@ -282,34 +241,43 @@ func (db *DB) lotTable(ctx context.Context, council, lotID int64, from, to time.
 		return nil, err
 	}
 	byProvider := quality.Split(in, quality.ByProvider)
-	// Every admitted provider has a row, with or without records.
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM providers p WHERE p.council_id = $1
-		AND (p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
-		  OR p.id IN (SELECT provider_id FROM offers WHERE council_id = $1 AND lot_id = $2 AND offered_at >= $3 AND offered_at < $4))`, council, lotID, from, to)
+	// Every admitted provider has a row, with or without records; so does a
+	// provider with records on the lot that is no longer admitted.
+	names := map[int64]string{}
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM awards aw JOIN providers p ON p.id = aw.provider_id
+		WHERE aw.council_id = $1 AND aw.lot_id = $2`, council, lotID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: lot providers: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
-		var r quality.LeagueRow
-		if err := rows.Scan(&r.ProviderID, &r.ProviderName); err != nil {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		part := byProvider[r.ProviderID]
-		if part == nil {
-			part = &quality.PerfInput{At: in.At}
-		}
-		r.Figures = quality.Compute(part)
-		lp.Rows = append(lp.Rows, r)
+		names[id] = name
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	rows.Close()
+	for id := range byProvider {
+		if _, ok := names[id]; !ok {
+			var name string
+			if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, id, council).Scan(&name); err != nil {
+				return nil, fmt.Errorf("storage: lot provider %d: %w", id, err)
+			}
+			names[id] = name
+		}
+	}
+	lp.Rows = make([]quality.LeagueRow, 0, len(names))
+	for id, name := range names {
+		part := byProvider[id]
+		if part == nil {
+			part = &quality.PerfInput{}
+		}
+		lp.Rows = append(lp.Rows, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: quality.Compute(part)})
 	}
 	lp.Sort = quality.SortLeague(lp.Rows, sortKey).Key
 	lp.Providers = len(lp.Rows)
-	if lp.Rows == nil {
-		lp.Rows = []quality.LeagueRow{}
-	}
 	return lp, nil
 }
 

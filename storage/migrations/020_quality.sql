@@ -97,5 +97,6 @@ CREATE TABLE delivered_hours (
 CREATE INDEX delivered_hours_provider ON delivered_hours (council_id, provider_id, week_start);
 CREATE INDEX delivered_hours_lot ON delivered_hours (council_id, lot_id, week_start);
 CREATE INDEX offers_lot_time ON offers (council_id, lot_id, offered_at);
+CREATE INDEX awards_lot ON awards (council_id, lot_id, provider_id);
 CREATE INDEX offers_provider_time ON offers (council_id, provider_id, offered_at);
 CREATE INDEX placements_lot_start ON placements (council_id, lot_id, start_date);
