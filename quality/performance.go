@@ -198,7 +198,9 @@ func Compute(in *PerfInput) Figures {
 	for r, n := range reasons {
 		f.DeclineReasons = append(f.DeclineReasons, ReasonCount{r, n})
 	}
-	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason)) })
+	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
+	})
 	for _, iv := range in.Invites {
 		f.Invitations++
 		if iv.Bid {
