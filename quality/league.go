@@ -77,7 +77,17 @@ func (k SortKey) compare(a, b *LeagueRow) int {
 //	acceptance 80%, 50%, 50%, no offers -> ranks 1, 2, 2, 0
 func SortLeague(rows []LeagueRow, key string) SortKey {
 	k := SortKeyFor(key)
-	slices.SortStableFunc(rows, func(a, b LeagueRow) int { return k.compare(&a, &b) })
+	// Sort positions, not the (large) rows, then put the rows in order.
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return k.compare(&rows[a], &rows[b]) })
+	sorted := make([]LeagueRow, len(rows))
+	for i, j := range idx {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 	for i := range rows {
 		switch {
 		case !k.has(&rows[i].Figures):

@@ -12,15 +12,22 @@ import (
 // entry per offer, competition invitation, placement, vacancy figure and
 // week of home care delivered.
 
-// OfferRec is an offer made to a provider and how it was answered.
+// OfferRec counts offers made to a provider's location that ended alike:
+// N offers (0 counts as 1) with this status and decline reason.
 type OfferRec struct {
 	ProviderID int64
 	LocationID int64
 	Status     string // pending, accepted, declined, expired, withdrawn
 	Reason     string // the decline reason
-	// Minutes is how long the provider took to accept or decline, in whole
-	// minutes (storage works it out from the two times).
-	Minutes int
+	N          int
+}
+
+// ResponseRec is one offer the provider accepted or declined, and how long
+// it took, in whole minutes (storage works it out from the two times).
+type ResponseRec struct {
+	ProviderID int64
+	LocationID int64
+	Minutes    int
 }
 
 // PricedRec sums the accepted offers of a provider's location that had
@@ -72,6 +79,7 @@ type DeliveryRec struct {
 // the provider, location or lot).
 type PerfInput struct {
 	Offers     []OfferRec
+	Responses  []ResponseRec
 	Priced     []PricedRec
 	Invites    []InviteRec
 	Placements []PlacementRec
@@ -165,24 +173,25 @@ func Compute(in *PerfInput) Figures {
 		if o.Status == "withdrawn" || o.Status == "pending" {
 			continue
 		}
-		f.Offers++
+		n := max(o.N, 1)
+		f.Offers += n
 		switch o.Status {
 		case "accepted":
-			f.Accepted++
+			f.Accepted += n
 		case "declined":
-			f.Declined++
+			f.Declined += n
 			r := o.Reason
 			if r == "" {
 				r = "No reason given"
 			}
-			reasons[r]++
+			reasons[r] += n
 		case "expired":
-			f.Expired++
+			f.Expired += n
 		}
-		if o.Status == "accepted" || o.Status == "declined" {
-			f.Responded++
-			minutes = append(minutes, max(o.Minutes, 0))
-		}
+	}
+	for _, r := range in.Responses {
+		f.Responded++
+		minutes = append(minutes, max(r.Minutes, 0))
 	}
 	slices.Sort(minutes)
 	f.MedianResponseMinutes, f.P90ResponseMinutes = nearestRank(minutes, 50), nearestRank(minutes, 90)
@@ -257,6 +266,10 @@ func Split(in *PerfInput, key func(provider, location int64) int64) map[int64]*P
 	for _, o := range in.Offers {
 		g := get(o.ProviderID, o.LocationID)
 		g.Offers = append(g.Offers, o)
+	}
+	for _, r := range in.Responses {
+		g := get(r.ProviderID, r.LocationID)
+		g.Responses = append(g.Responses, r)
 	}
 	for _, p := range in.Priced {
 		g := get(p.ProviderID, p.LocationID)

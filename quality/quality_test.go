@@ -141,14 +141,14 @@ func TestAssess(t *testing.T) {
 func TestCompute(t *testing.T) {
 	in := &PerfInput{
 		Offers: []OfferRec{
-			{Status: "accepted", Minutes: 30},
-			{Status: "declined", Minutes: 10, Reason: "No nurse cover"},
-			{Status: "declined", Minutes: 240, Reason: "No nurse cover"},
-			{Status: "accepted", Minutes: 60},
+			{Status: "accepted", N: 2},
+			{Status: "declined", Reason: "No nurse cover", N: 2},
 			{Status: "expired"},
 			{Status: "pending"},
 			{Status: "withdrawn"},
 		},
+		// The accepted and declined offers' answers.
+		Responses: []ResponseRec{{Minutes: 30}, {Minutes: 10}, {Minutes: 240}, {Minutes: 60}},
 		Priced:  []PricedRec{{Offers: 1, Price: 110_00, Guide: 100_00}, {Offers: 1, Price: 95_00, Guide: 100_00}},
 		Invites: []InviteRec{{Bid: true}, {Bid: false}, {Bid: true}},
 		Placements: []PlacementRec{

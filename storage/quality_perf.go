@@ -70,30 +70,51 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 	}
 	period := []any{council, s.id, from, to}
 	col := "o." + s.column
-	if err := each("offers", `SELECT o.provider_id, o.location_id, o.status, CASE WHEN o.status = 'declined' THEN o.reason ELSE '' END,
-		COALESCE(`+db.minutesBetween("o.offered_at", "o.responded_at")+`, 0)
-		FROM offers o WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4`, period, func(rows *sql.Rows) error {
+	// Offers counted by how they ended, and the time each answer took.
+	if err := each("offers", `SELECT o.provider_id, o.location_id, o.status, CASE WHEN o.status = 'declined' THEN o.reason ELSE '' END, COUNT(*)
+		FROM offers o WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4
+		GROUP BY o.provider_id, o.location_id, o.status, CASE WHEN o.status = 'declined' THEN o.reason ELSE '' END`, period, func(rows *sql.Rows) error {
 		var o quality.OfferRec
-		err := rows.Scan(&o.ProviderID, &o.LocationID, &o.Status, &o.Reason, &o.Minutes)
+		err := rows.Scan(&o.ProviderID, &o.LocationID, &o.Status, &o.Reason, &o.N)
 		in.Offers = append(in.Offers, o)
 		return err
 	}); err != nil {
 		return nil, err
 	}
+	if err := each("responses", `SELECT o.provider_id, o.location_id, `+db.minutesBetween("o.offered_at", "o.responded_at")+`
+		FROM offers o WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4
+		AND o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL`, period, func(rows *sql.Rows) error {
+		var r quality.ResponseRec
+		err := rows.Scan(&r.ProviderID, &r.LocationID, &r.Minutes)
+		in.Responses = append(in.Responses, r)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	// Accepted offers' contracted prices against the guide price in force
-	// on the day for the service, need band and the area's setting.
-	if err := each("prices", `SELECT x.provider_id, x.location_id, COUNT(*), SUM(x.price_pence), SUM(x.guide) FROM (
+	// on the day for the service, need band and the area's setting (not
+	// read at all when the council has no guide prices).
+	var guides int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM guide_prices WHERE council_id = $1 LIMIT 1) g`, council).Scan(&guides); err != nil {
+		return nil, fmt.Errorf("storage: performance guide prices: %w", err)
+	}
+	priced := func() error {
+		return each("prices", `SELECT x.provider_id, x.location_id, COUNT(*), SUM(x.price_pence), SUM(x.guide) FROM (
 		SELECT o.provider_id, o.location_id, o.price_pence, (SELECT g.price_pence FROM guide_prices g WHERE g.council_id = $1 AND g.service_type = r.service_type
 			AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) AS guide
 		FROM offers o JOIN care_requirements r ON r.id = o.requirement_id JOIN areas a ON a.id = r.area_id JOIN clusters c ON c.id = a.cluster_id
 		WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4 AND o.status = 'accepted' AND o.price_pence > 0
 		) x WHERE x.guide IS NOT NULL GROUP BY x.provider_id, x.location_id`, period, func(rows *sql.Rows) error {
-		var p quality.PricedRec
-		err := rows.Scan(&p.ProviderID, &p.LocationID, &p.Offers, &p.Price, &p.Guide)
-		in.Priced = append(in.Priced, p)
-		return err
-	}); err != nil {
-		return nil, err
+			var p quality.PricedRec
+			err := rows.Scan(&p.ProviderID, &p.LocationID, &p.Offers, &p.Price, &p.Guide)
+			in.Priced = append(in.Priced, p)
+			return err
+		})
+	}
+	if guides > 0 {
+		if err := priced(); err != nil {
+			return nil, err
+		}
 	}
 	ccol := "ci.provider_id"
 	if s.column == "lot_id" {

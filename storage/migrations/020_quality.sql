@@ -100,3 +100,7 @@ CREATE INDEX offers_lot_time ON offers (council_id, lot_id, offered_at);
 CREATE INDEX awards_lot ON awards (council_id, lot_id, provider_id);
 CREATE INDEX offers_provider_time ON offers (council_id, provider_id, offered_at);
 CREATE INDEX placements_lot_start ON placements (council_id, lot_id, start_date);
+-- The performance figures read a lot's (or a provider's) offers and
+-- placements of a period from these indexes alone.
+CREATE INDEX offers_lot_answers ON offers (council_id, lot_id, offered_at, status, provider_id, location_id, responded_at, reason);
+CREATE INDEX placements_lot_figures ON placements (council_id, lot_id, start_date, provider_id, location_id, status, off_contract, notice_given_on, end_date);
