@@ -149,8 +149,8 @@ func TestCompute(t *testing.T) {
 		},
 		// The accepted and declined offers' answers.
 		Responses: []ResponseRec{{Minutes: 30}, {Minutes: 10}, {Minutes: 240}, {Minutes: 60}},
-		Priced:  []PricedRec{{Offers: 1, Price: 110_00, Guide: 100_00}, {Offers: 1, Price: 95_00, Guide: 100_00}},
-		Invites: []InviteRec{{Bid: true}, {Bid: false}, {Bid: true}},
+		Priced:    []PricedRec{{Offers: 1, Price: 110_00, Guide: 100_00}, {Offers: 1, Price: 95_00, Guide: 100_00}},
+		Invites:   []InviteRec{{Bid: true}, {Bid: false}, {Bid: true}},
 		Placements: []PlacementRec{
 			{Status: "active", NoticeDay: -1, EndDay: -1},
 			{Status: "handed_back", NoticeDay: 28, EndDay: 42},
