@@ -257,46 +257,13 @@ func (db *DB) lotTable(ctx context.Context, council, lotID int64, from, to time.
 		return nil, notFound(err, "Lot")
 	}
 	lp.MinimumAudit = quality.Rating(min.String)
-	in, err := db.perfInput(ctx, council, perfScope{"lot_id", lotID}, from, to)
+	rows, err := db.cachedLotRows(ctx, council, lotID, from, to, func() ([]quality.LeagueRow, error) {
+		return db.lotRows(ctx, council, lotID, from, to)
+	})
 	if err != nil {
 		return nil, err
 	}
-	byProvider := quality.Split(in, quality.ByProvider)
-	// Every admitted provider has a row, with or without records; so does a
-	// provider with records on the lot that is no longer admitted.
-	names := map[int64]string{}
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM awards aw JOIN providers p ON p.id = aw.provider_id
-		WHERE aw.council_id = $1 AND aw.lot_id = $2`, council, lotID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: lot providers: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		names[id] = name
-	}
-	rows.Close()
-	for id := range byProvider {
-		if _, ok := names[id]; !ok {
-			var name string
-			if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, id, council).Scan(&name); err != nil {
-				return nil, fmt.Errorf("storage: lot provider %d: %w", id, err)
-			}
-			names[id] = name
-		}
-	}
-	lp.Rows = make([]quality.LeagueRow, 0, len(names))
-	for id, name := range names {
-		part := byProvider[id]
-		if part == nil {
-			part = &quality.PerfInput{}
-		}
-		lp.Rows = append(lp.Rows, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: quality.Compute(part)})
-	}
+	lp.Rows = rows
 	lp.Sort = quality.SortLeague(lp.Rows, sortKey).Key
 	lp.Providers = len(lp.Rows)
 	return lp, nil
@@ -382,4 +349,51 @@ func (db *DB) UploadDelivered(ctx context.Context, lines []quality.Delivered) (i
 		return 0, err
 	}
 	return n, nil
+}
+
+// lotRows works out every row of a lot's league table, unsorted: every
+// admitted provider, and any provider with records on the lot that is no
+// longer admitted.
+func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.Time) ([]quality.LeagueRow, error) {
+	in, err := db.perfInput(ctx, council, perfScope{"lot_id", lotID}, from, to)
+	if err != nil {
+		return nil, err
+	}
+	byProvider := quality.Split(in, quality.ByProvider)
+	// Every admitted provider has a row, with or without records; so does a
+	// provider with records on the lot that is no longer admitted.
+	names := map[int64]string{}
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM awards aw JOIN providers p ON p.id = aw.provider_id
+		WHERE aw.council_id = $1 AND aw.lot_id = $2`, council, lotID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: lot providers: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names[id] = name
+	}
+	rows.Close()
+	for id := range byProvider {
+		if _, ok := names[id]; !ok {
+			var name string
+			if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, id, council).Scan(&name); err != nil {
+				return nil, fmt.Errorf("storage: lot provider %d: %w", id, err)
+			}
+			names[id] = name
+		}
+	}
+	out := make([]quality.LeagueRow, 0, len(names))
+	for id, name := range names {
+		part := byProvider[id]
+		if part == nil {
+			part = &quality.PerfInput{}
+		}
+		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: quality.Compute(part)})
+	}
+	return out, nil
 }

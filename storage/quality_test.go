@@ -224,6 +224,20 @@ func TestQualityPerformance(t *testing.T) {
 		if err != nil || len(own.Rows) != 1 || own.Rows[0].ProviderID != f.beta.ProviderID || len(own.Ranks) == 0 {
 			t.Fatalf("beta's view %+v %v", own, err)
 		}
+		// The table is kept while nothing changes and worked out afresh
+		// after any change: a new offer declined counts at once.
+		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
+		o3, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DeclineOffer(f.provider(f.beta), o3.ID, "No bed after all"); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := db.LotPerformance(f.comm, f.nursingLot.ID, from, to, "offers")
+		if again.Rows[0].ProviderID != f.beta.ProviderID || again.Rows[0].Offers != 2 {
+			t.Errorf("after a new offer, the table still says %+v", again.Rows[0])
+		}
 		// Delta is not on the lot: not found.
 		_, err = db.LotPerformance(f.provider(f.delta), f.nursingLot.ID, from, to, "")
 		mustCode(t, err, caremarket.ENOTFOUND)

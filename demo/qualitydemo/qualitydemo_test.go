@@ -66,5 +66,26 @@ func TestLoadDemo(t *testing.T) {
 		if offers < 10 || responded == 0 {
 			t.Errorf("performance from history: %d offers", offers)
 		}
+		// Home care hours delivered, from the agencies' call monitoring uploads.
+		delivered := 0
+		ag, err := db.AgreementByReference(ctx, "KCC-PLACE-2023")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range ag.Lots {
+			if l.Title != "Homecare" && l.Title != "Home care" {
+				continue
+			}
+			hp, err := db.LotPerformance(ctx, l.ID, now.AddDate(-2, 0, 0), now, "delivered")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range hp.Rows {
+				delivered += r.CommissionedMinutes
+			}
+		}
+		if delivered == 0 {
+			t.Error("no home care hours delivered in the history")
+		}
 	})
 }
