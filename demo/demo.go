@@ -21,6 +21,7 @@ import (
 	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/demo/financedemo"
+	"github.com/caremarket/caremarket/demo/qualitydemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -105,7 +106,7 @@ func SignIns() []SignIn {
 // the clock before returning. So it must finish before db serves anything
 // else, as it does when called at start-up.
 func Load(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
-	return LoadUpTo(ctx, db, now, StageFinance)
+	return LoadUpTo(ctx, db, now, StageQuality)
 }
 
 // Stage names how much of the demo to load: each stage needs the ones before.
@@ -117,6 +118,7 @@ const (
 	StagePricing                  // cost models, guide prices, OPRN price rounds
 	StageBrokerage                // requirements, placements, off-contract register
 	StageFinance                  // budget lines, budgets, placement history, payments, scenario
+	StageQuality                  // monitoring visits, actions, brokerage history for performance
 )
 
 // LoadUpTo loads the demo up to and including stage, so a feature's tests
@@ -230,6 +232,14 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// size, a year of payments and the status quo against the framework.
 		if _, err := financedemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: finance: %w", err)
+		}
+	}
+	if stage >= StageQuality {
+		// Contract monitoring: a framework, 40 visits over two years and
+		// their action plans; two years of brokerage history behind the
+		// performance figures.
+		if _, err := qualitydemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: quality: %w", err)
 		}
 	}
 	return res, nil

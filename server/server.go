@@ -23,6 +23,7 @@ import (
 	"github.com/caremarket/caremarket/notify"
 	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/quality"
 )
 
 // Store is everything the server needs from storage: each domain's store
@@ -41,6 +42,7 @@ type Store interface {
 	brokerage.AllocationStore
 	SimulationMarketStore
 	finance.Store
+	quality.Store
 	homeScorer
 	homeVacancies
 	scorerLister
@@ -91,6 +93,7 @@ func New(store Store, logger *slog.Logger) *Server {
 	s.registerPersonalData()
 	s.registerNotifications()
 	s.registerFinance()
+	s.registerQuality()
 	s.registerWeb()
 	s.route("GET /healthz", s.healthz)
 	static, _ := fs.Sub(staticFS, "static")

@@ -154,6 +154,8 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 		add("Offers inbox", "/offers")
 		add("Placements", "/placements")
 		add("Payments", "/finance/actuals")
+		add("Monitoring reports", "/monitoring")
+		add("Performance", "/performance")
 		add("Email settings", "/account/notifications")
 		return items
 	}
@@ -178,6 +180,9 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Is(caremarket.RoleFinance, caremarket.RoleCommissioner, caremarket.RoleAdmin) {
 		add("Finance", "/finance")
 	}
+	add("Monitoring", "/monitoring")
+	add("Provider risk", "/risk")
+	add("Performance", "/performance")
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")

@@ -220,6 +220,11 @@ func (s *Server) commissionerHome(ctx context.Context) ([]homeSection, error) {
 		panels = append(panels, p)
 	}
 	sections := []homeSection{{Heading: "Needs your decision", Panels: panels}}
+	if qp, err := s.qualityPanels(ctx); err != nil {
+		return nil, err
+	} else {
+		sections = append(sections, homeSection{Heading: "Contract monitoring", Panels: qp})
+	}
 	if b := brokerage.Store(s.Store); b != nil {
 		active, due, weekly, err := offContract(ctx, b, s.Now())
 		if err != nil {

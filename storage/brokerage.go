@@ -435,6 +435,10 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 		return in, err
 	}
 	rows.Close()
+	// A lot's minimum contract monitoring rating (storage/quality_risk.go).
+	if err := db.auditMinimums(ctx, q, council, &in); err != nil {
+		return in, err
+	}
 
 	// Locations already offered this requirement that said no or let it lapse.
 	rows2, err := q.QueryContext(ctx, `SELECT location_id, status, reason FROM offers WHERE requirement_id = $1 AND council_id = $2
