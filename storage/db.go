@@ -34,6 +34,8 @@ type DB struct {
 	dialect dialect
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// cache holds what the cascade reads and rarely changes (cascade_cache.go).
+	cache cascadeCache
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.
