@@ -228,7 +228,7 @@ func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status 
 	}
 	s.render(w, r, status, "brokerage_requirement", "Requirement "+v.Requirement.CaseReference, map[string]any{"V": v, "Form": form,
 		"CanBroker": isBroker(caremarket.ActorFrom(r.Context())),
-		"NextShow": min(show+brokerage.DefaultCascadeLimit, brokerage.MaxCascadeLimit)}, ferr)
+		"NextShow":  min(show+brokerage.DefaultCascadeLimit, brokerage.MaxCascadeLimit)}, ferr)
 	return nil
 }
 
