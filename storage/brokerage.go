@@ -521,77 +521,16 @@ func (tx *Tx) advance(ctx context.Context, requirementID int64, expiresIn time.D
 	return err
 }
 
-// AcceptOffer accepts an offer for the provider it was made to (or a broker
-// recording the provider's acceptance) and, in the same transaction,
-// reserves the vacancy and creates the placement. See the top of the file.
-func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, error) {
-	var p *brokerage.Placement
-	err := db.update(ctx, func(tx *Tx) error {
-		if tx.actor.Role != caremarket.RoleProvider {
-			if err := tx.actor.Require(canBroker...); err != nil {
-				return err
-			}
-		}
-		cond, args := ``, []any{tx.now, id, tx.actor.CouncilID}
-		if tx.actor.Role == caremarket.RoleProvider {
-			cond, args = ` AND provider_id = $4`, append(args, tx.actor.ProviderID)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE offers SET status = 'accepted', responded_at = $1
-			WHERE id = $2 AND council_id = $3 AND status = 'pending' AND expires_at > $1`+cond, args...)
-		if err != nil {
-			return fmt.Errorf("storage: accept offer: %w", err)
-		}
-		o, err := db.offer(ctx, tx, tx.actor, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			if err := o.CheckRespond(tx.now); err != nil {
-				return err
-			}
-			return caremarket.Errorf(caremarket.ECONFLICT, "This offer can no longer be accepted")
-		}
-		r, err := db.requirement(ctx, tx, tx.actor.CouncilID, o.RequirementID)
-		if err != nil {
-			return err
-		}
-		p = &brokerage.Placement{RequirementID: r.ID, ProviderID: o.ProviderID, ProviderName: o.ProviderName, LocationID: o.LocationID,
-			LocationName: o.LocationName, ServiceType: r.ServiceType, AreaID: r.AreaID, AreaName: r.AreaName, Outcode: r.Outcode,
-			WeeklyCost: o.WeeklyCost, StartDate: r.StartDate, AgreementID: o.AgreementID, LotID: o.LotID, LotTitle: o.LotTitle, Stage: o.Stage,
-			OffContract: o.Stage == brokerage.StageOffContract, OffContractReason: o.OffContractReason}
-		if err := tx.place(ctx, r, p, o.ID, 0); err != nil {
-			return err
-		}
-		return tx.step(ctx, r.ID, o.Stage, "accepted", o.LocationID, o.ProviderID, fmt.Sprintf("%s accepted: placement %d from %s at %s a week",
-			o.LocationName, p.ID, p.StartDate.Format("2 January 2006"), p.WeeklyCost))
-	})
-	return p, err
-}
-
 // place reserves capacity and creates the placement, in tx. It is called
-// by acceptance and by the award of a mini-competition.
+// by the award of a mini-competition and by an acceptance that moves an
+// off-contract placement to contract.
 func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) error {
-	// 1. Reserve: one vacancy of the location for the service type, never
-	// below zero. A care home bed must have one; hourly care reserves one
-	// when the provider keeps a capacity figure.
-	res, err := tx.ExecContext(ctx, `UPDATE vacancies SET vacancies = vacancies - 1, updated_at = $1, updated_by = $2
-		WHERE location_id = $3 AND council_id = $4 AND service_type = $5 AND vacancies > 0`,
-		tx.now, "placement: "+tx.actor.Email, p.LocationID, tx.actor.CouncilID, string(r.ServiceType))
-	if err != nil {
-		return fmt.Errorf("storage: reserve vacancy: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		var figures int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vacancies WHERE location_id = $1 AND service_type = $2`,
-			p.LocationID, string(r.ServiceType)).Scan(&figures); err != nil {
-			return err
-		}
-		if figures > 0 || r.ServiceType.IsBedBased() {
-			return caremarket.Errorf(caremarket.ECONFLICT, "%s has no vacancy left for %s: the place has been taken", p.LocationName, r.ServiceType.Label())
-		}
+	// 1. Reserve a vacancy.
+	if err := tx.reserve(ctx, r.ServiceType, p); err != nil {
+		return err
 	}
 	// 2. The requirement is placed once.
-	res, err = tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'placed', move_from_placement_id = NULL, updated_at = $1
+	res, err := tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'placed', move_from_placement_id = NULL, updated_at = $1
 		WHERE id = $2 AND council_id = $3 AND status = 'open'`, tx.now, r.ID, tx.actor.CouncilID)
 	if err != nil {
 		return fmt.Errorf("storage: place requirement: %w", err)
@@ -607,23 +546,9 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 			return fmt.Errorf("storage: end off-contract placement: %w", err)
 		}
 	}
-	// 4. The placement.
-	p.Status, p.CreatedAt, p.Prices = brokerage.PlacementActive, tx.now, nil
-	var review any
-	if p.OffContract {
-		d := p.StartDate.Add(brokerage.DefaultReviewAfter)
-		p.ReviewDate = &d
-		review = ymd(d)
-	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO placements (council_id, requirement_id, provider_id, location_id, service_type, weekly_cost_pence,
-		start_date, stage, agreement_id, lot_id, off_contract, off_contract_reason, review_date, status, offer_id, bid_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'active', $14, $15, $16, $16) RETURNING id`,
-		tx.actor.CouncilID, r.ID, p.ProviderID, p.LocationID, string(r.ServiceType), int64(p.WeeklyCost), ymd(p.StartDate), int(p.Stage),
-		nullInt64(p.AgreementID), nullInt64(p.LotID), p.OffContract, p.OffContractReason, review, nullInt64(offerID), nullInt64(bidID), tx.now).Scan(&p.ID); err != nil {
-		if isUniqueViolation(err) {
-			return caremarket.Errorf(caremarket.ECONFLICT, "This requirement already has an active placement")
-		}
-		return fmt.Errorf("storage: create placement: %w", err)
+	// 4. The placement and its first price.
+	if err := tx.insertPlacement(ctx, r, p, offerID, bidID); err != nil {
+		return err
 	}
 	if r.MoveFromPlacementID != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE placements SET moved_to_placement_id = $1 WHERE id = $2`, p.ID, r.MoveFromPlacementID); err != nil {
@@ -633,11 +558,6 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now); err != nil {
-		return fmt.Errorf("storage: record placement price: %w", err)
-	}
-	p.Prices = []brokerage.PriceChange{{WeeklyCost: p.WeeklyCost, EffectiveFrom: p.StartDate, Reason: "Placement made", By: tx.actor.Email, At: tx.now}}
 	return tx.audit(ctx, "placement.create", "placement", p.ID, nil, p)
 }
 
