@@ -26,6 +26,9 @@ import (
 type Config struct {
 	SQLitePath  string
 	DatabaseURL string
+	// SQLitePragmas are set on every SQLite connection after caremarket's
+	// own, like "max_page_count(2000)" (the disk-full test uses it).
+	SQLitePragmas []string
 }
 
 // DB is an open caremarket database.
@@ -63,7 +66,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		db.dialect = sqlite
 		db.writer = make(chan struct{}, 1)
-		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath))
+		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath, cfg.SQLitePragmas...))
 		if err == nil {
 			// WAL gives concurrent readers; writers queue on the busy timeout.
 			db.sql.SetMaxOpenConns(8)
@@ -88,9 +91,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // so a transaction takes the write lock up front and never deadlocks on an
 // upgrade from read to write. A 16 MB page cache per connection keeps a
 // council's register in memory (measured in BENCHMARKS.md).
-func sqliteDSN(path string) string {
+func sqliteDSN(path string, extra ...string) string {
 	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"} {
+	for _, p := range append([]string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"}, extra...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
