@@ -137,7 +137,11 @@ func seed(t *testing.T, cfg storage.Config, n int) *market_ {
 	if m.offers, err = storage.SeedOffers(sys, db, areas[0].ID, l.ID, market.Nursing, n, time.Now().Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetVacancy(sys, &market.Vacancy{LocationID: l.ID, ServiceType: market.Nursing, Vacancies: n}); err != nil {
+	if err := db.SetVacancy(sys, &market.Vacancy{LocationID: l.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// More than a provider may declare by form: one per offer.
+	if _, err := db.SQL().Exec(`UPDATE vacancies SET vacancies = $1 WHERE location_id = $2`, n, l.ID); err != nil {
 		t.Fatal(err)
 	}
 	u := &access.User{Email: "manager@harbour.example", Name: "Manager", Role: caremarket.RoleProvider, ProviderID: p.ID}
