@@ -206,7 +206,9 @@ func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *bro
 		sorted[i] = p.off[j]
 	}
 	p.off = sorted
-	if len(c.plans) >= 256 {
+	// A plan of a national service type holds a few thousand off-contract
+	// candidates (about 1 MB): keep at most 32 a council.
+	if len(c.plans) >= 32 {
 		clear(c.plans)
 	}
 	c.plans[key] = p
