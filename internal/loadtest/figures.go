@@ -68,6 +68,9 @@ type CascadeFigure struct {
 	P50         time.Duration      `json:"p50_ns"`
 	P99         time.Duration      `json:"p99_ns"`
 	Max         time.Duration      `json:"max_ns"`
+	// CPU is the process's CPU time per call: on a busy machine, what the
+	// call costs when it gets the processor.
+	CPU time.Duration `json:"cpu_per_call_ns,omitempty"`
 }
 
 // AcceptFigure is acceptance in-process (DB.AcceptOffer), serial and from
@@ -103,6 +106,7 @@ func measureCascade(ctx context.Context, db *storage.DB, nat *demo.National, cal
 			return nil, err
 		}
 		ds := make([]time.Duration, 0, calls)
+		cpu0 := processCPU()
 		for i := 0; i < calls; i++ {
 			t0 := time.Now()
 			if _, err := db.CascadePreview(broker, r); err != nil {
@@ -111,7 +115,8 @@ func measureCascade(ctx context.Context, db *storage.DB, nat *demo.National, cal
 			ds = append(ds, time.Since(t0))
 		}
 		slices.Sort(ds)
-		out = append(out, CascadeFigure{ServiceType: st, Area: thanet.Name, Calls: calls, P50: percentile(ds, 50), P99: percentile(ds, 99), Max: ds[len(ds)-1]})
+		cpu := (processCPU() - cpu0) / time.Duration(calls)
+		out = append(out, CascadeFigure{ServiceType: st, Area: thanet.Name, Calls: calls, P50: percentile(ds, 50), P99: percentile(ds, 99), Max: ds[len(ds)-1], CPU: cpu})
 	}
 	return out, nil
 }
@@ -212,7 +217,8 @@ func (r *Report) writeFigures(w io.Writer) {
 			r.Raw.Transactions, r.Raw.Serial, r.Raw.Workers, r.Raw.Parallel)
 	}
 	for _, c := range r.Cascade {
-		fmt.Fprintf(w, "in-process cascade, %s in %s, %d calls: p50 %s, p99 %s, max %s\n", c.ServiceType, c.Area, c.Calls, ms(c.P50), ms(c.P99), ms(c.Max))
+		fmt.Fprintf(w, "in-process cascade, %s in %s, %d calls: p50 %s, p99 %s, max %s; cpu %s a call\n", c.ServiceType, c.Area, c.Calls,
+			ms(c.P50), ms(c.P99), ms(c.Max), ms(c.CPU))
 	}
 	if a := r.InProcessAccept; a != nil {
 		fmt.Fprintf(w, "in-process acceptance, %d offers: serial %.0f placements/s, %d goroutines %.0f placements/s\n", a.Offers, a.Serial, a.Workers, a.Parallel)

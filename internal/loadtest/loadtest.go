@@ -116,6 +116,11 @@ type Result struct {
 	Max             time.Duration `json:"max_ns"`
 	// MeanBytes is the mean size of a response body.
 	MeanBytes int64 `json:"mean_bytes"`
+	// CPUPerRequest is the process's CPU time (server and load generator,
+	// when in-process) per request: unlike latency, it hardly depends on
+	// what else the machine is doing, so on a busy machine it says what a
+	// free one could do (cores / CPUPerRequest).
+	CPUPerRequest time.Duration `json:"cpu_per_request_ns,omitempty"`
 	// Accept only: placements made (201), refusals as conflicts (409), and
 	// whether the pool of offers ran out before the duration.
 	Accepted           int     `json:"accepted,omitempty"`
@@ -487,6 +492,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	var exhausted atomic.Bool
 	samples := make([][]sample, cfg.Concurrency)
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
@@ -510,6 +516,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	cpu := processCPU() - cpu0
 	res.Exhausted = exhausted.Load()
 
 	var ds []time.Duration
@@ -532,6 +539,9 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 		}
 	}
 	res.Requests = len(ds)
+	if res.Requests > 0 && cpu0 > 0 {
+		res.CPUPerRequest = cpu / time.Duration(res.Requests)
+	}
 	slices.Sort(ds)
 	res.P50, res.P90, res.P99 = percentile(ds, 50), percentile(ds, 90), percentile(ds, 99)
 	if len(ds) > 0 {
@@ -606,6 +616,9 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  requests    %d in %v (%s); errors %d\n", s.Requests, s.Elapsed.Round(time.Millisecond), strings.Join(by, ", "), s.Errors())
 		fmt.Fprintf(w, "  throughput  %.1f req/s; mean response %d bytes\n", s.PerSecond, s.MeanBytes)
 		fmt.Fprintf(w, "  latency     p50 %s, p90 %s, p99 %s, max %s\n", ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
+		if s.CPUPerRequest > 0 {
+			fmt.Fprintf(w, "  cpu         %s a request (this process: server and clients)\n", ms(s.CPUPerRequest))
+		}
 		if s.Name == Accept || s.Name == AcceptSerial {
 			fmt.Fprintf(w, "  placements  %d accepted (%.1f placements/s), %d conflicts (409)\n", s.Accepted, s.PlacementsPerSec, s.Conflicts)
 			if s.Exhausted {
