@@ -20,6 +20,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // nobody is signed in
 	EFORBIDDEN    = "forbidden"    // signed in, but the role may not do this
 	ERATELIMITED  = "rate_limited" // too many attempts; try later
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached or is full; try later
 	EINTERNAL     = "internal"     // our fault; details go to the log, not the caller
 )
 

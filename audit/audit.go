@@ -29,6 +29,11 @@ type Record struct {
 	After      string    `json:"after,omitempty"`  // JSON summary, empty for a deletion
 	PrevHash   string    `json:"prev_hash"`
 	Hash       string    `json:"hash"`
+	// Chain is the chain the record is on: its council's (Chained, Chain =
+	// CouncilID), or the one shared chain every council wrote to before
+	// chains per council (not Chained).
+	Chained bool  `json:"-"`
+	Chain   int64 `json:"-"`
 }
 
 // GenesisHash is the PrevHash of the first record.

@@ -112,16 +112,24 @@ type Input struct {
 	// Held are places, by location, promised to other people of the same
 	// batch allocation: the cascade counts them as taken.
 	Held map[int64]int
+	// Centroids are postcode district centroids (ONS Postcode Directory),
+	// by upper-case outcode: with the person's and a candidate's both
+	// known, distance is in miles. Without them (nil), district steps.
+	Centroids map[string]Centroid
 }
 
 // Ranked is an eligible candidate in its place.
 type Ranked struct {
 	Candidate
-	Stage    Stage `json:"stage"`
-	Rank     int   `json:"rank"`
-	LotID    int64 `json:"lot_id,omitempty"`
-	Quality  int   `json:"quality"`
-	Distance int   `json:"distance"`
+	Stage   Stage `json:"stage"`
+	Rank    int   `json:"rank"`
+	LotID   int64 `json:"lot_id,omitempty"`
+	Quality int   `json:"quality"`
+	// Distance orders candidates by nearness: district steps (see
+	// OutcodeDistance), or, with centroids for both outcodes, tenths of a
+	// mile (Miles is then set).
+	Distance int      `json:"distance"`
+	Miles    *float64 `json:"distance_miles,omitempty"`
 }
 
 // Exclusion is a candidate the cascade passed over, and why.
@@ -139,6 +147,14 @@ type StageResult struct {
 	Ranking  []string    `json:"ranking"`
 	Eligible []Ranked    `json:"eligible"`
 	Excluded []Exclusion `json:"excluded"`
+	// Set by a reader that pages the lists (Run leaves them zero): the
+	// lists start at Offset of EligibleTotal and ExcludedTotal; More says
+	// more are eligible further on (stage 3 is read nearest first, so its
+	// totals count only what was read).
+	Offset        int  `json:"offset,omitempty"`
+	EligibleTotal int  `json:"eligible_total,omitempty"`
+	ExcludedTotal int  `json:"excluded_total,omitempty"`
+	More          bool `json:"more,omitempty"`
 }
 
 // Result is the cascade for a requirement: its stages in order, the stage
@@ -148,6 +164,9 @@ type Result struct {
 	Stages  []StageResult `json:"stages"`
 	Current Stage         `json:"current"`
 	Steps   []string      `json:"steps"`
+	// DistanceBasis says how distance was measured, for the page: "miles"
+	// (postcode district centroids) or "district steps" (set by storage).
+	DistanceBasis string `json:"distance_basis,omitempty"`
 }
 
 // Stage returns stage s of the result.
@@ -217,28 +236,7 @@ func Run(in Input) Result {
 	if maxStage == 0 {
 		maxStage = StageOffContract
 	}
-	neighbour := map[int64]bool{}
-	for _, n := range in.Neighbours {
-		if n != in.AreaID {
-			neighbour[n] = true
-		}
-	}
-	// The lot a candidate is contracted under in its own area: the first of
-	// in.Lots covering the service type there that it is admitted on.
-	rulingLot := func(c *Candidate) (*Lot, int) {
-		for i := range in.Lots {
-			l := &in.Lots[i]
-			if !l.Covers(in.ServiceType, c.AreaID) {
-				continue
-			}
-			for _, a := range c.Admissions {
-				if a.LotID == l.ID {
-					return l, a.Quality
-				}
-			}
-		}
-		return nil, 0
-	}
+	neighbour := in.neighbourSet()
 	firstLot := func(area func(int64) bool) *Lot {
 		for i := range in.Lots {
 			for _, a := range in.Lots[i].AreaIDs {
@@ -259,24 +257,17 @@ func Run(in Input) Result {
 		res.Stages[i].Eligible, res.Stages[i].Excluded = []Ranked{}, []Exclusion{}
 	}
 	for _, c := range in.Candidates {
-		lot, quality := rulingLot(&c)
-		var stage Stage
-		switch {
-		case lot != nil && c.AreaID == in.AreaID:
-			stage = StageLocal
-		case lot != nil && neighbour[c.AreaID]:
-			stage = StageNeighbours
-		case lot != nil:
+		stage, lot, quality := in.place(&c, neighbour)
+		if stage == 0 {
 			continue // contracted, but for areas away from the person's
-		default:
-			stage = StageOffContract
 		}
 		sr := &res.Stages[stage-1]
 		if why := exclusion(&c, &in); why != "" {
 			sr.Excluded = append(sr.Excluded, Exclusion{Candidate: c, Stage: stage, Reason: why})
 			continue
 		}
-		r := Ranked{Candidate: c, Stage: stage, Quality: quality, Distance: OutcodeDistance(in.Outcode, market.Outcode(c.Postcode))}
+		r := Ranked{Candidate: c, Stage: stage, Quality: quality}
+		r.Distance, r.Miles = in.Distance(market.Outcode(c.Postcode))
 		if lot != nil {
 			r.LotID = lot.ID
 		}
@@ -388,10 +379,25 @@ func sortStage(sr *StageResult, area int64, neighbour map[int64]bool) {
 		}
 		return 2
 	}
-	slices.SortStableFunc(sr.Eligible, func(a, b Ranked) int {
+	compareRanked := rankedComparer(sr, keys, locality)
+	// A stable sort of indices, then one permutation: the same order as
+	// sorting the (large) structs themselves, without moving them about.
+	order := make([]int, len(sr.Eligible))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return compareRanked(&sr.Eligible[i], &sr.Eligible[j]) })
+	sorted := make([]Ranked, len(order))
+	for i, j := range order {
+		sorted[i] = sr.Eligible[j]
+	}
+	copy(sr.Eligible, sorted)
+}
+
+func rankedComparer(sr *StageResult, keys []string, locality func(r *Ranked) int) func(a, b *Ranked) int {
+	return func(a, b *Ranked) int {
 		if sr.Stage == StageOffContract {
-			return cmp.Or(cmp.Compare(locality(&a), locality(&b)), cmp.Compare(a.Distance, b.Distance),
-				cmp.Compare(ratingOrder[a.Rating], ratingOrder[b.Rating]), comparePrice(a.Price, b.Price), cmp.Compare(a.LocationID, b.LocationID))
+			return compareOffContract(locality(a), locality(b), a, b)
 		}
 		for _, k := range keys {
 			var c int
@@ -410,7 +416,7 @@ func sortStage(sr *StageResult, area int64, neighbour map[int64]bool) {
 			}
 		}
 		return cmp.Compare(a.LocationID, b.LocationID)
-	})
+	}
 }
 
 // OutcodeDistance approximates how far apart two postcode districts are, in

@@ -98,6 +98,8 @@ type Store interface {
 	CreateRequirement(ctx context.Context, r *Requirement, p *Person) error
 	CancelRequirement(ctx context.Context, id int64, reason string) error
 	RequirementView(ctx context.Context, id int64) (*View, error)
+	// RequirementViewPage is RequirementView with each stage's lists paged.
+	RequirementViewPage(ctx context.Context, id int64, page CascadePage) (*View, error)
 
 	MakeOffer(ctx context.Context, requirementID int64, q OfferRequest) (*Offer, error)
 	ListOffers(ctx context.Context, f OfferFilter) ([]Offer, error)

@@ -152,7 +152,11 @@ func (s *Server) apiCascade(w http.ResponseWriter, r *http.Request) error {
 		if _, err := b.ExpireOffers(r.Context()); err != nil {
 			return err
 		}
-		return reply(w, http.StatusOK)(b.RequirementView(r.Context(), id))
+		page, err := cascadePageOf(r)
+		if err != nil {
+			return err
+		}
+		return reply(w, http.StatusOK)(b.RequirementViewPage(r.Context(), id, page))
 	})(w, r)
 }
 

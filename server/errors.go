@@ -13,7 +13,9 @@ import (
 
 // statusOf is the one place an application error code becomes an HTTP status.
 func statusOf(err error) int {
-	switch caremarket.ErrorCode(err) {
+	switch caremarket.ErrorCode(unavailable(err)) {
+	case caremarket.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	case caremarket.EINVALID:
 		return http.StatusBadRequest
 	case caremarket.ENOTFOUND:
@@ -45,9 +47,10 @@ type apiErrorBody struct {
 // logged in full and shown to the caller only as a generic message.
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
-	if status == http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError {
 		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	err = unavailable(err)
 	writeJSON(w, status, apiError{Error: apiErrorBody{
 		Code: caremarket.ErrorCode(err), Message: caremarket.ErrorMessage(err), Fields: caremarket.ErrorFields(err),
 	}})

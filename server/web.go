@@ -294,10 +294,12 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if status == http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError {
 		s.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	err = unavailable(err)
 	title := map[int]string{
+		http.StatusServiceUnavailable:  "Sorry, the service is unavailable",
 		http.StatusNotFound:            "Page not found",
 		http.StatusForbidden:           "You cannot do this",
 		http.StatusUnauthorized:        "Sign in to continue",

@@ -215,7 +215,8 @@ func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status 
 	if _, err := b.ExpireOffers(r.Context()); err != nil {
 		return err
 	}
-	v, err := b.RequirementView(r.Context(), id)
+	show := cascadeShow(r)
+	v, err := b.RequirementViewPage(r.Context(), id, brokerage.CascadePage{Limit: show})
 	if err != nil {
 		return err
 	}
@@ -226,7 +227,8 @@ func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status 
 		dateValues(form, "deadline", &dl)
 	}
 	s.render(w, r, status, "brokerage_requirement", "Requirement "+v.Requirement.CaseReference, map[string]any{"V": v, "Form": form,
-		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, ferr)
+		"CanBroker": isBroker(caremarket.ActorFrom(r.Context())),
+		"NextShow":  min(show+brokerage.DefaultCascadeLimit, brokerage.MaxCascadeLimit)}, ferr)
 	return nil
 }
 

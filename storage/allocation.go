@@ -52,7 +52,7 @@ func (db *DB) allocRequests(ctx context.Context, q queryer, council int64, reqs 
 	out := make([]brokerage.AllocRequest, len(reqs))
 	for i := range reqs {
 		r := &reqs[i]
-		in, err := db.cascadeInput(ctx, q, council, r)
+		in, err := db.allocInput(ctx, q, council, r, allocOffContract)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +255,7 @@ func (db *DB) choices(ctx context.Context, q queryer, council int64, b *brokerag
 	if err != nil {
 		return 0, nil, err
 	}
-	in, err := db.cascadeInput(ctx, q, council, r)
+	in, err := db.allocInput(ctx, q, council, r, allocOffContract)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -424,4 +424,20 @@ func (tx *Tx) sendLine(ctx context.Context, b *brokerage.Batch, l *brokerage.Bat
 		return 0, "Not sent: " + msg, nil
 	}
 	return 0, "", err
+}
+
+// allocOffContract is how many eligible off-contract locations, nearest
+// first, a batch plan weighs for each person: the plan puts people off
+// contract only when nothing contracted is left, so the nearest few are
+// the ones that matter.
+const allocOffContract = 2 * brokerage.DefaultCascadeLimit
+
+// allocInput is the cascade's input for a requirement, with stage 3 read
+// as far as eligible off-contract locations.
+func (db *DB) allocInput(ctx context.Context, q queryer, council int64, r *brokerage.Requirement, eligible int) (brokerage.Input, error) {
+	read, err := db.cascadeInput(ctx, q, council, r, cascadeWant{eligible: eligible})
+	if err != nil {
+		return brokerage.Input{}, err
+	}
+	return read.in, nil
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/caremarket/caremarket/brokerage"
@@ -34,7 +35,8 @@ func (db *DB) SimulationMarket(ctx context.Context) (*brokerage.SimMarket, error
 	outcodes := map[int64][]string{}
 	for _, st := range SimulatedServices {
 		r := &brokerage.Requirement{ServiceType: st, NeedBand: pricing.StandardBand, AreaID: areas[0].ID, StartDate: db.now()}
-		in, err := db.cascadeInput(ctx, db.sql, actor.CouncilID, r)
+		// The whole market: every off-contract location too.
+		in, err := db.allocInput(ctx, db.sql, actor.CouncilID, r, math.MaxInt32)
 		if err != nil {
 			return nil, err
 		}

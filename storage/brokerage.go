@@ -10,7 +10,6 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/market/cqc"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
 )
@@ -282,265 +281,6 @@ func (db *DB) CancelRequirement(ctx context.Context, id int64, reason string) er
 	})
 }
 
-// --- The cascade's input
-
-// cascadeInput gathers, for a requirement, the lots of agreements in force
-// on its start date, its area's neighbours and every location offering the
-// service type with its rating, registration, vacancies, contracted price,
-// open concerns and lot admissions.
-func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *brokerage.Requirement) (brokerage.Input, error) {
-	in := brokerage.Input{ServiceType: r.ServiceType, NeedBand: r.NeedBand, Outcode: r.Outcode, AreaID: r.AreaID, Tried: map[int64]string{}}
-	if r.MoveFromPlacementID != 0 {
-		in.MaxStage = brokerage.StageNeighbours
-	}
-	day := ymd(r.StartDate)
-	rows, err := q.QueryContext(ctx, `SELECT neighbour_id FROM area_borders WHERE council_id = $1 AND area_id = $2`, council, r.AreaID)
-	if err != nil {
-		return in, fmt.Errorf("storage: read neighbours: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return in, err
-		}
-		in.Neighbours = append(in.Neighbours, id)
-	}
-	rows.Close()
-
-	// Lots of framework agreements (and block contracts) in force on the day.
-	rows, err = q.QueryContext(ctx, `SELECT l.id, l.agreement_id, ag.reference, l.number, l.title, l.service_types, l.area_ids, l.call_off, l.ranking
-		FROM lots l JOIN agreements ag ON ag.id = l.agreement_id
-		WHERE l.council_id = $1 AND ag.type IN ('dps', 'open_framework', 'closed_framework', 'block_contract')
-		AND ag.start_date <= $2 AND ag.end_date >= $2
-		ORDER BY ag.start_date DESC, ag.id DESC, l.number`, council, day)
-	if err != nil {
-		return in, fmt.Errorf("storage: read lots: %w", err)
-	}
-	lotIdx := map[int64]bool{}
-	for rows.Next() {
-		var l brokerage.Lot
-		var sts, areas, ranking string
-		if err := rows.Scan(&l.ID, &l.AgreementID, &l.AgreementRef, &l.Number, &l.Title, &sts, &areas, &l.CallOff, &ranking); err != nil {
-			rows.Close()
-			return in, err
-		}
-		if fromJSON(sts, &l.ServiceTypes) != nil || fromJSON(areas, &l.AreaIDs) != nil || fromJSON(ranking, &l.Ranking) != nil {
-			rows.Close()
-			return in, fmt.Errorf("storage: lot %d lists", l.ID)
-		}
-		hasST := false
-		for _, st := range l.ServiceTypes {
-			hasST = hasST || st == r.ServiceType
-		}
-		if hasST {
-			in.Lots = append(in.Lots, l)
-			lotIdx[l.ID] = true
-		}
-	}
-	rows.Close()
-
-	// Admissions: awards on those lots, by provider.
-	admissions := map[int64][]brokerage.Admission{}
-	if len(in.Lots) > 0 {
-		rows, err = q.QueryContext(ctx, `SELECT aw.provider_id, aw.lot_id, aw.score FROM awards aw JOIN agreements ag ON ag.id = aw.agreement_id
-			WHERE aw.council_id = $1 AND ag.start_date <= $2 AND ag.end_date >= $2`, council, day)
-		if err != nil {
-			return in, fmt.Errorf("storage: read awards: %w", err)
-		}
-		for rows.Next() {
-			var pid, lot int64
-			var score int
-			if err := rows.Scan(&pid, &lot, &score); err != nil {
-				rows.Close()
-				return in, err
-			}
-			if lotIdx[lot] {
-				admissions[pid] = append(admissions[pid], brokerage.Admission{LotID: lot, Quality: score})
-			}
-		}
-		rows.Close()
-	}
-
-	// Open serious concerns, on a provider (location NULL) or a location.
-	type concernKey struct{ provider, location int64 }
-	concerns := map[concernKey]string{}
-	rows, err = q.QueryContext(ctx, `SELECT provider_id, COALESCE(location_id, 0), kind, reason FROM serious_concerns WHERE council_id = $1 AND ended_at IS NULL`, council)
-	if err != nil {
-		return in, fmt.Errorf("storage: read concerns: %w", err)
-	}
-	for rows.Next() {
-		var k concernKey
-		var kind, reason string
-		if err := rows.Scan(&k.provider, &k.location, &kind, &reason); err != nil {
-			rows.Close()
-			return in, err
-		}
-		if kind == "suspension" {
-			reason = "suspended: " + reason
-		}
-		concerns[k] = reason
-	}
-	rows.Close()
-
-	// Locations offering the service type, with the vacancy figure and the
-	// contracted price in force on the start date for the need band.
-	// The price in force is one index seek per location (contracted_prices_key,
-	// newest first), which both planners run well; the NOT EXISTS form of
-	// contractedInForce made SQLite take over a second here.
-	rows, err = q.QueryContext(ctx, `SELECT l.id, l.name, l.provider_id, p.name, l.area_id, a.name, l.postcode, l.rating, l.status, l.dormant,
-		v.vacancies, `+placeableSQL+`, COALESCE((SELECT cp.price_pence FROM contracted_prices cp WHERE cp.council_id = $1 AND cp.location_id = l.id
-			AND cp.service_type = $2 AND cp.band = $3 AND cp.effective_from <= $4 ORDER BY cp.effective_from DESC, cp.id DESC LIMIT 1), 0)
-		FROM location_services s
-		JOIN locations l ON l.id = s.location_id
-		JOIN providers p ON p.id = l.provider_id
-		JOIN areas a ON a.id = l.area_id
-		LEFT JOIN vacancies v ON v.location_id = l.id AND v.service_type = s.service_type
-		WHERE s.council_id = $1 AND s.service_type = $2`, council, string(r.ServiceType), r.NeedBand, day)
-	if err != nil {
-		return in, fmt.Errorf("storage: read candidates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c brokerage.Candidate
-		var status string
-		var dormant bool
-		var vac sql.NullInt64
-		var price int64
-		var placeable bool
-		if err := rows.Scan(&c.LocationID, &c.LocationName, &c.ProviderID, &c.ProviderName, &c.AreaID, &c.AreaName, &c.Postcode, &c.Rating,
-			&status, &dormant, &vac, &placeable, &price); err != nil {
-			return in, fmt.Errorf("storage: scan candidate: %w", err)
-		}
-		if vac.Valid {
-			n := int(vac.Int64)
-			c.Vacancies = &n
-		}
-		c.Price = money.Money(price)
-		reg := cqc.Registration{Status: cqc.Status(status), Dormant: dormant, Rating: c.Rating}
-		// CQC's rule, in the words of cqc.Registration; placeableSQL is the
-		// same rule in SQL and backs it up.
-		if c.Blocked = reg.PlacementBlock(); c.Blocked == "" && !placeable {
-			c.Blocked = "CQC's register says it may take no new placements"
-		}
-		if why, ok := concerns[concernKey{c.ProviderID, 0}]; ok {
-			c.Concern = why
-		} else if why, ok := concerns[concernKey{c.ProviderID, c.LocationID}]; ok {
-			c.Concern = why
-		}
-		c.Admissions = admissions[c.ProviderID]
-		in.Candidates = append(in.Candidates, c)
-	}
-	if err := rows.Err(); err != nil {
-		return in, err
-	}
-	rows.Close()
-	// A lot's minimum contract monitoring rating (storage/quality_risk.go).
-	if err := db.auditMinimums(ctx, q, council, &in); err != nil {
-		return in, err
-	}
-
-	// Locations already offered this requirement that said no or let it lapse.
-	rows2, err := q.QueryContext(ctx, `SELECT location_id, status, reason FROM offers WHERE requirement_id = $1 AND council_id = $2
-		AND status IN ('declined', 'expired', 'withdrawn')`, r.ID, council)
-	if err != nil {
-		return in, fmt.Errorf("storage: read tried offers: %w", err)
-	}
-	defer rows2.Close()
-	for rows2.Next() {
-		var loc int64
-		var status, reason string
-		if err := rows2.Scan(&loc, &status, &reason); err != nil {
-			return in, err
-		}
-		why := status
-		if reason != "" {
-			why += " (" + reason + ")"
-		}
-		in.Tried[loc] = why
-	}
-	return in, rows2.Err()
-}
-
-// Cascade works out a requirement's cascade now. Council staff.
-func (db *DB) Cascade(ctx context.Context, requirementID int64) (*brokerage.Result, error) {
-	actor, err := actorRequire(ctx, canSeeBrokerage...)
-	if err != nil {
-		return nil, err
-	}
-	r, err := db.requirement(ctx, db.sql, actor.CouncilID, requirementID)
-	if err != nil {
-		return nil, err
-	}
-	in, err := db.cascadeInput(ctx, db.sql, actor.CouncilID, r)
-	if err != nil {
-		return nil, err
-	}
-	res := brokerage.Run(in)
-	return &res, nil
-}
-
-// RequirementView is the broker's page of a requirement: the requirement,
-// its cascade now, its log, offers, competitions and placements. Staff.
-func (db *DB) RequirementView(ctx context.Context, id int64) (*brokerage.View, error) {
-	actor, err := actorRequire(ctx, canSeeBrokerage...)
-	if err != nil {
-		return nil, err
-	}
-	r, err := db.requirement(ctx, db.sql, actor.CouncilID, id)
-	if err != nil {
-		return nil, err
-	}
-	v := &brokerage.View{Requirement: r}
-	if actor.Is(canSeePerson...) {
-		if p, err := db.Person(ctx, id); err == nil {
-			r.Person = p
-		}
-	}
-	if r.Status == brokerage.StatusOpen {
-		if v.Cascade, err = db.Cascade(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	if v.Steps, err = db.steps(ctx, actor.CouncilID, id); err != nil {
-		return nil, err
-	}
-	if v.Offers, err = db.ListOffers(ctx, brokerage.OfferFilter{RequirementID: id}); err != nil {
-		return nil, err
-	}
-	for _, o := range v.Offers {
-		if o.Status == brokerage.OfferPending {
-			r.PendingOffer = &o
-			break
-		}
-	}
-	if v.Competitions, err = db.competitionsOf(ctx, actor, id); err != nil {
-		return nil, err
-	}
-	if v.Placements, err = db.ListPlacements(ctx, brokerage.PlacementFilter{RequirementID: id}); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func (db *DB) steps(ctx context.Context, council, requirementID int64) ([]brokerage.Step, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, stage, kind, COALESCE(location_id, 0), COALESCE(provider_id, 0), detail, actor
-		FROM cascade_steps WHERE council_id = $1 AND requirement_id = $2 ORDER BY id`, council, requirementID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: read steps: %w", err)
-	}
-	defer rows.Close()
-	out := []brokerage.Step{}
-	for rows.Next() {
-		var s brokerage.Step
-		if err := rows.Scan(&s.ID, &s.At, &s.Stage, &s.Kind, &s.LocationID, &s.ProviderID, &s.Detail, &s.Actor); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // --- Offers (direct award)
 
 const offerColumns = `o.id, o.requirement_id, o.provider_id, p.name, o.location_id, l.name, o.stage, o.rank, COALESCE(o.lot_id, 0),
@@ -683,12 +423,11 @@ func (tx *Tx) checkSourcing(ctx context.Context, r *brokerage.Requirement) error
 
 // offerNext runs the cascade in the transaction and makes the offer.
 func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokerage.OfferRequest) (*brokerage.Offer, error) {
-	in, err := tx.db.cascadeInput(ctx, tx, tx.actor.CouncilID, r)
+	resp, read, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held})
 	if err != nil {
 		return nil, err
 	}
-	in.Held = q.Held
-	res := brokerage.Run(in)
+	res, in := *resp, read.in
 	if res.Current == 0 {
 		msg := "Nobody is eligible at any stage of the cascade"
 		if in.MaxStage == brokerage.StageNeighbours {
@@ -782,77 +521,16 @@ func (tx *Tx) advance(ctx context.Context, requirementID int64, expiresIn time.D
 	return err
 }
 
-// AcceptOffer accepts an offer for the provider it was made to (or a broker
-// recording the provider's acceptance) and, in the same transaction,
-// reserves the vacancy and creates the placement. See the top of the file.
-func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, error) {
-	var p *brokerage.Placement
-	err := db.update(ctx, func(tx *Tx) error {
-		if tx.actor.Role != caremarket.RoleProvider {
-			if err := tx.actor.Require(canBroker...); err != nil {
-				return err
-			}
-		}
-		cond, args := ``, []any{tx.now, id, tx.actor.CouncilID}
-		if tx.actor.Role == caremarket.RoleProvider {
-			cond, args = ` AND provider_id = $4`, append(args, tx.actor.ProviderID)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE offers SET status = 'accepted', responded_at = $1
-			WHERE id = $2 AND council_id = $3 AND status = 'pending' AND expires_at > $1`+cond, args...)
-		if err != nil {
-			return fmt.Errorf("storage: accept offer: %w", err)
-		}
-		o, err := db.offer(ctx, tx, tx.actor, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			if err := o.CheckRespond(tx.now); err != nil {
-				return err
-			}
-			return caremarket.Errorf(caremarket.ECONFLICT, "This offer can no longer be accepted")
-		}
-		r, err := db.requirement(ctx, tx, tx.actor.CouncilID, o.RequirementID)
-		if err != nil {
-			return err
-		}
-		p = &brokerage.Placement{RequirementID: r.ID, ProviderID: o.ProviderID, ProviderName: o.ProviderName, LocationID: o.LocationID,
-			LocationName: o.LocationName, ServiceType: r.ServiceType, AreaID: r.AreaID, AreaName: r.AreaName, Outcode: r.Outcode,
-			WeeklyCost: o.WeeklyCost, StartDate: r.StartDate, AgreementID: o.AgreementID, LotID: o.LotID, LotTitle: o.LotTitle, Stage: o.Stage,
-			OffContract: o.Stage == brokerage.StageOffContract, OffContractReason: o.OffContractReason}
-		if err := tx.place(ctx, r, p, o.ID, 0); err != nil {
-			return err
-		}
-		return tx.step(ctx, r.ID, o.Stage, "accepted", o.LocationID, o.ProviderID, fmt.Sprintf("%s accepted: placement %d from %s at %s a week",
-			o.LocationName, p.ID, p.StartDate.Format("2 January 2006"), p.WeeklyCost))
-	})
-	return p, err
-}
-
 // place reserves capacity and creates the placement, in tx. It is called
-// by acceptance and by the award of a mini-competition.
+// by the award of a mini-competition and by an acceptance that moves an
+// off-contract placement to contract.
 func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) error {
-	// 1. Reserve: one vacancy of the location for the service type, never
-	// below zero. A care home bed must have one; hourly care reserves one
-	// when the provider keeps a capacity figure.
-	res, err := tx.ExecContext(ctx, `UPDATE vacancies SET vacancies = vacancies - 1, updated_at = $1, updated_by = $2
-		WHERE location_id = $3 AND council_id = $4 AND service_type = $5 AND vacancies > 0`,
-		tx.now, "placement: "+tx.actor.Email, p.LocationID, tx.actor.CouncilID, string(r.ServiceType))
-	if err != nil {
-		return fmt.Errorf("storage: reserve vacancy: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		var figures int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vacancies WHERE location_id = $1 AND service_type = $2`,
-			p.LocationID, string(r.ServiceType)).Scan(&figures); err != nil {
-			return err
-		}
-		if figures > 0 || r.ServiceType.IsBedBased() {
-			return caremarket.Errorf(caremarket.ECONFLICT, "%s has no vacancy left for %s: the place has been taken", p.LocationName, r.ServiceType.Label())
-		}
+	// 1. Reserve a vacancy.
+	if err := tx.reserve(ctx, r.ServiceType, p); err != nil {
+		return err
 	}
 	// 2. The requirement is placed once.
-	res, err = tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'placed', move_from_placement_id = NULL, updated_at = $1
+	res, err := tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'placed', move_from_placement_id = NULL, updated_at = $1
 		WHERE id = $2 AND council_id = $3 AND status = 'open'`, tx.now, r.ID, tx.actor.CouncilID)
 	if err != nil {
 		return fmt.Errorf("storage: place requirement: %w", err)
@@ -868,23 +546,9 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 			return fmt.Errorf("storage: end off-contract placement: %w", err)
 		}
 	}
-	// 4. The placement.
-	p.Status, p.CreatedAt, p.Prices = brokerage.PlacementActive, tx.now, nil
-	var review any
-	if p.OffContract {
-		d := p.StartDate.Add(brokerage.DefaultReviewAfter)
-		p.ReviewDate = &d
-		review = ymd(d)
-	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO placements (council_id, requirement_id, provider_id, location_id, service_type, weekly_cost_pence,
-		start_date, stage, agreement_id, lot_id, off_contract, off_contract_reason, review_date, status, offer_id, bid_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'active', $14, $15, $16, $16) RETURNING id`,
-		tx.actor.CouncilID, r.ID, p.ProviderID, p.LocationID, string(r.ServiceType), int64(p.WeeklyCost), ymd(p.StartDate), int(p.Stage),
-		nullInt64(p.AgreementID), nullInt64(p.LotID), p.OffContract, p.OffContractReason, review, nullInt64(offerID), nullInt64(bidID), tx.now).Scan(&p.ID); err != nil {
-		if isUniqueViolation(err) {
-			return caremarket.Errorf(caremarket.ECONFLICT, "This requirement already has an active placement")
-		}
-		return fmt.Errorf("storage: create placement: %w", err)
+	// 4. The placement and its first price.
+	if err := tx.insertPlacement(ctx, r, p, offerID, bidID); err != nil {
+		return err
 	}
 	if r.MoveFromPlacementID != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE placements SET moved_to_placement_id = $1 WHERE id = $2`, p.ID, r.MoveFromPlacementID); err != nil {
@@ -894,11 +558,6 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now); err != nil {
-		return fmt.Errorf("storage: record placement price: %w", err)
-	}
-	p.Prices = []brokerage.PriceChange{{WeeklyCost: p.WeeklyCost, EffectiveFrom: p.StartDate, Reason: "Placement made", By: tx.actor.Email, At: tx.now}}
 	return tx.audit(ctx, "placement.create", "placement", p.ID, nil, p)
 }
 
@@ -1002,23 +661,4 @@ func (db *DB) ExpireOffers(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// CascadePreview works out the cascade for a requirement that is not yet
-// recorded (a broker's "who could take this?"; the demo loader). Council
-// staff.
-func (db *DB) CascadePreview(ctx context.Context, r *brokerage.Requirement) (*brokerage.Result, error) {
-	actor, err := actorRequire(ctx, canSeeBrokerage...)
-	if err != nil {
-		return nil, err
-	}
-	if r.NeedBand == "" {
-		r.NeedBand = brokerage.DefaultNeedBand
-	}
-	in, err := db.cascadeInput(ctx, db.sql, actor.CouncilID, r)
-	if err != nil {
-		return nil, err
-	}
-	res := brokerage.Run(in)
-	return &res, nil
 }

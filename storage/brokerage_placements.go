@@ -54,11 +54,10 @@ func (db *DB) StartCompetition(ctx context.Context, requirementID int64, deadlin
 		if err := caremarket.Invalid(f); err != nil {
 			return err
 		}
-		in, err := db.cascadeInput(ctx, tx, tx.actor.CouncilID, r)
+		res, _, err := db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1})
 		if err != nil {
 			return err
 		}
-		res := brokerage.Run(in)
 		switch res.Current {
 		case 0:
 			return caremarket.Errorf(caremarket.ECONFLICT, "Nobody is eligible to bid")
@@ -655,12 +654,12 @@ func (db *DB) MoveToContract(ctx context.Context, placementID int64) (*brokerage
 			return caremarket.Errorf(caremarket.ECONFLICT, "This placement is already being moved to contract")
 		}
 		r.MoveFromPlacementID = p.ID
-		in, err := db.cascadeInput(ctx, tx, tx.actor.CouncilID, r)
+		res, _, err := db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{})
 		if err != nil {
 			return err
 		}
 		// A contracted placement starts from today or the original start.
-		if res := brokerage.Run(in); res.Current == 0 {
+		if res.Current == 0 {
 			return caremarket.Errorf(caremarket.ECONFLICT, "No contracted provider in %s or its neighbours can take this now: keep it under review", r.AreaName)
 		}
 		start := r.StartDate

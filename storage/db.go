@@ -26,6 +26,9 @@ import (
 type Config struct {
 	SQLitePath  string
 	DatabaseURL string
+	// SQLitePragmas are set on every SQLite connection after caremarket's
+	// own, like "max_page_count(2000)" (the disk-full test uses it).
+	SQLitePragmas []string
 }
 
 // DB is an open caremarket database.
@@ -34,6 +37,15 @@ type DB struct {
 	dialect dialect
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// cache holds what the cascade reads and rarely changes (cascade_cache.go).
+	cache cascadeCache
+	// writer queues this process's SQLite write transactions in Go (one
+	// at a time, as SQLite runs them anyway) instead of in SQLite's busy
+	// handler, which sleeps and retries: under concurrent writes that made
+	// acceptance slower in parallel than serially, with waits of seconds.
+	// Other processes on the same file still queue on busy_timeout. Nil on
+	// PostgreSQL, whose writers run side by side.
+	writer chan struct{}
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.
@@ -53,7 +65,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			cfg.SQLitePath = "caremarket.db"
 		}
 		db.dialect = sqlite
-		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath))
+		db.writer = make(chan struct{}, 1)
+		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath, cfg.SQLitePragmas...))
 		if err == nil {
 			// WAL gives concurrent readers; writers queue on the busy timeout.
 			db.sql.SetMaxOpenConns(8)
@@ -78,9 +91,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // so a transaction takes the write lock up front and never deadlocks on an
 // upgrade from read to write. A 16 MB page cache per connection keeps a
 // council's register in memory (measured in BENCHMARKS.md).
-func sqliteDSN(path string) string {
+func sqliteDSN(path string, extra ...string) string {
 	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"} {
+	for _, p := range append([]string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"}, extra...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -138,6 +151,14 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx *Tx) error) error {
+	if db.writer != nil {
+		select {
+		case db.writer <- struct{}{}:
+			defer func() { <-db.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("storage: waiting to write: %w", ctx.Err())
+		}
+	}
 	sqlTx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)

@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -47,7 +48,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.URL, "url", "", "target a caremarket already serving on a loopback address (127.0.0.0/8, ::1, localhost) instead of starting one in-process")
 	fs.IntVar(&cfg.Locations, "locations", 30_000, "locations to generate")
 	fs.IntVar(&cfg.Prices, "prices", 350_000, "at least this many contracted prices (whole price rounds; the default gives 30,000 locations 8 rounds, 371,344 prices)")
-	scenarios := fs.String("scenarios", "rank,accept", "comma-separated scenarios to run, in order: rank, accept")
+	scenarios := fs.String("scenarios", "rank,accept-serial,accept", "comma-separated scenarios to run, in order: rank, accept-serial (one worker), accept")
+	fs.BoolVar(&cfg.RawOnly, "raw", false, "measure only the raw durable-transaction rate on the database (no dataset, no server)")
+	fs.IntVar(&cfg.RawTransactions, "raw-transactions", 2000, "bare durable transactions (UPDATE + INSERT, commit) measuring the disk's pace, serially and from --concurrency workers, before the scenarios (0: skip)")
+	fs.BoolVar(&cfg.InProcess, "in-process", true, "also time the cascade and acceptance in-process on the same database")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "concurrent workers")
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long each scenario runs")
 	fs.IntVar(&cfg.Requests, "requests", 0, "requests per scenario (instead of --duration)")
@@ -56,8 +60,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Vacancies, "vacancies", 0, "vacancies at the home the offers are for (default: one per offer; fewer, and later acceptances get 409)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "timeout of one request")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the scenarios (and the dataset load) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())

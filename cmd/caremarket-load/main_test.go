@@ -18,7 +18,7 @@ func TestLoad(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"--locations", "200", "--prices", "2000", "--duration", "1s", "--concurrency", "4",
-		"--offers", "500", "--json"}, &stdout, &stderr)
+		"--offers", "500", "--raw-transactions", "50", "--json"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
@@ -29,8 +29,11 @@ func TestLoad(t *testing.T) {
 	if rep.Driver != "sqlite" || rep.Locations != 200 || rep.Prices < 2000 {
 		t.Errorf("dataset: %s, %d locations, %d prices; want sqlite, 200, at least 2000", rep.Driver, rep.Locations, rep.Prices)
 	}
-	if len(rep.Scenarios) != 2 {
-		t.Fatalf("%d scenarios, want rank and accept", len(rep.Scenarios))
+	if len(rep.Scenarios) != 3 {
+		t.Fatalf("%d scenarios, want rank, accept-serial and accept", len(rep.Scenarios))
+	}
+	if rep.Machine.Cores < 1 || rep.Raw == nil || rep.Raw.Serial <= 0 || len(rep.Cascade) != 2 || rep.InProcessAccept == nil || len(rep.Goals) == 0 {
+		t.Errorf("figures: machine %+v, raw %+v, cascade %+v, in-process accept %+v, goals %d", rep.Machine, rep.Raw, rep.Cascade, rep.InProcessAccept, len(rep.Goals))
 	}
 	for _, s := range rep.Scenarios {
 		if s.Requests == 0 || s.PerSecond <= 0 || s.P50 <= 0 || s.P99 < s.P50 || s.Max < s.P99 {
@@ -40,7 +43,7 @@ func TestLoad(t *testing.T) {
 			t.Errorf("%s: %d 5xx, %d without a response: %v %s %s", s.Name, n, s.TransportErrors, s.Status, s.FirstUnexpectedRaw, s.FirstTransportErr)
 		}
 	}
-	rank, accept := rep.Scenarios[0], rep.Scenarios[1]
+	rank, accept := rep.Scenarios[0], rep.Scenarios[2]
 	if rank.Name != loadtest.Rank || rank.Status[200] != rank.Requests {
 		t.Errorf("rank: statuses %v, want every one 200", rank.Status)
 	}

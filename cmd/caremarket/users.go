@@ -98,13 +98,13 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
-	n, broken, err := db.VerifyAudit(ctx)
+	n, chains, broken, err := db.VerifyAuditChains(ctx)
 	if err != nil {
 		return err
 	}
 	if broken != nil {
 		return fmt.Errorf("audit log broken at record %d: %s (%d records checked)", broken.ID, broken.Reason, n)
 	}
-	fmt.Fprintf(stdout, "audit log intact: %d records checked\n", n)
+	fmt.Fprintf(stdout, "audit log intact: %d records checked in %d chains\n", n, chains)
 	return nil
 }

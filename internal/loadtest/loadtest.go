@@ -35,8 +35,9 @@ import (
 
 // Scenario names.
 const (
-	Rank   = "rank"
-	Accept = "accept"
+	Rank         = "rank"
+	Accept       = "accept"
+	AcceptSerial = "accept-serial" // acceptance over HTTP with one worker
 )
 
 // Config is what to load and how hard to drive it.
@@ -68,6 +69,13 @@ type Config struct {
 	// fewer, and the acceptances past them are refused (409).
 	Vacancies int
 	Timeout   time.Duration // per request
+	// RawTransactions is how many bare durable transactions measure the
+	// disk's pace (0: not measured); InProcess also times the cascade and
+	// acceptance in-process on the same database.
+	RawTransactions int
+	InProcess       bool
+	// RawOnly measures the raw rate alone (no dataset, no server).
+	RawOnly bool
 }
 
 // Report is the outcome of a run.
@@ -79,7 +87,14 @@ type Report struct {
 	PriceRounds int           `json:"price_rounds"`
 	LoadTime    time.Duration `json:"load_time_ns"`
 	Concurrency int           `json:"concurrency"`
-	Scenarios   []*Result     `json:"scenarios"`
+	Machine     Machine       `json:"machine"`
+	// Raw, Cascade and InProcessAccept are measured in the same run, on
+	// the same database, before the HTTP scenarios.
+	Raw             *Raw            `json:"raw,omitempty"`
+	Cascade         []CascadeFigure `json:"cascade_in_process,omitempty"`
+	InProcessAccept *AcceptFigure   `json:"accept_in_process,omitempty"`
+	Scenarios       []*Result       `json:"scenarios"`
+	Goals           []Goal          `json:"goals"`
 }
 
 // Result is one scenario's figures. Latencies are exact percentiles
@@ -101,6 +116,11 @@ type Result struct {
 	Max             time.Duration `json:"max_ns"`
 	// MeanBytes is the mean size of a response body.
 	MeanBytes int64 `json:"mean_bytes"`
+	// CPUPerRequest is the process's CPU time (server and load generator,
+	// when in-process) per request: unlike latency, it hardly depends on
+	// what else the machine is doing, so on a busy machine it says what a
+	// free one could do (cores / CPUPerRequest).
+	CPUPerRequest time.Duration `json:"cpu_per_request_ns,omitempty"`
 	// Accept only: placements made (201), refusals as conflicts (409), and
 	// whether the pool of offers ran out before the duration.
 	Accepted           int     `json:"accepted,omitempty"`
@@ -174,17 +194,27 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 		return nil, errors.New("give a --duration or a number of --requests")
 	}
 	for _, s := range cfg.Scenarios {
-		if s != Rank && s != Accept {
-			return nil, fmt.Errorf("unknown scenario %q: want %s or %s", s, Rank, Accept)
+		if s != Rank && s != Accept && s != AcceptSerial {
+			return nil, fmt.Errorf("unknown scenario %q: want %s, %s or %s", s, Rank, AcceptSerial, Accept)
 		}
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) }
+	mach := machine()
 
 	db, cleanup, err := openDB(ctx, cfg, logf)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
+	if cfg.RawOnly {
+		rep := &Report{Driver: db.Driver(), Concurrency: cfg.Concurrency, Machine: mach}
+		logf("raw durable transactions: %d serial, %d from %d workers...", cfg.RawTransactions, cfg.RawTransactions, cfg.Concurrency)
+		if rep.Raw, err = measureRaw(ctx, db, max(cfg.RawTransactions, 1), cfg.Concurrency); err != nil {
+			return nil, err
+		}
+		rep.Machine.LoadEnd = loadAverage()
+		return rep, nil
+	}
 
 	// Load the dataset into a council of its own.
 	slug := "load"
@@ -200,7 +230,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("load dataset: %w", err)
 	}
 	rep := &Report{Driver: db.Driver(), Locations: nat.Market.Locations(), Prices: nat.Prices, PriceRounds: rounds,
-		LoadTime: time.Since(start), Concurrency: cfg.Concurrency}
+		LoadTime: time.Since(start), Concurrency: cfg.Concurrency, Machine: mach}
 	logf("loaded %d locations, %d contracted prices in %v", rep.Locations, rep.Prices, rep.LoadTime.Round(time.Millisecond))
 	if rep.Prices < cfg.Prices {
 		logf("warning: %d contracted prices, fewer than the %d asked for", rep.Prices, cfg.Prices)
@@ -209,6 +239,22 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 	f, err := fixtures(ctx, db, nat, cfg)
 	if err != nil {
 		return nil, err
+	}
+
+	if cfg.RawTransactions > 0 {
+		logf("raw durable transactions: %d serial, %d from %d workers...", cfg.RawTransactions, cfg.RawTransactions, cfg.Concurrency)
+		if rep.Raw, err = measureRaw(ctx, db, cfg.RawTransactions, cfg.Concurrency); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.InProcess {
+		logf("in-process cascade and acceptance...")
+		if rep.Cascade, err = measureCascade(ctx, db, nat, 200); err != nil {
+			return nil, err
+		}
+		if rep.InProcessAccept, err = measureAccept(ctx, db, f.providerCtx, f.inSerial, f.inParallel, cfg.Concurrency); err != nil {
+			return nil, err
+		}
 	}
 
 	base := cfg.URL
@@ -240,14 +286,24 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 		case Rank:
 			sc = scenario{name: Rank, route: "GET /api/v1/requirements/{id}/cascade", method: http.MethodGet, token: f.brokerToken, pool: f.requirements,
 				cycle: true, path: func(id int64) string { return fmt.Sprintf("/api/v1/requirements/%d/cascade", id) }}
-		case Accept:
-			sc = scenario{name: Accept, route: "POST /api/v1/offers/{id}/accept", method: http.MethodPost, token: f.providerToken, pool: f.offers,
+		case Accept, AcceptSerial:
+			pool := f.offers
+			if name == AcceptSerial {
+				pool = f.serialOffers
+			}
+			sc = scenario{name: name, route: "POST /api/v1/offers/{id}/accept", method: http.MethodPost, token: f.providerToken, pool: pool,
 				path: func(id int64) string { return fmt.Sprintf("/api/v1/offers/%d/accept", id) }}
 		}
-		logf("scenario %s: %s, %d workers...", sc.name, sc.route, cfg.Concurrency)
-		res := sc.run(ctx, client, base, cfg)
+		scfg := cfg
+		if name == AcceptSerial {
+			scfg.Concurrency = 1
+		}
+		logf("scenario %s: %s, %d workers...", sc.name, sc.route, scfg.Concurrency)
+		res := sc.run(ctx, client, base, scfg)
 		rep.Scenarios = append(rep.Scenarios, res)
 	}
+	rep.Machine.LoadEnd = loadAverage()
+	rep.Goals = rep.goals()
 	return rep, nil
 }
 
@@ -323,6 +379,10 @@ func openDB(ctx context.Context, cfg Config, logf func(string, ...any)) (*storag
 type fixture struct {
 	brokerToken, providerToken string
 	requirements, offers       []int64
+	// serialOffers are accepted over HTTP by one worker; inSerial and
+	// inParallel in-process, as providerCtx.
+	serialOffers, inSerial, inParallel []int64
+	providerCtx                        context.Context
 }
 
 // fixtures creates the broker and provider accounts with API tokens, the
@@ -364,7 +424,7 @@ func fixtures(ctx context.Context, db *storage.DB, nat *demo.National, cfg Confi
 		f.requirements = append(f.requirements, r.ID)
 	}
 
-	if !slices.Contains(cfg.Scenarios, Accept) || cfg.Offers == 0 {
+	if !slices.Contains(cfg.Scenarios, Accept) && !slices.Contains(cfg.Scenarios, AcceptSerial) && !cfg.InProcess || cfg.Offers == 0 {
 		return f, nil
 	}
 	var locationID, providerID, areaID int64
@@ -377,13 +437,21 @@ func fixtures(ctx context.Context, db *storage.DB, nat *demo.National, cfg Confi
 	if f.providerToken, err = token(caremarket.RoleProvider, providerID); err != nil {
 		return nil, fmt.Errorf("provider token: %w", err)
 	}
-	if f.offers, err = storage.SeedOffers(sys, db, areaID, locationID, market.Nursing, cfg.Offers, time.Now().Add(24*time.Hour)); err != nil {
+	// One pool of offers, split: the parallel HTTP scenario's, then a fifth
+	// as many for the serial one and for each in-process run.
+	small := max(cfg.Offers/5, 1)
+	all, err := storage.SeedOffers(sys, db, areaID, locationID, market.Nursing, cfg.Offers+3*small, time.Now().Add(24*time.Hour))
+	if err != nil {
 		return nil, fmt.Errorf("seed offers: %w", err)
 	}
+	f.offers, f.serialOffers, f.inSerial, f.inParallel = all[:cfg.Offers], all[cfg.Offers:cfg.Offers+small],
+		all[cfg.Offers+small:cfg.Offers+2*small], all[cfg.Offers+2*small:]
+	f.providerCtx = caremarket.NewContext(sys, &caremarket.Actor{Email: "provider@load", CouncilID: caremarket.ActorFrom(sys).CouncilID, CouncilSlug: slug,
+		Role: caremarket.RoleProvider, ProviderID: providerID})
 	if err := db.SetVacancy(sys, &market.Vacancy{LocationID: locationID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
 		return nil, fmt.Errorf("vacancy: %w", err)
 	}
-	vacancies := len(f.offers)
+	vacancies := len(all)
 	if cfg.Vacancies > 0 {
 		vacancies = cfg.Vacancies
 	}
@@ -424,6 +492,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	var exhausted atomic.Bool
 	samples := make([][]sample, cfg.Concurrency)
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
@@ -447,6 +516,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	cpu := processCPU() - cpu0
 	res.Exhausted = exhausted.Load()
 
 	var ds []time.Duration
@@ -469,6 +539,9 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 		}
 	}
 	res.Requests = len(ds)
+	if res.Requests > 0 && cpu0 > 0 {
+		res.CPUPerRequest = cpu / time.Duration(res.Requests)
+	}
 	slices.Sort(ds)
 	res.P50, res.P90, res.P99 = percentile(ds, 50), percentile(ds, 90), percentile(ds, 99)
 	if len(ds) > 0 {
@@ -477,7 +550,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	}
 	secs := res.Elapsed.Seconds()
 	res.PerSecond = float64(res.Requests) / secs
-	if sc.name == Accept {
+	if sc.name == Accept || sc.name == AcceptSerial {
 		res.Accepted, res.Conflicts = res.Status[http.StatusCreated], res.Status[http.StatusConflict]
 		res.PlacementsPerSec = float64(res.Accepted) / secs
 	}
@@ -523,6 +596,8 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "caremarket-load: %s, %d locations, %d contracted prices (%d rounds), loaded in %v; target %s; %d workers\n",
 		r.Driver, r.Locations, r.Prices, r.PriceRounds, r.LoadTime.Round(time.Millisecond), r.Target, r.Concurrency)
+	r.writeFigures(w)
+	defer r.writeGoals(w)
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "\n%s: %s (pool of %d)\n", s.Name, s.Route, s.Pool)
@@ -541,7 +616,10 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  requests    %d in %v (%s); errors %d\n", s.Requests, s.Elapsed.Round(time.Millisecond), strings.Join(by, ", "), s.Errors())
 		fmt.Fprintf(w, "  throughput  %.1f req/s; mean response %d bytes\n", s.PerSecond, s.MeanBytes)
 		fmt.Fprintf(w, "  latency     p50 %s, p90 %s, p99 %s, max %s\n", ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
-		if s.Name == Accept {
+		if s.CPUPerRequest > 0 {
+			fmt.Fprintf(w, "  cpu         %s a request (this process: server and clients)\n", ms(s.CPUPerRequest))
+		}
+		if s.Name == Accept || s.Name == AcceptSerial {
 			fmt.Fprintf(w, "  placements  %d accepted (%.1f placements/s), %d conflicts (409)\n", s.Accepted, s.PlacementsPerSec, s.Conflicts)
 			if s.Exhausted {
 				fmt.Fprintf(w, "  (the pool of offers ran out before the duration: raise --offers)\n")

@@ -1,0 +1,445 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
+)
+
+// The cascade's read path. brokerage.Run ranks; this file reads only what
+// it ranks:
+//   - stages 1 and 2 whole: the locations offering the service in the
+//     person's area and its neighbours whose provider holds an award on a
+//     lot in force there;
+//   - stage 3 (off contract) as the nearest eligible, in Run's own order,
+//     as far as the page asks (brokerage.DefaultCascadeLimit).
+//
+// The register, lots, awards, prices and centroids come from the cascade
+// cache (cascade_cache.go); vacancies, serious concerns and offers already
+// tried are read fresh, only for the locations looked at.
+
+// cascadeWant says how far to read stage 3: until eligible locations are
+// found there, and past location (an offer to a chosen one) if set.
+type cascadeWant struct {
+	eligible int
+	location int64
+	// held are places promised to other lines of a batch allocation.
+	held map[int64]int
+}
+
+// cascadeRead is the input and how it was read.
+type cascadeRead struct {
+	in brokerage.Input
+	// more: stage 3 has locations not read.
+	more bool
+	// miles: distances are in miles (centroids known for the person).
+	miles bool
+}
+
+// cascadeInput gathers, for a requirement, the lots of agreements in force
+// on its start date, its area's neighbours, the contracted candidates of
+// stages 1 and 2, and the nearest off-contract candidates, each with its
+// rating, registration, vacancies, contracted price, open concerns and lot
+// admissions.
+func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *brokerage.Requirement, want cascadeWant) (*cascadeRead, error) {
+	in := brokerage.Input{ServiceType: r.ServiceType, NeedBand: r.NeedBand, Outcode: r.Outcode, AreaID: r.AreaID, Tried: map[int64]string{}, Held: want.held}
+	if r.MoveFromPlacementID != 0 {
+		in.MaxStage = brokerage.StageNeighbours
+		want = cascadeWant{held: want.held}
+	}
+	plan, err := db.cascadePlan(ctx, q, council, &in, ymd(r.StartDate))
+	if err != nil {
+		return nil, err
+	}
+	in.Neighbours, in.Lots, in.Centroids = plan.neighbours, plan.lots, plan.centroids
+	read := &cascadeRead{miles: plan.miles}
+	if err := db.freshTried(ctx, q, council, r.ID, in.Tried); err != nil {
+		return nil, err
+	}
+	concern, err := db.freshConcerns(ctx, q, council)
+	if err != nil {
+		return nil, err
+	}
+
+	// Vacancies: every contracted candidate and the first stretch of stage
+	// 3 in one read, then stage 3 stretch by stretch until enough are
+	// eligible.
+	off := plan.off
+	batch := max(2*want.eligible, 64)
+	ids := make([]int64, 0, len(plan.contracted)+batch)
+	for i := range plan.contracted {
+		ids = append(ids, plan.contracted[i].LocationID)
+	}
+	next := 0
+	for ; next < min(len(off), batch) && want.eligible > 0; next++ {
+		ids = append(ids, off[next].LocationID)
+	}
+	vac, err := db.freshVacancies(ctx, q, council, r.ServiceType, ids)
+	if err != nil {
+		return nil, err
+	}
+	fresh := func(cand *brokerage.Candidate) {
+		if n, ok := vac[cand.LocationID]; ok {
+			cand.Vacancies = &n
+		}
+		cand.Concern = concern(cand.ProviderID, cand.LocationID)
+	}
+	in.Candidates = make([]brokerage.Candidate, len(plan.contracted), len(plan.contracted)+want.eligible+16)
+	copy(in.Candidates, plan.contracted)
+	for i := range in.Candidates {
+		fresh(&in.Candidates[i])
+	}
+	eligible, found, i := 0, want.location == 0, 0
+	for ; i < len(off) && (eligible < want.eligible || !found); i++ {
+		if i == next {
+			ids = ids[:0]
+			for ; next < min(len(off), i+batch); next++ {
+				ids = append(ids, off[next].LocationID)
+			}
+			if vac, err = db.freshVacancies(ctx, q, council, r.ServiceType, ids); err != nil {
+				return nil, err
+			}
+		}
+		cand := off[i].Candidate
+		fresh(&cand)
+		if in.Excluded(&cand) == "" {
+			eligible++
+		}
+		found = found || cand.LocationID == want.location
+		in.Candidates = append(in.Candidates, cand)
+	}
+	read.more = i < len(off)
+	// A lot's minimum contract monitoring rating (storage/quality_risk.go).
+	if err := db.auditMinimums(ctx, q, council, &in); err != nil {
+		return nil, err
+	}
+	read.in = in
+	return read, nil
+}
+
+// cascadePlan is the cached part of a cascade's input: for a service type,
+// need band, start date, area and outcode, the lots and neighbours, the
+// contracted candidates of stages 1 and 2, and the off-contract ones in
+// Run's stage 3 order, without what is read fresh.
+type cascadePlan struct {
+	neighbours []int64
+	lots       []brokerage.Lot
+	centroids  map[string]brokerage.Centroid
+	miles      bool
+	contracted []brokerage.Candidate
+	off        []brokerage.Ranked
+}
+
+type planKey struct {
+	st                 market.ServiceType
+	band, day, outcode string
+	area               int64
+	maxStage           brokerage.Stage
+}
+
+func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *brokerage.Input, day string) (*cascadePlan, error) {
+	c, err := db.cascadeCacheFor(ctx, q, council)
+	if err != nil {
+		return nil, err
+	}
+	defer c.mu.Unlock()
+	key := planKey{in.ServiceType, in.NeedBand, day, strings.ToUpper(strings.TrimSpace(in.Outcode)), in.AreaID, in.MaxStage}
+	if p, ok := c.plans[key]; ok {
+		return p, nil
+	}
+	var prices map[int64][]pricePoint
+	for _, load := range []func() error{
+		func() error { return db.cacheNeighbours(ctx, c, council) },
+		func() error { return db.cacheLots(ctx, c, council) },
+		func() error { return db.cacheService(ctx, c, council, in.ServiceType) },
+		func() error { return db.cacheCentroids(ctx, c, council) },
+		func() (err error) {
+			prices, err = db.cachePrices(ctx, c, council, in.ServiceType, in.NeedBand)
+			return err
+		},
+	} {
+		if err := load(); err != nil {
+			return nil, err
+		}
+	}
+	p := &cascadePlan{neighbours: slices.Clone(c.neighbours[in.AreaID]), centroids: c.centroids}
+	var admissions map[int64][]brokerage.Admission
+	p.lots, admissions = c.lotsInForce(in.ServiceType, day)
+	if p.centroids != nil {
+		_, p.miles = p.centroids[key.outcode]
+	}
+	// Sort the register into the stages, as Run will.
+	pin := *in
+	pin.Neighbours, pin.Lots, pin.Centroids = p.neighbours, p.lots, p.centroids
+	placer := brokerage.NewPlacer(&pin)
+	var locality []int8
+	dist := map[string]int{}
+	for _, l := range c.services[in.ServiceType] {
+		cand := brokerage.Candidate{LocationID: l.id, LocationName: l.name, ProviderID: l.provider, ProviderName: l.providerName,
+			AreaID: l.area, AreaName: l.areaName, Postcode: l.postcode, Rating: l.rating, Blocked: l.blocked,
+			Price: money.Money(c.priceOf(prices, l.id, day)), Admissions: admissions[l.provider]}
+		switch placer.Stage(&cand) {
+		case brokerage.StageLocal, brokerage.StageNeighbours:
+			p.contracted = append(p.contracted, cand)
+		case brokerage.StageOffContract:
+			if in.MaxStage == brokerage.StageNeighbours {
+				continue
+			}
+			d, ok := dist[l.outcode]
+			if !ok {
+				d, _ = pin.Distance(l.outcode)
+				dist[l.outcode] = d
+			}
+			p.off = append(p.off, brokerage.Ranked{Candidate: cand, Distance: d})
+			locality = append(locality, int8(placer.Locality(l.area)))
+		}
+	}
+	order := make([]int, len(p.off))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return brokerage.CompareOffContract(int(locality[a]), int(locality[b]), &p.off[a], &p.off[b])
+	})
+	sorted := make([]brokerage.Ranked, len(p.off))
+	for i, j := range order {
+		sorted[i] = p.off[j]
+	}
+	p.off = sorted
+	// A plan of a national service type holds a few thousand off-contract
+	// candidates (about 1 MB): keep at most 32 a council.
+	if len(c.plans) >= 32 {
+		clear(c.plans)
+	}
+	c.plans[key] = p
+	return p, nil
+}
+
+// freshTried reads the locations already offered the requirement that said
+// no or let the offer lapse.
+func (db *DB) freshTried(ctx context.Context, q queryer, council, requirementID int64, tried map[int64]string) error {
+	if requirementID == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT location_id, status, reason FROM offers WHERE requirement_id = $1 AND council_id = $2
+		AND status IN ('declined', 'expired', 'withdrawn')`, requirementID, council)
+	if err != nil {
+		return fmt.Errorf("storage: read tried offers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var loc int64
+		var status, reason string
+		if err := rows.Scan(&loc, &status, &reason); err != nil {
+			return err
+		}
+		why := status
+		if reason != "" {
+			why += " (" + reason + ")"
+		}
+		tried[loc] = why
+	}
+	return rows.Err()
+}
+
+// freshConcerns reads the open serious concerns, on a provider (location
+// NULL) or a location, and returns the lookup: a provider's concern first.
+func (db *DB) freshConcerns(ctx context.Context, q queryer, council int64) (func(provider, location int64) string, error) {
+	type concernKey struct{ provider, location int64 }
+	concerns := map[concernKey]string{}
+	rows, err := q.QueryContext(ctx, `SELECT provider_id, COALESCE(location_id, 0), kind, reason FROM serious_concerns WHERE council_id = $1 AND ended_at IS NULL`, council)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read concerns: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k concernKey
+		var kind, reason string
+		if err := rows.Scan(&k.provider, &k.location, &kind, &reason); err != nil {
+			return nil, err
+		}
+		if kind == "suspension" {
+			reason = "suspended: " + reason
+		}
+		concerns[k] = reason
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return func(provider, location int64) string {
+		if len(concerns) == 0 {
+			return ""
+		}
+		if why, ok := concerns[concernKey{provider, 0}]; ok {
+			return why
+		}
+		return concerns[concernKey{provider, location}]
+	}, nil
+}
+
+// freshVacancies reads the vacancy figures of the given locations for st.
+func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st market.ServiceType, ids []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list any = ids
+	cond := `location_id = ANY($3)`
+	if db.dialect.name == "sqlite" {
+		b, _ := json.Marshal(ids)
+		list, cond = string(b), `location_id IN (SELECT value FROM json_each($3))`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT location_id, vacancies FROM vacancies WHERE council_id = $1 AND service_type = $2 AND `+cond,
+		council, string(st), list)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read vacancies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// runCascade reads and ranks, and describes stage 3 as read.
+func (db *DB) runCascade(ctx context.Context, q queryer, council int64, r *brokerage.Requirement, want cascadeWant) (*brokerage.Result, *cascadeRead, error) {
+	read, err := db.cascadeInput(ctx, q, council, r, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := brokerage.Run(read.in)
+	res.DistanceBasis = "district steps"
+	if read.miles {
+		res.DistanceBasis = "miles"
+	}
+	if read.more {
+		// Stage 3 was read nearest first: say so where its step is counted.
+		for i, s := range res.Steps {
+			if strings.HasPrefix(s, "Stage 3: ") {
+				res.Steps[i] = "Stage 3 (the nearest read first; more further away): " + strings.TrimPrefix(s, "Stage 3: ")
+			}
+		}
+	}
+	return &res, read, nil
+}
+
+// Cascade works out a requirement's cascade now, stage 3 as far as the
+// first page. Council staff.
+func (db *DB) Cascade(ctx context.Context, requirementID int64) (*brokerage.Result, error) {
+	res, _, err := db.cascadePage(ctx, requirementID, brokerage.CascadePage{})
+	return res, err
+}
+
+func (db *DB) cascadePage(ctx context.Context, requirementID int64, page brokerage.CascadePage) (*brokerage.Result, bool, error) {
+	actor, err := actorRequire(ctx, canSeeBrokerage...)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := db.requirement(ctx, db.sql, actor.CouncilID, requirementID)
+	if err != nil {
+		return nil, false, err
+	}
+	page = page.Normalize()
+	res, read, err := db.runCascade(ctx, db.sql, actor.CouncilID, r, cascadeWant{eligible: page.Offset + page.Limit})
+	if err != nil {
+		return nil, false, err
+	}
+	return res, read.more, nil
+}
+
+// RequirementView is the broker's page of a requirement: the requirement,
+// its cascade now (each stage's first page), its log, offers, competitions
+// and placements. Staff.
+func (db *DB) RequirementView(ctx context.Context, id int64) (*brokerage.View, error) {
+	return db.RequirementViewPage(ctx, id, brokerage.CascadePage{})
+}
+
+// RequirementViewPage is RequirementView with each stage's lists paged.
+func (db *DB) RequirementViewPage(ctx context.Context, id int64, page brokerage.CascadePage) (*brokerage.View, error) {
+	actor, err := actorRequire(ctx, canSeeBrokerage...)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.requirement(ctx, db.sql, actor.CouncilID, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &brokerage.View{Requirement: r}
+	if actor.Is(canSeePerson...) {
+		if p, err := db.Person(ctx, id); err == nil {
+			r.Person = p
+		}
+	}
+	if r.Status == brokerage.StatusOpen {
+		page = page.Normalize()
+		res, read, err := db.runCascade(ctx, db.sql, actor.CouncilID, r, cascadeWant{eligible: page.Offset + page.Limit})
+		if err != nil {
+			return nil, err
+		}
+		res.Window(page, read.more)
+		v.Cascade = res
+	}
+	if v.Steps, err = db.steps(ctx, actor.CouncilID, id); err != nil {
+		return nil, err
+	}
+	if v.Offers, err = db.ListOffers(ctx, brokerage.OfferFilter{RequirementID: id}); err != nil {
+		return nil, err
+	}
+	for _, o := range v.Offers {
+		if o.Status == brokerage.OfferPending {
+			r.PendingOffer = &o
+			break
+		}
+	}
+	if v.Competitions, err = db.competitionsOf(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	if v.Placements, err = db.ListPlacements(ctx, brokerage.PlacementFilter{RequirementID: id}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (db *DB) steps(ctx context.Context, council, requirementID int64) ([]brokerage.Step, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, at, stage, kind, COALESCE(location_id, 0), COALESCE(provider_id, 0), detail, actor
+		FROM cascade_steps WHERE council_id = $1 AND requirement_id = $2 ORDER BY id`, council, requirementID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read steps: %w", err)
+	}
+	defer rows.Close()
+	out := []brokerage.Step{}
+	for rows.Next() {
+		var s brokerage.Step
+		if err := rows.Scan(&s.ID, &s.At, &s.Stage, &s.Kind, &s.LocationID, &s.ProviderID, &s.Detail, &s.Actor); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CascadePreview works out the cascade for a requirement that is not yet
+// recorded (a broker's "who could take this?"; the demo loader), stage 3
+// as far as the first page. Council staff.
+func (db *DB) CascadePreview(ctx context.Context, r *brokerage.Requirement) (*brokerage.Result, error) {
+	actor, err := actorRequire(ctx, canSeeBrokerage...)
+	if err != nil {
+		return nil, err
+	}
+	if r.NeedBand == "" {
+		r.NeedBand = brokerage.DefaultNeedBand
+	}
+	res, _, err := db.runCascade(ctx, db.sql, actor.CouncilID, r, cascadeWant{eligible: brokerage.DefaultCascadeLimit})
+	return res, err
+}
