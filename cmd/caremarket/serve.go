@@ -33,6 +33,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without the Secure flag (only for plain HTTP other than localhost)")
 	staleAfter := fs.Duration("stale-after", market.StaleAfter, "how old a vacancy figure may be before the pages mark it stale, like 72h")
 	directory := fs.String("cqc-directory", "", "with --demo: also load this CQC HSCA Active Locations file (CSV) into the demo council")
+	publicURL := fs.String("public-url", os.Getenv("CAREMARKET_PUBLIC_URL"), "the service's address as browsers reach it, like https://caremarket.example.gov.uk (default $CAREMARKET_PUBLIC_URL), for single sign-on's redirect address")
 	districts := fs.String("districts", "", "CSV of postcode districts and the council's district each is in (outcode, district), for CQC directory uploads; default: the Kent table the demo ships")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.InsecureCookies = *insecure
 	srv.StaleAfter = *staleAfter
 	srv.DistrictFor = districtFor
+	srv.PublicURL = *publicURL
 	httpSrv := srv.HTTPServer(*addr)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
