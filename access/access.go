@@ -49,16 +49,17 @@ type User struct {
 	// MFARequired says the council requires a second factor of this role.
 	MFARequired bool `json:"-"`
 	// SessionStage is the stage of the session the user was found by:
-	// "" signed in, "mfa" waiting for the second factor.
+	// "" signed in with a password, "sso" signed in through the council's
+	// identity provider, "mfa" waiting for the second factor.
 	SessionStage string `json:"-"`
 }
 
 // NeedsMFAEnrolment says the person must set up an authenticator before
-// doing anything else: their council requires it of their role, they sign
+// doing anything else: their council requires it of their role, they signed
 // in with a password (single sign-on leaves the second factor to the
 // council's identity provider) and they have not enrolled yet.
 func (u *User) NeedsMFAEnrolment() bool {
-	return u.MFARequired && !u.TOTPEnabled && u.SSOSubject == ""
+	return u.MFARequired && !u.TOTPEnabled && u.SessionStage != "sso"
 }
 
 // Actor returns the user as the actor of a request.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"time"
 	"strings"
 
 	"github.com/caremarket/caremarket"
@@ -45,6 +46,25 @@ type SSOStore interface {
 	// identity provider vouched for, gives it role, and returns it. A
 	// disabled account is refused.
 	SSOSignIn(ctx context.Context, councilID int64, subject, email, name string, role caremarket.Role) (*User, error)
+	// CreateSSOSession signs in someone the identity provider vouched for.
+	CreateSSOSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error
+}
+
+// PasswordAllowed says whether a person may sign in with a password: not
+// council staff of a council that signs its staff in with single sign-on
+// (so disabling someone at the identity provider locks them out here too),
+// except admins, who keep a password (with an authenticator app) to reach
+// the service if the identity provider fails.
+func PasswordAllowed(u *User, ssoCouncils []SSOCouncil) bool {
+	if u.Role == caremarket.RoleProvider || u.Role == caremarket.RoleAdmin {
+		return true
+	}
+	for _, c := range ssoCouncils {
+		if c.ID == u.CouncilID {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseRoleMap reads lines of "group = role". Provider is not a role single

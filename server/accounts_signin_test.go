@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -127,6 +128,17 @@ func TestMFAEnrolAndSignIn(t *testing.T) {
 		}
 		if w := b.api("GET", "/api/v1/me", ""); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "authenticator app") {
 			t.Errorf("before enrolment the API answered %d", w.Code)
+		}
+		// An API token is not held: the second factor guards signing in.
+		tokenSecret, tokenHash := access.NewSecret()
+		if err := db.CreateToken(kent, admin.ID, tokenHash, "script"); err != nil {
+			t.Fatal(err)
+		}
+		if w := newBrowser(t, srv, "192.0.2.53").api("GET", "/api/v1/me", ""); w.Code != http.StatusUnauthorized {
+			t.Fatalf("no credential = %d", w.Code)
+		}
+		if w := apiWithToken(srv, tokenSecret, "/api/v1/me"); w.Code != http.StatusOK {
+			t.Errorf("the admin's API token before enrolment = %d", w.Code)
 		}
 		b.do("POST", mfaPath+"/start", url.Values{}, nil)
 		page := b.do("GET", mfaPath, nil, nil).Body.String()
@@ -257,6 +269,16 @@ func TestSSOSignIn(t *testing.T) {
 		if w := forged.do("GET", "/sso/kent/callback?code=abc&state=forged", nil, nil); w.Code != http.StatusBadRequest || forged.cookies[sessionCookie] != "" {
 			t.Errorf("forged state = %d", w.Code)
 		}
+		// With single sign-on on, the council's staff no longer sign in
+		// with a password (disabling them at the identity provider must
+		// lock them out here); an admin keeps one for when it fails.
+		account(t, db, kent, "local.broker@kent.example", caremarket.RoleBroker, 0, false)
+		if w := newBrowser(t, srv, "192.0.2.77").signIn("local.broker@kent.example", testPassword, "/"); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "council account") {
+			t.Errorf("a broker's password sign-in in an SSO council = %d", w.Code)
+		}
+		if w := newBrowser(t, srv, "192.0.2.78").signIn("it@kent.example", testPassword, "/"); w.Code != http.StatusSeeOther {
+			t.Errorf("the admin's password sign-in = %d", w.Code)
+		}
 		// A disabled SSO account cannot sign in.
 		u := mustUser(t, db, "jo.broker@kent.gov.uk")
 		if err := db.DisableUser(caremarket.NewContext(context.Background(), mustUser(t, db, "it@kent.example").Actor()), u.ID); err != nil {
@@ -267,4 +289,12 @@ func TestSSOSignIn(t *testing.T) {
 			t.Errorf("disabled SSO account = %d", resp.StatusCode)
 		}
 	})
+}
+
+func apiWithToken(srv *Server, token, path string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	return w
 }

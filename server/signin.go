@@ -79,6 +79,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, email, password 
 	if err := s.Throttle.Succeed(ctx, s.Store, keys); err != nil {
 		return nil, false, err
 	}
+	councils, err := s.Store.SSOCouncils(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !access.PasswordAllowed(u, councils) {
+		return nil, false, caremarket.Errorf(caremarket.EFORBIDDEN, "Your council signs you in with your council account. Use the button for your council on the sign-in page.")
+	}
 	secret, sh := access.NewSecret()
 	if u.TOTPEnabled {
 		expires := s.Now().Add(access.PendingLifetime)
@@ -128,7 +135,7 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case u.MustChangePassword:
 		task, msg = passwordPath, "Choose your own password before doing anything else: you signed in with a one-time password. Change it at "+passwordPath+" or with PUT /api/v1/me/password."
-	case u.NeedsMFAEnrolment():
+	case u.NeedsMFAEnrolment() && !isBearer(r):
 		task, msg = mfaPath, "Set up an authenticator app before doing anything else: your council requires it for your role. Go to "+mfaPath+"."
 	default:
 		return false
@@ -142,6 +149,14 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	http.Redirect(w, r, task, http.StatusSeeOther)
 	return true
+}
+
+// isBearer says the request came with an API token. A token is not held to
+// enrolling an authenticator app: the second factor guards a person signing
+// in, and the token was made by someone already past it (or by an operator).
+func isBearer(r *http.Request) bool {
+	b, _ := r.Context().Value(keyBearer).(bool)
+	return b
 }
 
 // gateAllows lists what a person held by the gate may still do: the task

@@ -105,10 +105,14 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	if err := s.startSession(w, r, u.ID); err != nil {
+	secret, hash := access.NewSecret()
+	expires := s.Now().Add(access.SessionLifetime)
+	if err := s.Store.CreateSSOSession(ctx, u.ID, hash, expires); err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
+	s.setCookie(w, sessionCookie, secret, expires)
+	s.clearCookie(w, csrfCookie)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

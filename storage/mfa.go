@@ -80,23 +80,7 @@ func (db *DB) ResetMFA(ctx context.Context, userID int64) error {
 // CreatePendingSession starts a session that has passed the password and
 // waits for the second factor; it is no sign-in yet.
 func (db *DB) CreatePendingSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error {
-	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM`+userJoin+`WHERE u.id = $1`, userID))
-	if err != nil {
-		return notFound(err, "Account")
-	}
-	if u.DisabledAt != nil {
-		return caremarket.Errorf(caremarket.EFORBIDDEN, "This account has been disabled")
-	}
-	return db.updateAs(ctx, u.Actor(), func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2`, userID, tx.now); err != nil {
-			return fmt.Errorf("storage: sweep sessions: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at, stage) VALUES ($1, $2, $3, $4, 'mfa')`,
-			secretHash, userID, tx.now, expires.UTC()); err != nil {
-			return fmt.Errorf("storage: create session: %w", err)
-		}
-		return tx.audit(ctx, "user.sign_in_password", "user", userID, nil, nil)
-	})
+	return db.createSession(ctx, userID, secretHash, expires, "mfa", "user.sign_in_password")
 }
 
 // CompleteMFA finishes a sign-in that waits for its second factor: it spends

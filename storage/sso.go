@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
@@ -39,6 +40,12 @@ func (db *DB) SSOCouncils(ctx context.Context) ([]access.SSOCouncil, error) {
 		out[i].Config = a.SSO
 	}
 	return out, nil
+}
+
+// CreateSSOSession starts a session for someone the council's identity
+// provider signed in (which did their second factor).
+func (db *DB) CreateSSOSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error {
+	return db.createSession(ctx, userID, secretHash, expires, "sso", "user.sign_in")
 }
 
 // SSOSignIn finds the council's account for a person the identity provider

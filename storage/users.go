@@ -140,6 +140,13 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 // CreateSession starts a session for a user who has just signed in, and
 // records the sign-in in the audit log.
 func (db *DB) CreateSession(ctx context.Context, userID int64, secretHash string, expires time.Time) error {
+	return db.createSession(ctx, userID, secretHash, expires, "", "user.sign_in")
+}
+
+// createSession starts a session at a stage: "" signed in with a password,
+// "sso" signed in through the council's identity provider, "mfa" waiting
+// for the second factor.
+func (db *DB) createSession(ctx context.Context, userID int64, secretHash string, expires time.Time, stage, action string) error {
 	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM`+userJoin+`WHERE u.id = $1`, userID))
 	if err != nil {
 		return notFound(err, "Account")
@@ -152,11 +159,15 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, secretHash string
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2`, userID, tx.now); err != nil {
 			return fmt.Errorf("storage: sweep sessions: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			secretHash, userID, tx.now, expires.UTC()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (secret_hash, user_id, created_at, expires_at, stage) VALUES ($1, $2, $3, $4, $5)`,
+			secretHash, userID, tx.now, expires.UTC(), stage); err != nil {
 			return fmt.Errorf("storage: create session: %w", err)
 		}
-		return tx.audit(ctx, "user.sign_in", "user", userID, nil, nil)
+		var after map[string]any
+		if stage == "sso" {
+			after = map[string]any{"single_sign_on": true}
+		}
+		return tx.audit(ctx, action, "user", userID, nil, after)
 	})
 }
 
