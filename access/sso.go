@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/url"
 	"strconv"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/caremarket/caremarket"
 )
