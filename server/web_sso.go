@@ -165,7 +165,7 @@ func (s *Server) ssoFinish(w http.ResponseWriter, r *http.Request) (*access.User
 		return nil, "", caremarket.Errorf(caremarket.EFORBIDDEN, "Your council account is not in a group that may use caremarket. Ask your council's administrator.")
 	}
 	u, err := s.Store.SSOSignIn(ctx, c.ID, idToken.Subject, email, claimString(claims, "name"), role)
-	return u, saved.Get("next"), err
+	return u, safeNext(saved.Get("next")), err
 }
 
 func claimString(claims map[string]any, name string) string {
