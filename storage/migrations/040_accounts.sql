@@ -9,7 +9,7 @@ CREATE UNIQUE INDEX users_sso_subject ON users (council_id, sso_subject) WHERE s
 ALTER TABLE api_tokens ADD COLUMN token_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE api_tokens ADD COLUMN expires_at {{ts}};
 UPDATE api_tokens SET token_id = substr(token_hash, 1, 16);
-CREATE UNIQUE INDEX api_tokens_token_id ON api_tokens (token_id);
+CREATE UNIQUE INDEX api_tokens_token_id ON api_tokens (token_id) WHERE token_id <> '';
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 -- A session at stage 'mfa' has passed the password and waits for the second factor.
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT '';
