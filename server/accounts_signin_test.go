@@ -17,6 +17,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/access/oidctest"
+	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -191,6 +192,24 @@ func TestMFAEnrolAndSignIn(t *testing.T) {
 			if w := d.do("POST", signInCodePath, url.Values{"code": {strings.ToUpper(codes[0][1])}, "next": {"/"}}, nil); w.Code != want {
 				t.Errorf("recovery code use %d = %d, want %d", i+1, w.Code, want)
 			}
+		}
+
+		// Another admin removes a lost app: the person's sessions end, and
+		// they set up a new one at their next sign-in.
+		account(t, db, kent, "it2@kent.example", caremarket.RoleAdmin, 0, false)
+		other := mustUser(t, db, "it2@kent.example")
+		if err := db.ResetMFA(caremarket.NewContext(kent, other.Actor()), admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		if w := c.do("GET", "/admin/users", nil, nil); w.Code != http.StatusSeeOther {
+			t.Errorf("a session outlived the reset: %d", w.Code)
+		}
+		if u := mustUser(t, db, admin.Email); u.TOTPEnabled || u.TOTPSecret != "" {
+			t.Errorf("after reset: %+v", u)
+		}
+		recs, err := db.SearchAudit(kent, audit.Filter{Query: "user.mfa", Limit: 10})
+		if err != nil || len(recs) < 3 {
+			t.Errorf("audit of enrolment and reset: %d records, %v", len(recs), err)
 		}
 	})
 }
