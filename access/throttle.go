@@ -10,7 +10,7 @@ import (
 // behind a load balancer sees the same counts.
 type ThrottleStore interface {
 	SignInFailures(ctx context.Context, key string, since time.Time) (n int, oldest, newest time.Time, err error)
-	RecordSignInFailure(ctx context.Context, keys ...string) error
+	RecordSignInFailure(ctx context.Context, keys []string) error
 	ClearSignInFailures(ctx context.Context, key string) error
 }
 
@@ -88,7 +88,7 @@ func (t *Throttle) Check(ctx context.Context, st ThrottleStore, k ThrottleKeys, 
 
 // Fail records a failed attempt against every key.
 func (t *Throttle) Fail(ctx context.Context, st ThrottleStore, k ThrottleKeys) error {
-	return st.RecordSignInFailure(ctx, k.Pair, k.Account, k.Address)
+	return st.RecordSignInFailure(ctx, []string{k.Pair, k.Account, k.Address})
 }
 
 // Succeed clears the pair's failures. The account's stay: a guesser

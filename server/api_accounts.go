@@ -47,11 +47,20 @@ func (s *Server) changePassword(r *http.Request, current, pw, confirm string) er
 	return s.Store.ChangeOwnPassword(r.Context(), keep, hash)
 }
 
+// passwordInput is the body of PUT /api/v1/me/password.
+type passwordInput struct {
+	CurrentPassword *string `json:"current_password"`
+	NewPassword     *string `json:"new_password"`
+}
+
+// tokenInput is the body of POST /api/v1/tokens.
+type tokenInput struct {
+	Name          *string `json:"name"`
+	ExpiresInDays int     `json:"expires_in_days"`
+}
+
 func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		CurrentPassword *string `json:"current_password"`
-		NewPassword     *string `json:"new_password"`
-	}
+	var in passwordInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -89,10 +98,7 @@ type newToken struct {
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name          *string `json:"name"`
-		ExpiresInDays int     `json:"expires_in_days"`
-	}
+	var in tokenInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func (s *Server) ssoFinish(w http.ResponseWriter, r *http.Request) (*access.User
 		return nil, "", again
 	}
 	var claims map[string]any
-	if err := idToken.Claims(&claims); err != nil {
+	if err := idToken.Claims(&claims); err != nil || strings.TrimSpace(idToken.Subject) == "" {
 		return nil, "", again
 	}
 	email := claimString(claims, "email")

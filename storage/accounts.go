@@ -179,7 +179,7 @@ func (db *DB) SignInFailures(ctx context.Context, key string, since time.Time) (
 // RecordSignInFailure records a failed sign-in under each key, and now and
 // then sweeps failures older than a day. A failure changes no one's data, so
 // it goes to the log (by the server) rather than the audit chain.
-func (db *DB) RecordSignInFailure(ctx context.Context, keys ...string) error {
+func (db *DB) RecordSignInFailure(ctx context.Context, keys []string) error {
 	now := db.now()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {

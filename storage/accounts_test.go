@@ -143,10 +143,10 @@ func TestSignInFailuresShared(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		ctx := context.Background()
 		since := time.Now().Add(-time.Minute)
-		if err := db.RecordSignInFailure(ctx, "pair:a|1", "account:a"); err != nil {
+		if err := db.RecordSignInFailure(ctx, []string{"pair:a|1", "account:a"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.RecordSignInFailure(ctx, "pair:a|1", "account:a"); err != nil {
+		if err := db.RecordSignInFailure(ctx, []string{"pair:a|1", "account:a"}); err != nil {
 			t.Fatal(err)
 		}
 		n, oldest, newest, err := db.SignInFailures(ctx, "pair:a|1", since)

@@ -55,6 +55,10 @@ func (db *DB) CreateSSOSession(ctx context.Context, userID int64, secretHash str
 // provider's, is refused.
 func (db *DB) SSOSignIn(ctx context.Context, councilID int64, subject, email, name string, role caremarket.Role) (*access.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	subject = strings.TrimSpace(subject)
+	if r, err := caremarket.ParseRole(string(role)); subject == "" || len(subject) > 255 || err != nil || r == caremarket.RoleProvider {
+		return nil, caremarket.Errorf(caremarket.EINVALID, "Single sign-on needs the person's subject id and a council staff role")
+	}
 	var slug string
 	if err := db.sql.QueryRowContext(ctx, `SELECT slug FROM councils WHERE id = $1`, councilID).Scan(&slug); err != nil {
 		return nil, notFound(err, "Council")
