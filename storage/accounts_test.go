@@ -210,3 +210,56 @@ func indexFold(s, sub string) int {
 	}
 	return -1
 }
+
+// A council's sign-in settings: admins only, the client secret stored but
+// never read back, kept when left blank; single sign-on finds or makes the
+// council's account and refuses what it cannot trust.
+func TestCouncilAuthAndSSOSignIn(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		kent, _ := storagetest.Council(t, db, "kent")
+		_, broker := userIn(t, db, kent, "b@kent.example", caremarket.RoleBroker)
+		cfg := &access.CouncilAuth{MFARoles: []caremarket.Role{caremarket.RoleAdmin}, SSO: access.SSOConfig{Enabled: true,
+			Issuer: "https://idp.example", ClientID: "c", ClientSecret: "top-secret", RoleMap: []access.GroupRole{{Group: "g", Role: caremarket.RoleBroker}}}}
+		if err := db.SetCouncilAuth(broker, cfg); caremarket.ErrorCode(err) != caremarket.EFORBIDDEN {
+			t.Errorf("a broker changed the sign-in settings: %v", err)
+		}
+		if err := db.SetCouncilAuth(kent, cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg.SSO.ClientSecret = "" // blank keeps the stored one
+		if err := db.SetCouncilAuth(kent, cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.CouncilAuth(kent)
+		if err != nil || got.SSO.ClientSecret != "" || !got.SSO.HasSecret || !got.RequiresMFA(caremarket.RoleAdmin) || got.RequiresMFA(caremarket.RoleBroker) {
+			t.Fatalf("CouncilAuth = %+v, %v", got, err)
+		}
+		councils, err := db.SSOCouncils(context.Background())
+		if err != nil || len(councils) != 1 || councils[0].Config.ClientSecret != "top-secret" {
+			t.Fatalf("SSOCouncils = %+v, %v", councils, err)
+		}
+		id := councils[0].ID
+		for _, bad := range []struct {
+			subject string
+			role    caremarket.Role
+		}{{"", caremarket.RoleBroker}, {"s", caremarket.RoleProvider}, {"s", ""}} {
+			if _, err := db.SSOSignIn(context.Background(), id, bad.subject, "x@kent.gov.uk", "", bad.role); caremarket.ErrorCode(err) != caremarket.EINVALID {
+				t.Errorf("SSOSignIn(%q, %q) = %v", bad.subject, bad.role, err)
+			}
+		}
+		u, err := db.SSOSignIn(context.Background(), id, "sub-1", "New.Person@kent.gov.uk", "New Person", caremarket.RoleBroker)
+		if err != nil || u.Email != "new.person@kent.gov.uk" || u.SSOSubject != "sub-1" || u.PasswordHash != "" || u.Role != caremarket.RoleBroker {
+			t.Fatalf("SSOSignIn = %+v, %v", u, err)
+		}
+		again, err := db.SSOSignIn(context.Background(), id, "sub-1", "renamed@kent.gov.uk", "", caremarket.RoleCommissioner)
+		if err != nil || again.ID != u.ID || again.Role != caremarket.RoleCommissioner {
+			t.Errorf("second sign-in = %+v, %v", again, err)
+		}
+		// An existing local account with the address is linked, not doubled.
+		local, _ := userIn(t, db, kent, "local@kent.gov.uk", caremarket.RoleFinance)
+		linked, err := db.SSOSignIn(context.Background(), id, "sub-2", "local@kent.gov.uk", "", caremarket.RoleFinance)
+		if err != nil || linked.ID != local.ID || linked.SSOSubject != "sub-2" {
+			t.Errorf("linking = %+v, %v", linked, err)
+		}
+	})
+}
