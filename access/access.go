@@ -34,6 +34,32 @@ type User struct {
 	// choose their own before doing anything else.
 	MustChangePassword bool      `json:"must_change_password"`
 	CreatedAt          time.Time `json:"created_at"`
+
+	// DisabledAt is set when an admin disabled the account: it cannot sign
+	// in, and its sessions and tokens were ended.
+	DisabledAt *time.Time `json:"-"`
+	// TOTPSecret is the shared secret of the person's authenticator app;
+	// TOTPEnabled says enrolment finished (a code was checked).
+	TOTPSecret   string `json:"-"`
+	TOTPEnabled  bool   `json:"-"`
+	TOTPLastStep int64  `json:"-"`
+	// SSOSubject is the council identity provider's id for the person
+	// (the id token's "sub"), for staff who sign in with single sign-on.
+	SSOSubject string `json:"-"`
+	// MFARequired says the council requires a second factor of this role.
+	MFARequired bool `json:"-"`
+	// SessionStage is the stage of the session the user was found by:
+	// "" signed in with a password, "sso" signed in through the council's
+	// identity provider, "mfa" waiting for the second factor.
+	SessionStage string `json:"-"`
+}
+
+// NeedsMFAEnrolment says the person must set up an authenticator before
+// doing anything else: their council requires it of their role, they signed
+// in with a password (single sign-on leaves the second factor to the
+// council's identity provider) and they have not enrolled yet.
+func (u *User) NeedsMFAEnrolment() bool {
+	return u.MFARequired && !u.TOTPEnabled && u.SessionStage != "sso"
 }
 
 // Actor returns the user as the actor of a request.
@@ -78,9 +104,14 @@ type Store interface {
 	UserBySession(ctx context.Context, secretHash string, now time.Time) (*User, error)
 	DeleteSession(ctx context.Context, secretHash string) error
 
-	// CreateToken stores the hash of a new API token for a user.
+	// CreateToken stores the hash of a new API token for a user, which
+	// expires after TokenLifetime.
 	CreateToken(ctx context.Context, userID int64, tokenHash, label string) error
 	UserByToken(ctx context.Context, tokenHash string) (*User, error)
+
+	AccountStore
+	MFAStore
+	SSOStore
 }
 
 // argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).

@@ -53,29 +53,32 @@ func TestSecret(t *testing.T) {
 func TestThrottle(t *testing.T) {
 	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	th := NewThrottle()
-	th.Now = func() time.Time { return now }
-	for i := range 5 {
-		if ok, _ := th.Allowed("a@example.com"); !ok {
-			t.Fatalf("attempt %d refused", i+1)
+	min := func(n int) time.Time { return now.Add(-time.Duration(n) * time.Minute) }
+	for _, tt := range []struct {
+		name string
+		c    ThrottleCounts
+		want time.Duration
+	}{
+		{"no failures", ThrottleCounts{}, 0},
+		{"four from this address", ThrottleCounts{Pair: 4, PairOldest: min(1), Account: 4, AccountNewest: now}, 0},
+		// Five from one address refuse that address for that account
+		// until the oldest leaves the window.
+		{"five from this address", ThrottleCounts{Pair: 5, PairOldest: min(5), Account: 5, AccountNewest: now}, 10 * time.Minute},
+		// The owner at another address is untouched by five failures.
+		{"five from elsewhere", ThrottleCounts{Pair: 0, Account: 5, AccountNewest: now}, 0},
+		// Many failures from everywhere delay every attempt a little, never
+		// lock: the wait is counted from the last failure.
+		{"ten from everywhere, just now", ThrottleCounts{Account: 10, AccountNewest: now.Add(-10 * time.Second)}, 20 * time.Second},
+		{"ten from everywhere, a minute ago", ThrottleCounts{Account: 10, AccountNewest: min(1)}, 0},
+		{"spraying from one address", ThrottleCounts{Address: 100, AddressOldest: min(14)}, time.Minute},
+	} {
+		if got := th.Wait(tt.c, now); got != tt.want {
+			t.Errorf("%s: wait %v, want %v", tt.name, got, tt.want)
 		}
-		th.Fail("a@example.com")
-		now = now.Add(time.Second)
 	}
-	ok, wait := th.Allowed("a@example.com")
-	if ok || wait <= 0 || wait > 15*time.Minute {
-		t.Fatalf("6th attempt: allowed=%v wait=%v, want refused with a wait", ok, wait)
-	}
-	if ok, _ := th.Allowed("b@example.com"); !ok {
-		t.Error("another key is throttled too")
-	}
-	now = now.Add(15 * time.Minute)
-	if ok, _ := th.Allowed("a@example.com"); !ok {
-		t.Error("still throttled after the window")
-	}
-	th.Fail("a@example.com")
-	th.Succeed("a@example.com")
-	if len(th.failures) != 0 {
-		t.Errorf("success did not clear: %v", th.failures)
+	k := KeysFor(" A@Example.com ", "192.0.2.1")
+	if k.Pair != "pair:a@example.com|192.0.2.1" || k.Account != "account:a@example.com" || k.Address != "ip:192.0.2.1" {
+		t.Errorf("keys = %+v", k)
 	}
 }
 

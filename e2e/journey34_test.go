@@ -366,7 +366,8 @@ func (f *j34) newProviderUser(p *pager, providerID int64, providerName string) d
 	p.click(`form[action="/sign-in"] button[type="submit"]`)
 	p.expect("/account/password", "Choose a new password")
 	const pw = "harbour lantern seagull pebble"
-	p.do("choose a password", chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.SendKeys(chromedp.ID("confirm"), pw))
+	p.do("choose a password", chromedp.SendKeys(chromedp.ID("current_password"), otp),
+		chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.SendKeys(chromedp.ID("confirm"), pw))
 	p.click(`form[action="/account/password"] button[type="submit"]`)
 	p.expect("/", "")
 	if got := p.textOf("h1"); !strings.Contains(got, strings.Join(strings.Fields(providerName), " ")) {

@@ -23,6 +23,8 @@ const (
 	keyBearer ctxKey = iota // the request was authenticated by an API token
 	keySession
 	keyMustChangePassword
+	keyUser       // the signed-in *access.User
+	keyPendingMFA // a pendingMFA: the password was right, the code is awaited
 )
 
 // authenticate puts the caller's actor in the request context: from an API
@@ -46,15 +48,22 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 		}
 		ctx = caremarket.NewContext(ctx, u.Actor())
 		ctx = withValue(ctx, keyBearer, true)
+		ctx = withValue(ctx, keyMustChangePassword, u.MustChangePassword)
+		ctx = withValue(ctx, keyUser, u)
 		return r.WithContext(ctx), nil
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		u, err := s.Store.UserBySession(ctx, access.HashSecret(c.Value), s.Now())
 		switch caremarket.ErrorCode(err) {
 		case "":
+			if u.SessionStage == "mfa" {
+				// Password right, second factor still to come: not signed in.
+				return r.WithContext(withValue(ctx, keyPendingMFA, pendingMFA{secret: c.Value, user: u})), nil
+			}
 			ctx = caremarket.NewContext(ctx, u.Actor())
 			ctx = withValue(ctx, keySession, c.Value)
 			ctx = withValue(ctx, keyMustChangePassword, u.MustChangePassword)
+			ctx = withValue(ctx, keyUser, u)
 			return r.WithContext(ctx), nil
 		case caremarket.ENOTFOUND:
 			s.clearCookie(w, sessionCookie) // expired: forget it
@@ -138,55 +147,12 @@ func (s *Server) clearCookie(w http.ResponseWriter, name string) {
 		Secure: !s.InsecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
-// signIn checks an email and password, throttling guesses per email and per
-// client address, and starts a session. It returns the same message for an
-// unknown email and a wrong password, so it does not reveal who has an account.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, email, password string) (*access.User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	fields := map[string]string{}
-	if email == "" {
-		fields["email"] = "Enter your email address"
-	}
-	if password == "" {
-		fields["password"] = "Enter your password"
-	}
-	if err := caremarket.Invalid(fields); err != nil {
-		return nil, err
-	}
-	keys := []string{"email:" + email, "ip:" + clientIP(r)}
-	for _, k := range keys {
-		if ok, wait := s.Throttle.Allowed(k); !ok {
-			return nil, caremarket.Errorf(caremarket.ERATELIMITED,
-				"Too many failed sign-in attempts. Wait %d minutes and try again.", int(wait.Minutes())+1)
-		}
-	}
-	u, err := s.Store.UserByEmail(r.Context(), email)
-	if err != nil && caremarket.ErrorCode(err) != caremarket.ENOTFOUND {
-		return nil, err
-	}
-	if u == nil || !access.CheckPassword(password, u.PasswordHash) {
-		for _, k := range keys {
-			s.Throttle.Fail(k)
-		}
-		// Failed sign-ins change no data, so they go to the log rather than
-		// the audit chain; a security team can alert on them.
-		s.Logger.WarnContext(r.Context(), "sign-in failed", "email", email, "remote", clientIP(r))
-		return nil, &caremarket.Error{Code: caremarket.EINVALID, Message: "Enter a correct email address and password",
-			Fields: map[string]string{"email": "Enter a correct email address and password"}}
-	}
-	s.Throttle.Succeed(keys[0])
-	secret, hash := access.NewSecret()
-	expires := s.Now().Add(access.SessionLifetime)
-	if err := s.Store.CreateSession(r.Context(), u.ID, hash, expires); err != nil {
-		return nil, err
-	}
-	s.setCookie(w, sessionCookie, secret, expires)
-	s.clearCookie(w, csrfCookie)
-	return u, nil
-}
-
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
-	if secret, ok := r.Context().Value(keySession).(string); ok {
+	secret, ok := r.Context().Value(keySession).(string)
+	if p, pending := r.Context().Value(keyPendingMFA).(pendingMFA); pending {
+		secret, ok = p.secret, true
+	}
+	if ok {
 		if err := s.Store.DeleteSession(r.Context(), access.HashSecret(secret)); err != nil {
 			return err
 		}

@@ -73,6 +73,10 @@ type Server struct {
 	// district ("CT9") is in, for the CQC directory upload; CQC names only
 	// the council. Without it the upload is refused.
 	DistrictFor func(outcode string) (district string, ok bool)
+	// PublicURL is the service's address as browsers reach it (like
+	// https://caremarket.example.gov.uk), for single sign-on's redirect
+	// address. Without it the request's host is used.
+	PublicURL string
 
 	mux     *http.ServeMux
 	routes  []string // every registered pattern, for the OpenAPI test
@@ -145,6 +149,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.checkCSRF(r); err != nil {
 		s.fail(sw, r, err)
+		return
+	}
+	if s.gate(sw, r) {
 		return
 	}
 	s.mux.ServeHTTP(sw, r)

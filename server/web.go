@@ -186,6 +186,7 @@ func navigation(a *caremarket.Actor, current string) []navItem {
 	if a.Role == caremarket.RoleAdmin {
 		add("CQC import", "/admin/cqc-import")
 		add("Users", "/admin/users")
+		add("Sign-in settings", "/admin/security")
 		add("Bank holidays", "/admin/bank-holidays")
 		add("Personal data", "/admin/personal-data")
 		add("Emails", "/admin/notifications")
@@ -320,10 +321,6 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http
 			s.errorPage(w, r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue"))
 			return
 		}
-		if must, _ := r.Context().Value(keyMustChangePassword).(bool); must && r.URL.Path != passwordPath {
-			http.Redirect(w, r, passwordPath, http.StatusSeeOther)
-			return
-		}
 		if err := h(w, r); err != nil {
 			s.errorPage(w, r, err)
 		}
@@ -337,15 +334,28 @@ func (s *Server) registerWeb() {
 	s.route("POST /sign-out", s.signOutPost)
 	s.route("GET "+passwordPath, s.page(s.passwordPage))
 	s.route("POST "+passwordPath, s.page(s.passwordPost))
+	s.registerAccountPages()
 	s.registerMarketPages()
 	s.route("/", func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, caremarket.Errorf(caremarket.ENOTFOUND, "If you typed the web address, check it is correct."))
 	})
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: a path only, with no
+// scheme, no authority ("//host"), no control characters (browsers drop a tab
+// or newline, so "/<TAB>/evil.example" becomes "//evil.example") and no
+// backslashes (which browsers read as slashes). Anything else goes home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2048 {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' || (c >= 0x80 && c <= 0x9f) || c == '\u2028' || c == '\u2029' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next
@@ -356,19 +366,23 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "signin", "Sign in", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}, nil)
+	s.renderSignIn(w, r, http.StatusOK, safeNext(r.URL.Query().Get("next")), nil)
 }
 
 func (s *Server) signInPost(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
-	_, err := s.signIn(w, r, r.PostFormValue("email"), r.PostFormValue("password"))
+	_, mfa, err := s.signIn(w, r, r.PostFormValue("email"), r.PostFormValue("password"))
 	if err != nil {
 		status := statusOf(err)
 		if status >= 500 {
 			s.errorPage(w, r, err)
 			return
 		}
-		s.render(w, r, status, "signin", "Sign in", map[string]string{"Next": next}, err)
+		s.renderSignIn(w, r, status, next, err)
+		return
+	}
+	if mfa {
+		http.Redirect(w, r, signInCodePath+"?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)

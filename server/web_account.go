@@ -2,9 +2,6 @@ package server
 
 import (
 	"net/http"
-
-	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/access"
 )
 
 // passwordPath is where a person chooses their own password; someone signed
@@ -18,26 +15,19 @@ func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
-	a := caremarket.ActorFrom(r.Context())
 	must, _ := r.Context().Value(keyMustChangePassword).(bool)
-	pw, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
-	err := access.CheckNewPassword(pw, confirm)
-	if err == nil {
-		var hash string
-		if hash, err = access.HashPassword(pw); err == nil {
-			err = s.Store.SetPassword(r.Context(), a.UserID, hash)
-		}
-	}
+	err := s.changePassword(r, r.PostFormValue("current_password"), r.PostFormValue("password"), r.PostFormValue("confirm"))
 	if err != nil {
 		if statusOf(err) >= 500 {
 			return err
 		}
-		r.PostForm.Del("password") // never echo a password back
+		r.PostForm.Del("current_password") // never echo a password back
+		r.PostForm.Del("password")
 		r.PostForm.Del("confirm")
 		s.render(w, r, statusOf(err), "account_password", "Choose a new password", map[string]bool{"Must": must}, err)
 		return nil
 	}
-	flash(w, "Your password has been changed")
+	flash(w, "Your password has been changed, and you have been signed out everywhere else")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

@@ -24,7 +24,6 @@ type emailFlags struct {
 }
 
 func (e *emailFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&e.publicURL, "public-url", os.Getenv("CAREMARKET_PUBLIC_URL"), "the address people reach caremarket at, for links in emails (like https://care.kent.gov.uk; default $CAREMARKET_PUBLIC_URL, else http://--addr)")
 	fs.StringVar(&e.smtpAddr, "smtp-addr", os.Getenv("CAREMARKET_SMTP_ADDR"), "the council's mail relay, host:port (default $CAREMARKET_SMTP_ADDR)")
 	fs.StringVar(&e.smtpFrom, "smtp-from", os.Getenv("CAREMARKET_SMTP_FROM"), "the sender address of emails (default $CAREMARKET_SMTP_FROM)")
 	fs.StringVar(&e.smtpUser, "smtp-username", os.Getenv("CAREMARKET_SMTP_USERNAME"), "relay user name, if it needs one (default $CAREMARKET_SMTP_USERNAME)")
@@ -53,7 +52,7 @@ func (e *emailFlags) sender() (notify.Sender, error) {
 
 // startEmail runs the outbox worker (every 30 seconds) when a sender is
 // configured, and adds the reminder scan to the background jobs.
-func startEmail(ctx context.Context, e emailFlags, addr string, db *storage.DB, runner *jobs.Runner, logger *slog.Logger) error {
+func startEmail(ctx context.Context, e emailFlags, publicURL, addr string, db *storage.DB, runner *jobs.Runner, logger *slog.Logger) error {
 	runner.Jobs = append(runner.Jobs, jobs.Job{Name: "notification-reminders", Every: 15 * time.Minute, Run: func(ctx context.Context) error {
 		n, err := db.QueueReminders(ctx, time.Now())
 		if n > 0 {
@@ -69,7 +68,7 @@ func startEmail(ctx context.Context, e emailFlags, addr string, db *storage.DB, 
 		logger.Warn("email is not configured (--smtp-addr or --notify-api-key): notifications wait in the outbox")
 		return nil
 	}
-	base := e.publicURL
+	base := publicURL
 	if base == "" {
 		base = "http://" + addr
 	}

@@ -37,6 +37,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metricsToken := fs.String("metrics-token", os.Getenv("CAREMARKET_METRICS_TOKEN"), "let /metrics answer on --addr to this bearer token (default $CAREMARKET_METRICS_TOKEN)")
 	var email emailFlags
 	email.register(fs)
+	publicURL := fs.String("public-url", os.Getenv("CAREMARKET_PUBLIC_URL"), "the service's address as browsers reach it, like https://caremarket.example.gov.uk (default $CAREMARKET_PUBLIC_URL), for single sign-on's redirect address")
 	districts := fs.String("districts", "", "CSV of postcode districts and the council's district each is in (outcode, district), for CQC directory uploads; default: the Kent table the demo ships")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -91,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer metricsSrv.Close()
 		logger.Info("metrics served", "addr", mln.Addr().String())
 	}
+	srv.PublicURL = *publicURL
 	httpSrv := srv.HTTPServer(*addr)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -108,7 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	runner := backgroundJobs(db, logger)
-	if err := startEmail(jobCtx, email, *addr, db, runner, logger); err != nil {
+	if err := startEmail(jobCtx, email, *publicURL, *addr, db, runner, logger); err != nil {
 		return err
 	}
 	go runner.Loop(jobCtx, 5*time.Minute)

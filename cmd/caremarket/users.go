@@ -82,6 +82,11 @@ func councilsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := db.CreateCouncil(ctx, c); err != nil {
 		return err
 	}
+	// A new council requires an authenticator app of admins, commissioners
+	// and finance staff; its admin can change this on the sign-in settings page.
+	if err := db.SetCouncilAuth(caremarket.NewContext(ctx, caremarket.SystemActor(c.ID, c.Slug)), &access.CouncilAuth{MFARoles: access.DefaultMFARoles}); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "created council %s (%s)\n", c.Slug, c.Name)
 	return nil
 }

@@ -63,7 +63,7 @@ func TestOperatorCommands(t *testing.T) {
 		{"no council", []string{"users", "create", "--role", "admin", "--email", "a@b.com"}, "--council is required"},
 		{"bad role", []string{"users", "create", "--council", "kent", "--role", "king", "--email", "a@b.com"}, "Role must be one of"},
 		{"provider without provider", []string{"users", "create", "--council", "kent", "--role", "provider", "--email", "a@b.com"}, "must belong to a provider"},
-		{"same email", []string{"users", "create", "--council", "kent", "--role", "admin", "--email", "it@kent.gov.uk"}, "already exists"},
+		{"same email", []string{"users", "create", "--council", "kent", "--role", "admin", "--email", "it@kent.gov.uk"}, "cannot be used for a new account"},
 		{"bad slug", []string{"councils", "create", "--slug", "K", "--name", "K"}, "Slug must be"},
 	}
 	for _, tt := range refused {
