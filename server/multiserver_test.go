@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -64,6 +65,21 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	}
 	admin.base = one
 	admin.expectPage("/admin/bank-holidays", http.StatusOK, "County day")
+
+	// Wrong passwords spread across both servers count together: the
+	// throttle lives in the database.
+	jar, _ := cookiejar.New(nil)
+	guesser := &webClient{t: t, base: one, http: &http.Client{Jar: jar}}
+	_, page := guesser.get("/sign-in")
+	guesser.csrf = csrfIn(t, page)
+	last := 0
+	for i := range 6 {
+		guesser.base = []string{one, srv2.URL}[i%2]
+		last, _ = guesser.post("/sign-in", url.Values{"email": {admin.email}, "password": {"not the password at all"}})
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the sixth wrong password across two servers: %d, want 429", last)
+	}
 
 	admin.base = srv2.URL
 	if status, _ := admin.post("/sign-out", nil); status != http.StatusOK {
