@@ -59,6 +59,10 @@ type Server struct {
 	// district ("CT9") is in, for the CQC directory upload; CQC names only
 	// the council. Without it the upload is refused.
 	DistrictFor func(outcode string) (district string, ok bool)
+	// TrustProxy believes X-Forwarded-Proto: set it only behind a proxy
+	// that terminates TLS and sets the header itself (HSTS is sent when
+	// the browser came over HTTPS).
+	TrustProxy bool
 
 	mux     *http.ServeMux
 	routes  []string // every registered pattern, for the OpenAPI test
@@ -96,7 +100,7 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 // authenticate, CSRF, then the route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, insecureCookies: s.InsecureCookies}
 	defer func() {
 		if v := recover(); v != nil {
 			s.Logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)
@@ -114,6 +118,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	if s.behindTLS(r) {
+		h.Set("Strict-Transport-Security", hstsMaxAge)
+	}
 	r, err := s.authenticate(sw, r)
 	if err != nil {
 		s.fail(sw, r, err)
@@ -159,6 +166,9 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	// insecureCookies carries Server.InsecureCookies to cookies set by
+	// helpers that see only the writer (flash).
+	insecureCookies bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -22,6 +22,9 @@ func (s *Server) passwordPost(w http.ResponseWriter, r *http.Request) error {
 	must, _ := r.Context().Value(keyMustChangePassword).(bool)
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
 	err := access.CheckNewPassword(pw, confirm)
+	if err == nil { // not built from the person's email or council
+		err = access.ValidatePassword(pw, access.PasswordContext{Email: a.Email, Councils: []string{a.CouncilSlug}})
+	}
 	if err == nil {
 		var hash string
 		if hash, err = access.HashPassword(pw); err == nil {

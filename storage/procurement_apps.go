@@ -150,7 +150,11 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 		if err := a.Validate(w); err != nil {
 			return err
 		}
-		if err := w.CheckSubmit(db.Now()); err != nil {
+		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+		if err != nil {
+			return err
+		}
+		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
 			return err
 		}
 		a.ProviderID, a.CouncilID, a.UpdatedAt, a.Status = tx.actor.ProviderID, tx.actor.CouncilID, tx.now, procurement.Draft
@@ -221,8 +225,12 @@ func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.App
 		if err != nil {
 			return err
 		}
+		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+		if err != nil {
+			return err
+		}
 		// The server's clock decides, to the moment: never the browser's.
-		if err := w.CheckSubmit(db.Now()); err != nil {
+		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
 			return err
 		}
 		if err := a.CheckComplete(w); err != nil {
@@ -289,6 +297,11 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 		}
 		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, questionID)
 		if err != nil {
+			return err
+		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID); err != nil {
+			return err
+		} else if err := procurement.CheckResubmissionTime(published); err != nil {
 			return err
 		}
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")
@@ -439,6 +452,11 @@ func (db *DB) SaveScore(ctx context.Context, s *procurement.Score) error {
 		if app.Status != procurement.Submitted {
 			return caremarket.Errorf(caremarket.ECONFLICT, "Only a submitted application is scored")
 		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
+			return err
+		} else if err := procurement.CheckMarksOpen(published); err != nil {
+			return err
+		}
 		_, q, err := db.windowQuestion(ctx, tx, app.WindowID, s.QuestionID)
 		if err != nil {
 			return err
@@ -508,12 +526,17 @@ func (db *DB) Moderate(ctx context.Context, m *procurement.Moderation) error {
 		if err != nil {
 			return err
 		}
-		mod, err := isModerator(ctx, tx, tx.actor, app.WindowID)
+		e, err := evaluatorOf(ctx, tx, tx.actor, app.WindowID)
 		if err != nil {
 			return fmt.Errorf("storage: read evaluator: %w", err)
 		}
-		if !mod {
-			return caremarket.Errorf(caremarket.EFORBIDDEN, "Only the window's moderator or a commissioner agrees the final mark")
+		if err := procurement.CheckModerator(tx.actor.Role, e != nil && e.Moderator); err != nil {
+			return err
+		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
+			return err
+		} else if err := procurement.CheckMarksOpen(published); err != nil {
+			return err
 		}
 		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, m.QuestionID)
 		if err != nil {
@@ -708,6 +731,9 @@ func (db *DB) AwardLot(ctx context.Context, windowID, lotID int64, applicationID
 		if err != nil {
 			return err
 		}
+		if err := procurement.CheckAwardTime(w, db.Now()); err != nil {
+			return err
+		}
 		if !procurementHasLot(w.LotIDs, lotID) {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "The lot is not open in this window")
 		}
@@ -770,6 +796,12 @@ func (db *DB) PublishAwards(ctx context.Context, windowID int64) ([]procurement.
 		}
 		w, _, mods, results, err := db.windowResults(ctx, tx, tx.actor, windowID)
 		if err != nil {
+			return err
+		}
+		if _, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID); err != nil { // takes the window's lock
+			return err
+		}
+		if err := procurement.CheckAwardTime(w, db.Now()); err != nil {
 			return err
 		}
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")
