@@ -144,6 +144,9 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return caremarket.Errorf(caremarket.EINVALID, "Amounts are whole pence, like 123456 for £1,234.56")
 	}
+	if err := checkJSONAmount(v); err != nil {
+		return err
+	}
 	*m = Money(v)
 	return nil
 }
