@@ -94,6 +94,8 @@ func TestNoAwardBeforeTheDeadline(t *testing.T) {
 		defer srv.Close()
 		f.srv.InsecureCookies = true
 		c := signInAs(t, f, srv.URL, caremarket.RoleCommissioner)
+		f.srv.Now = func() time.Time { return now }
+		c.expectPage("/windows/"+idOf(w.ID)+"/awards", http.StatusOK, "Applications to this window close at")
 		status, body := c.post("/windows/"+idOf(w.ID)+"/award-notice", url.Values{})
 		if status != http.StatusConflict || !strings.Contains(body, wantMsg) {
 			t.Errorf("web notice: status %d, want 409 with the deadline\n%.2000s", status, body)

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/procurement"
 )
 
 // parseID reads an id written the one way caremarket writes it: digits
@@ -57,4 +59,20 @@ func formError(err error) error {
 		return caremarket.Errorf(caremarket.ETOOLARGE, "The form is too large")
 	}
 	return caremarket.Errorf(caremarket.EINVALID, "The form could not be read")
+}
+
+// marksOpen says whether a window's marks may still change: not once its
+// award notice is published (procurement.CheckMarksOpen). It only decides
+// which forms a page shows; storage enforces the rule.
+func marksOpen(ctx context.Context, p procurement.Store, windowID int64) bool {
+	aws, err := p.ListAwards(ctx, procurement.AwardFilter{WindowID: windowID})
+	if err != nil {
+		return true
+	}
+	for _, a := range aws {
+		if a.NoticeAt != nil {
+			return false
+		}
+	}
+	return true
 }
