@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
 	_ "embed"
 	"io"
 	"slices"
@@ -155,4 +156,15 @@ func DenyList() []string {
 func denied(lower string) bool {
 	_, found := slices.BinarySearch(DenyList(), lower)
 	return found
+}
+
+// NewOneTimePassword returns a random password for a new account, to be
+// changed at first sign-in: 26 characters of base32 (130 bits), checked
+// against the same rule as a chosen password.
+func NewOneTimePassword(pc PasswordContext) string {
+	for {
+		if pw := rand.Text(); ValidatePassword(pw, pc) == nil {
+			return pw
+		}
+	}
 }

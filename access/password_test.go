@@ -102,3 +102,15 @@ func BenchmarkValidatePassword(b *testing.B) {
 		ValidatePassword("correct horse battery staple", PasswordContext{Email: "a@b.example"})
 	}
 }
+
+func TestNewOneTimePassword(t *testing.T) {
+	pc := PasswordContext{Email: "a@kent.example", Councils: []string{"kent"}}
+	seen := map[string]bool{}
+	for range 20 {
+		pw := NewOneTimePassword(pc)
+		if err := ValidatePassword(pw, pc); err != nil || len(pw) < 26 || seen[pw] {
+			t.Fatalf("one-time password %q: %v", pw, err)
+		}
+		seen[pw] = true
+	}
+}
