@@ -46,9 +46,9 @@ var (
 	bodySpecs     map[string]*bodySpec // "METHOD /path" as the document spells it
 )
 
-// requestBodies reads every operation's request body from the merged
+// documentedBodies reads every operation's request body from the merged
 // document once.
-func requestBodies() map[string]*bodySpec {
+func documentedBodies() map[string]*bodySpec {
 	bodySpecsOnce.Do(func() {
 		var doc map[string]any
 		if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
@@ -144,7 +144,7 @@ func operationKey(r *http.Request) string {
 // checkRequestBody refuses a body the route's document entry does not
 // accept, leaving r.Body readable again for the handler.
 func checkRequestBody(w http.ResponseWriter, r *http.Request) error {
-	spec := requestBodies()[operationKey(r)]
+	spec := documentedBodies()[operationKey(r)]
 	if spec == nil || r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
