@@ -45,3 +45,20 @@ func TestAmountsAreBounded(t *testing.T) {
 }
 
 func fieldMsg(err error, field string) string { return caremarket.ErrorFields(err)[field] }
+
+func TestCheckBidCost(t *testing.T) {
+	for _, tt := range []struct {
+		b    Bid
+		want string
+	}{
+		{Bid{Basis: pricing.PerHour, Price: 25_00, WeeklyCost: 350_00}, ""},
+		{Bid{Basis: pricing.PerHour, Price: pricing.MaxHourlyRate + 1, WeeklyCost: 350_00}, "An hourly rate must be at most £1,000.00"},
+		{Bid{Basis: pricing.PerHour, Price: 900_00, WeeklyCost: 151_200_00}, "The weekly cost of this bid must be at most £100,000.00"},
+		{Bid{Basis: pricing.PerBedWeek, Price: 1_200_00, WeeklyCost: 1_200_00}, ""},
+		{Bid{Basis: pricing.PerBedWeek, Price: pricing.MaxWeeklyCost + 1, WeeklyCost: pricing.MaxWeeklyCost + 1}, "The weekly cost of this bid must be at most £100,000.00"},
+	} {
+		if got := fieldMsg(CheckBidCost(&tt.b), "price_pence"); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.b, got, tt.want)
+		}
+	}
+}
