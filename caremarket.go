@@ -24,6 +24,12 @@ const (
 	EINTERNAL     = "internal"     // our fault; details go to the log, not the caller
 )
 
+// Codes for a request body the service will not read at all.
+const (
+	ETOOLARGE  = "too_large"              // larger than the service accepts
+	EMEDIATYPE = "unsupported_media_type" // not in a format the endpoint accepts
+)
+
 // Error is an application error: a code, a message a person understands and,
 // for invalid input, the message for each field that was wrong.
 type Error struct {

@@ -161,14 +161,14 @@ func CheckPassword(pw, encoded string) bool {
 // favours length over complexity rules).
 const MinPasswordLen = 12
 
-// CheckNewPassword says what is wrong with a password a person has chosen.
+// CheckNewPassword says what is wrong with a password a person has chosen
+// and typed twice: ValidatePassword's rule (without the person's details:
+// call ValidatePassword too with them), then that both match.
 func CheckNewPassword(pw, confirm string) error {
 	f := map[string]string{}
 	switch {
-	case len([]rune(pw)) < MinPasswordLen:
-		f["password"] = "Password must be 12 characters or more"
-	case len(pw) > 256:
-		f["password"] = "Password must be 256 characters or fewer"
+	case passwordProblem(pw, PasswordContext{}) != "":
+		f["password"] = passwordProblem(pw, PasswordContext{})
 	case pw != confirm:
 		f["confirm"] = "The passwords do not match"
 	}

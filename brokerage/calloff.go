@@ -105,12 +105,10 @@ func (q *OfferRequest) Validate(stage Stage, contractedCost money.Money) error {
 	if q.ExpiresIn < MinOfferExpiry || q.ExpiresIn > MaxOfferExpiry {
 		f["expires_in_hours"] = "The offer must stay open between 1 hour and 7 days"
 	}
-	if q.WeeklyCost < 0 {
-		f["weekly_cost_pence"] = "The weekly cost cannot be negative"
-	}
+	pricing.CheckWeeklyCost(f, "weekly_cost_pence", "The weekly cost", q.WeeklyCost)
 	if stage == StageOffContract {
 		caremarket.CheckText(f, "off_contract_reason", "reason for going off contract", q.OffContractReason, true, MaxReasonLen)
-		if q.WeeklyCost <= 0 {
+		if q.WeeklyCost == 0 {
 			f["weekly_cost_pence"] = "Enter the weekly cost agreed with the off-contract provider"
 		}
 	} else if q.WeeklyCost == 0 && contractedCost == 0 {
@@ -197,8 +195,12 @@ func (c *Competition) CheckBid(b *Bid, now time.Time) error {
 	}
 	b.Notes = strings.TrimSpace(b.Notes)
 	f := map[string]string{}
-	if b.Price <= 0 || b.Price > 10_000_000 {
+	if b.Price <= 0 {
 		f["price_pence"] = "Enter your price in pence, more than 0"
+	} else if b.Basis == pricing.PerHour {
+		pricing.CheckAmount(f, "price_pence", "An hourly rate", b.Price, 0, pricing.MaxHourlyRate)
+	} else {
+		pricing.CheckWeeklyCost(f, "price_pence", "A weekly price", b.Price)
 	}
 	if b.StartDate.IsZero() {
 		f["start_date"] = "Enter the date you could start"
@@ -350,6 +352,8 @@ func (c *PriceChange) Validate(p *Placement) error {
 	f := map[string]string{}
 	if c.WeeklyCost <= 0 {
 		f["weekly_cost_pence"] = "Enter the new weekly cost in pence, more than 0"
+	} else {
+		pricing.CheckWeeklyCost(f, "weekly_cost_pence", "The weekly cost", c.WeeklyCost)
 	}
 	if c.EffectiveFrom.IsZero() || c.EffectiveFrom.Before(p.StartDate) {
 		f["effective_from"] = "The change must take effect on or after the placement started"
@@ -374,9 +378,7 @@ func (p *Placement) CheckEnd(end time.Time, reason string) error {
 // TopUpCheck checks a top-up: a payer must be named for any amount.
 func TopUpCheck(amount money.Money, payer string) error {
 	f := map[string]string{}
-	if amount < 0 {
-		f["top_up_pence"] = "A top-up cannot be negative"
-	}
+	pricing.CheckAmount(f, "top_up_pence", "A top-up", amount, 0, pricing.MaxWeeklyCost)
 	if amount > 0 {
 		caremarket.CheckText(f, "top_up_payer", "name of who pays the top-up", strings.TrimSpace(payer), true, MaxNameLen)
 	}

@@ -34,7 +34,7 @@ const (
 
 // Password is every demo user's password. It is published here on purpose:
 // the demo is for showing the product, never for real data.
-const Password = "caremarket-demo"
+const Password = "harbour-lantern-demo"
 
 // Seed fixes the generated market, so every demo shows the same providers.
 const Seed uint64 = 20260301

@@ -5,6 +5,7 @@ package money
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -167,9 +168,19 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return &Error{Message: "Amounts are whole pence, like 123456 for £1,234.56"}
 	}
+	// A backstop for every amount read from JSON: far above any council's
+	// yearly budget, far below where sums of pence could overflow.
+	if v > int64(MaxJSON) || v < -int64(MaxJSON) {
+		return &Error{Message: fmt.Sprintf("Amounts must be between -%s and %s (%d pence)", MaxJSON, MaxJSON, int64(MaxJSON))}
+	}
 	*m = Money(v)
 	return nil
 }
+
+// MaxJSON bounds any single amount read from JSON: £10,000,000,000, above
+// any council's whole yearly budget; 900,000 such amounts still sum inside
+// int64.
+const MaxJSON = Money(10_000_000_000_00)
 
 // RoundRat rounds an exact amount of pence to the nearest penny, halves away
 // from zero ("half-up" as accountants use it: 0.5p -> 1p, -0.5p -> -1p). It is

@@ -150,35 +150,73 @@ type UpliftPreview struct {
 }
 
 // Preview works out the uplift's effect on items; applying the uplift writes
-// exactly Items[i].New for each.
+// exactly Items[i].New for each. It is CheckedPreview for items known to be
+// within bounds: an error leaves the preview as far as it got.
 func (u UpliftRule) Preview(items []UpliftItem) UpliftPreview {
+	p, _ := u.CheckedPreview(items)
+	return p
+}
+
+// CheckedPreview is Preview with every amount checked: a price beyond the
+// bound for its basis (a weekly cost over £100,000, an hourly rate over
+// £1,000, or negative), however it got into the database, is refused
+// naming the item, and no total can wrap round to a negative figure.
+func (u UpliftRule) CheckedPreview(items []UpliftItem) (UpliftPreview, error) {
 	p := UpliftPreview{Rule: u, RateBP: u.RateBP(), Items: make([]UpliftEffect, 0, len(items)), Placements: []PlacementUplift{}}
 	groups := map[market.ServiceType]*PlacementUplift{}
+	var total, placementsTotal Sum
+	sums := map[market.ServiceType]*[4]Sum{}
 	for _, it := range items {
 		if it.UnitsPerWeek == 0 {
 			it.UnitsPerWeek = D(1)
 		}
+		if max := MaxFor(it.Basis); it.Price < 0 || it.Price > max || it.UnitsPerWeek < 0 || it.UnitsPerWeek > D(maxUnitsPerWeek) {
+			return p, caremarket.Errorf(caremarket.EINVALID, "The uplift cannot be worked out: %s %d (%s) has a price of %s %s, outside £0.00 to %s; correct it first",
+				it.Kind, it.ID, it.Label, it.Price, it.Basis.Label(), max)
+		}
 		n := u.Apply(it.Price)
-		annual := money.RoundRat(mul(mul(money.Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
+		annual, ok := RoundRatChecked(mul(mul(money.Money(n-it.Price).Rat(), it.UnitsPerWeek.Rat()), big.NewRat(WeeksPerYear, 1)))
+		if !ok {
+			return p, errOverflow("The whole-year change")
+		}
 		p.Items = append(p.Items, UpliftEffect{UpliftItem: it, New: n, Change: n - it.Price, AnnualChange: annual})
-		p.TotalAnnualChange += annual
+		total.Add(annual)
 		if it.Kind == UpliftPlacement {
 			g := groups[it.ServiceType]
 			if g == nil {
 				g = &PlacementUplift{ServiceType: it.ServiceType}
 				groups[it.ServiceType] = g
+				sums[it.ServiceType] = &[4]Sum{}
 			}
 			g.Placements++
-			g.WeeklyBefore += it.Price
-			g.WeeklyAfter += n
-			g.WeeklyChange += n - it.Price
-			g.AnnualChange += annual
-			p.PlacementsAnnualChange += annual
+			s := sums[it.ServiceType]
+			s[0].Add(it.Price)
+			s[1].Add(n)
+			s[2].Add(n - it.Price)
+			s[3].Add(annual)
+			placementsTotal.Add(annual)
 		}
 	}
-	for _, g := range groups {
+	var err error
+	for st, g := range groups {
+		s := sums[st]
+		for i, dst := range []*money.Money{&g.WeeklyBefore, &g.WeeklyAfter, &g.WeeklyChange, &g.AnnualChange} {
+			if *dst, err = s[i].Total("The placements' total"); err != nil {
+				return p, err
+			}
+		}
 		p.Placements = append(p.Placements, *g)
 	}
+	if p.TotalAnnualChange, err = total.Total("The whole-year change"); err != nil {
+		return p, err
+	}
+	if p.PlacementsAnnualChange, err = placementsTotal.Total("The placements' whole-year change"); err != nil {
+		return p, err
+	}
 	slices.SortFunc(p.Placements, func(a, b PlacementUplift) int { return cmp.Compare(a.ServiceType, b.ServiceType) })
-	return p
+	return p, nil
 }
+
+// maxUnitsPerWeek bounds how many of a price are bought a week: hours in a
+// week, for the most intensive hourly package (four carers round the clock).
+const maxUnitsPerWeek = 24 * 7 * 4

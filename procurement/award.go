@@ -192,6 +192,7 @@ func (c *Contract) Validate() error {
 	if c.AnnualValuePence < 0 || c.LifetimeValuePence < 0 || c.ValueSoFarPence < 0 {
 		f["lifetime_value_pence"] = "Values must be zero or more"
 	}
+	checkValues(f, c.AnnualValuePence, c.LifetimeValuePence, c.ValueSoFarPence, c.Variations)
 	taking := true
 	for i, e := range c.Extensions {
 		if e.Months < 1 || e.Months > 120 {

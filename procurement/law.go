@@ -66,6 +66,7 @@ func (a *Agreement) Validate() error {
 	} else if a.LifetimeValuePence > 0 && a.LifetimeValuePence < a.AnnualValuePence {
 		f["lifetime_value_pence"] = "Lifetime value must be at least the annual value"
 	}
+	checkValues(f, a.AnnualValuePence, a.LifetimeValuePence, 0, nil)
 	if a.Start.IsZero() || a.Start.Year() < 1990 || a.Start.Year() > 2100 {
 		f["start"] = "Enter the start date"
 	}

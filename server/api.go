@@ -42,6 +42,10 @@ func (s *Server) api(h func(w http.ResponseWriter, r *http.Request) error) http.
 			s.writeAPIError(w, r, caremarket.Errorf(caremarket.EUNAUTHORIZED, "Send an API token: Authorization: Bearer TOKEN"))
 			return
 		}
+		if err := checkRequestBody(w, r); err != nil {
+			s.writeAPIError(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.writeAPIError(w, r, err)
 		}
@@ -84,8 +88,8 @@ func reply(w http.ResponseWriter, status int) func(v any, err error) error {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
 		return 0, caremarket.Errorf(caremarket.ENOTFOUND, "Not found: %q is not an id", r.PathValue("id"))
 	}
 	return id, nil

@@ -28,10 +28,12 @@ func (s *Server) changePassword(r *http.Request, current, pw, confirm string) er
 	} else if !access.CheckPassword(current, u.PasswordHash) {
 		fields["current_password"] = "Your current password is not correct"
 	}
-	if err := access.CheckNewPassword(pw, confirm); err != nil {
-		for k, v := range caremarket.ErrorFields(err) {
-			fields[k] = v
-		}
+	err := access.CheckNewPassword(pw, confirm)
+	if err == nil { // not common, breached, or built from the person's email or council
+		err = access.ValidatePassword(pw, access.PasswordContext{Email: u.Email, Councils: []string{caremarket.ActorFrom(r.Context()).CouncilSlug}})
+	}
+	for k, v := range caremarket.ErrorFields(err) {
+		fields[k] = v
 	}
 	if err := caremarket.Invalid(fields); err != nil {
 		return err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -121,6 +122,18 @@ func TestBrokerageAPI(t *testing.T) {
 		f.must(t, 200, apiReq{method: "POST", path: "/api/v1/placements/" + pid + "/price-changes", token: f.broker, body: map[string]any{
 			"weekly_cost_pence": 925_00, "effective_from": "2026-04-01", "reason": "NLW uplift April 2026"}})
 		f.must(t, 200, apiReq{method: "PUT", path: "/api/v1/placements/" + pid + "/top-up", token: f.broker, body: map[string]any{"top_up_pence": 50_00, "top_up_payer": "Her son"}})
+		// Amounts are bounded, the bound named: the largest int64 a
+		// penetration test sent, and a penny over £100,000 a week.
+		for wc, bound := range map[int64]string{math.MaxInt64: "£10,000,000,000.00", 100_000_01: "£100,000.00"} {
+			resp := f.must(t, 400, apiReq{method: "POST", path: "/api/v1/placements/" + pid + "/price-changes", token: f.broker, body: map[string]any{
+				"weekly_cost_pence": wc, "effective_from": "2026-04-01", "reason": "Typo"}})
+			if !strings.Contains(resp.errMessage(), bound) {
+				t.Errorf("weekly cost %d: %s, want the bound %s named", wc, resp.raw, bound)
+			}
+		}
+		if resp := f.must(t, 400, apiReq{method: "PUT", path: "/api/v1/placements/" + pid + "/top-up", token: f.broker, body: map[string]any{"top_up_pence": 100_000_01, "top_up_payer": "Her son"}}); !strings.Contains(resp.errField("top_up_pence"), "£100,000.00") {
+			t.Errorf("top-up over the bound: %s", resp.raw)
+		}
 		f.must(t, 403, apiReq{method: "POST", path: "/api/v1/placements/" + pid + "/end", token: f.alphaPU, body: map[string]any{"end_date": "2026-05-01", "reason": "x"}})
 
 		// A home care mini-competition in Thanet.

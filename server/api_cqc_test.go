@@ -44,7 +44,7 @@ func TestAPICQC(t *testing.T) {
 		if !strings.Contains(resp.errField("line 2"), "not a whole number") {
 			t.Errorf("bad figure: %s", resp.raw)
 		}
-		f.must(t, http.StatusBadRequest, apiReq{method: "POST", path: "/api/v1/vacancies", token: f.alphaPU, body: map[string]any{"vacancies": 1}})
+		f.must(t, http.StatusUnsupportedMediaType, apiReq{method: "POST", path: "/api/v1/vacancies", token: f.alphaPU, body: map[string]any{"vacancies": 1}})
 		if after := f.counts(t); after["vacancies"] != before["vacancies"] || after["audit_log"] != before["audit_log"] {
 			t.Errorf("refused uploads changed data: %v -> %v", before, after)
 		}
@@ -53,7 +53,7 @@ func TestAPICQC(t *testing.T) {
 		for _, tok := range []string{f.commissioner, f.broker, f.alphaPU} {
 			f.must(t, http.StatusForbidden, apiReq{method: "POST", path: "/api/v1/cqc-imports", token: tok, body: v1, header: csvType})
 		}
-		f.must(t, http.StatusBadRequest, apiReq{method: "POST", path: "/api/v1/cqc-imports", token: f.admin, body: map[string]any{}})
+		f.must(t, http.StatusUnsupportedMediaType, apiReq{method: "POST", path: "/api/v1/cqc-imports", token: f.admin, body: map[string]any{}})
 		resp = f.must(t, http.StatusBadRequest, apiReq{method: "POST", path: "/api/v1/cqc-imports", token: f.admin, body: "a,b\n1,2\n", header: csvType})
 		if !strings.Contains(resp.errField("file"), "not CQC's directory") {
 			t.Errorf("not the directory: %s", resp.raw)

@@ -118,8 +118,10 @@ func (s *Server) checkCSRF(r *http.Request) error {
 		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes(r))
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if err := r.ParseMultipartForm(8 << 20); err != nil {
-				return caremarket.Errorf(caremarket.EINVALID, "The form could not be read: it may be too large")
+				return formError(err)
 			}
+		} else if err := r.ParseForm(); err != nil {
+			return formError(err)
 		}
 		got = r.PostFormValue(csrfField)
 	}

@@ -51,6 +51,8 @@ func TestCrawl(t *testing.T) {
 		s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		// Go's cookie jar will not send Secure cookies over plain http.
 		s.InsecureCookies = true
+		// As behind a TLS-terminating proxy: every page must send HSTS.
+		s.TrustProxy = true
 		srv := httptest.NewServer(s)
 		t.Cleanup(srv.Close)
 
@@ -58,6 +60,7 @@ func TestCrawl(t *testing.T) {
 		for _, si := range res.SignIns {
 			tt.Run(string(si.Role), func(t *testing.T) {
 				c := crawlSignIn(t, srv.URL, si.Email, si.Password)
+				c.http.Transport = forwardedHTTPS{}
 				var forbidden []string
 				if si.Role == caremarket.RoleProvider {
 					forbidden = otherProviderNames(t, db, res.Council, si.Email)
@@ -203,6 +206,9 @@ func crawl(t *testing.T, c *webClient, forbidden []string) {
 		if resp.Request.URL.Path == "/sign-in" {
 			t.Errorf("%s: redirected to sign in", what)
 			continue
+		}
+		for _, p := range securityHeaderProblems(resp) {
+			t.Errorf("%s: %s", what, p)
 		}
 		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			continue

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,10 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case caremarket.ERATELIMITED:
 		return http.StatusTooManyRequests
+	case caremarket.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case caremarket.EMEDIATYPE:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
@@ -72,19 +77,27 @@ const MaxBodyBytes = 1 << 20
 // decodeJSON reads exactly one JSON object into dst, refusing unknown fields,
 // and turns every way it can fail into a message a person can act on.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return caremarket.Errorf(caremarket.EINVALID, "Send the request body as JSON (Content-Type: application/json)")
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r.Body)
+	if mt := mediaType(r); mt != "application/json" && (mt != "" || len(bytes.TrimSpace(raw)) > 0) {
+		return unsupportedMediaType([]string{"application/json"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == nil {
-		if dec.More() || dec.Decode(&struct{}{}) != io.EOF {
-			return caremarket.Errorf(caremarket.EINVALID, "The request body must hold a single JSON object")
-		}
-		return nil
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
 	}
+	if dec.More() || dec.Decode(&struct{}{}) != io.EOF {
+		return caremarket.Errorf(caremarket.EINVALID, "The request body must hold a single JSON object")
+	}
+	return duplicateKey(raw)
+}
+
+// decodeError turns each way decoding can fail into a message a person can
+// act on.
+func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
@@ -109,7 +122,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return &caremarket.Error{Code: caremarket.EINVALID, Message: fmt.Sprintf("Unknown field %q", name),
 			Fields: map[string]string{name: "This field is not part of the request"}}
 	case errors.As(err, &tooBig):
-		return caremarket.Errorf(caremarket.EINVALID, "The request body must be %d KB or smaller", MaxBodyBytes/1024)
+		return tooLarge()
 	}
 	return caremarket.Errorf(caremarket.EINVALID, "The request body could not be read: %s", strings.TrimPrefix(err.Error(), "json: "))
 }

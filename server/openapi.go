@@ -69,6 +69,7 @@ func mergeOpenAPI(fsys fs.FS) ([]byte, error) {
 			return nil, err
 		}
 	}
+	addBodyResponses(doc)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -77,6 +77,10 @@ type Server struct {
 	// https://caremarket.example.gov.uk), for single sign-on's redirect
 	// address. Without it the request's host is used.
 	PublicURL string
+	// TrustProxy believes X-Forwarded-Proto: set it only behind a proxy
+	// that terminates TLS and sets the header itself (HSTS is sent when
+	// the browser came over HTTPS).
+	TrustProxy bool
 
 	mux     *http.ServeMux
 	routes  []string // every registered pattern, for the OpenAPI test
@@ -118,7 +122,7 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 // authenticate, CSRF, then the route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, insecureCookies: s.InsecureCookies}
 	reqID := requestID(r)
 	sw.Header().Set("X-Request-Id", reqID)
 	r = r.WithContext(withValue(r.Context(), keyRequestID, reqID))
@@ -139,6 +143,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	if s.behindTLS(r) {
+		h.Set("Strict-Transport-Security", hstsMaxAge)
+	}
 	if s.serveOps(sw, r) {
 		return
 	}
@@ -190,6 +197,9 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	// insecureCookies carries Server.InsecureCookies to cookies set by
+	// helpers that see only the writer (flash).
+	insecureCookies bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -234,7 +234,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if c, cerr := r.Cookie("caremarket_flash"); cerr == nil {
 		v.Flash, _ = url.QueryUnescape(c.Value)
-		http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Path: "/", MaxAge: -1})
+		http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secureCookies(w), SameSite: http.SameSiteLaxMode})
 	}
 	if err != nil {
 		v.Fields = caremarket.ErrorFields(err)
@@ -284,7 +284,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // flash shows a one-line confirmation on the next page (after a redirect).
 func flash(w http.ResponseWriter, msg string) {
-	http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: "caremarket_flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, Secure: secureCookies(w), SameSite: http.SameSiteLaxMode})
 }
 
 // errorPage shows an error as a full page: sign-in for 401, and the GOV.UK

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -192,7 +191,7 @@ func (s *Server) usersPost(w http.ResponseWriter, r *http.Request) error {
 		ProviderID: f.id("provider_id", "Choose a provider from the list")}
 	f.check(u.Validate())
 	err := f.err()
-	password := rand.Text()
+	password := access.NewOneTimePassword(access.PasswordContext{Email: u.Email, Councils: []string{caremarket.ActorFrom(r.Context()).CouncilSlug}})
 	if err == nil {
 		u.PasswordHash, err = access.HashPassword(password)
 	}

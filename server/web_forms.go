@@ -65,8 +65,8 @@ func (f *formFields) id(name, msg string) int64 {
 	if raw == "" {
 		return 0
 	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || n <= 0 {
+	n, err := parseID(raw)
+	if err != nil {
 		f.fail(name, msg)
 		return 0
 	}

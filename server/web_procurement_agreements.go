@@ -244,7 +244,7 @@ func (s *Server) agreementLot(r *http.Request) (procurement.Store, *procurement.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lotID, err := strconv.ParseInt(r.PathValue("lot"), 10, 64)
+	lotID, err := parseID(r.PathValue("lot"))
 	for i := range a.Lots {
 		if err == nil && a.Lots[i].ID == lotID {
 			return p, a, &a.Lots[i], nil

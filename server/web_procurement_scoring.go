@@ -70,6 +70,10 @@ func (s *Server) renderScoring(w http.ResponseWriter, r *http.Request, status in
 	me := myEvaluator(es, actor.UserID)
 	moderator := actor.Is(procSetUp...) || (me != nil && me.Moderator)
 	conflicted := me != nil && slices.Contains(me.Conflicts, app.ProviderID)
+	// Marks are final once the award notice is out; only the window's
+	// moderator or a commissioner agrees them (not an admin).
+	open := marksOpen(ctx, p, win.ID)
+	mayModerate := open && procurement.CheckModerator(actor.Role, me != nil && me.Moderator) == nil
 	data := scoringView{View: "procurement_scoring", Back: "/applications/" + idValue(id), Application: app, Window: win, Agreement: a, Me: me, Moderator: moderator, Form: url.Values{}}
 	for _, q := range win.Questions {
 		for _, an := range app.Answers {
@@ -97,8 +101,8 @@ func (s *Server) renderScoring(w http.ResponseWriter, r *http.Request, status in
 					row.Moderation = m
 				}
 			}
-			row.CanScore = me != nil && me.DeclaredAt != nil && !conflicted && (row.Mine == nil || row.Mine.SubmittedAt == nil)
-			row.CanModerate = moderator && row.Submitted > 0
+			row.CanScore = open && me != nil && me.DeclaredAt != nil && !conflicted && (row.Mine == nil || row.Mine.SubmittedAt == nil)
+			row.CanModerate = mayModerate && row.Submitted > 0
 			row.Resubmittable = a.AllowResubmission && q.Kind == procurement.Quality && an.Attempt == 1 && row.Moderation != nil &&
 				row.Moderation.Points < q.PassMark && app.Answer(q.ID).Attempt == 1
 			if row.Mine != nil {
@@ -225,6 +229,9 @@ type awardsView struct {
 	Pending   int
 	Published *procurement.Standstill
 	Form      url.Values
+	// OpenUntil is the deadline, while the window still takes
+	// applications: no award or notice until it has passed.
+	OpenUntil string
 }
 
 func lotField(id int64) string { return "lot-" + idValue(id) }
@@ -248,6 +255,9 @@ func (s *Server) renderAwards(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	data := awardsView{View: "procurement_awards", Back: "/windows/" + idValue(id), Window: win, Agreement: a, Results: res, Awards: aws, Form: v}
+	if procurement.CheckAwardTime(win, s.Now()) != nil {
+		data.OpenUntil = localTime(win.Deadline, "15:04 on 2 January 2006", false)
+	}
 	for i := range aws {
 		if aws[i].NoticeAt == nil {
 			data.Pending++

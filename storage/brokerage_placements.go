@@ -311,6 +311,9 @@ func (db *DB) SubmitBid(ctx context.Context, b *brokerage.Bid) error {
 		b.RequirementID, b.ProviderID, b.SubmittedAt = r.ID, tx.actor.ProviderID, tx.now
 		b.Basis = pricing.BasisFor(r.ServiceType)
 		b.WeeklyCost = brokerage.WeeklyCost(r.ServiceType, b.Price, r.MinutesPerWeek)
+		if err := brokerage.CheckBidCost(b); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO bids (council_id, competition_id, requirement_id, provider_id, location_id, basis, price_pence,
 			weekly_cost_pence, start_date, notes, submitted_at, submitted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (competition_id, location_id) DO UPDATE SET price_pence = excluded.price_pence, weekly_cost_pence = excluded.weekly_cost_pence,

@@ -167,7 +167,10 @@ func (db *DB) PreviewUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Up
 	if err != nil {
 		return nil, err
 	}
-	p := u.Rule.Preview(items)
+	p, err := u.Rule.CheckedPreview(items)
+	if err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
@@ -205,7 +208,10 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		if len(items) == 0 {
 			return caremarket.Errorf(caremarket.ECONFLICT, "There are no prices in force on %s to uplift", u.EffectiveFrom.Format("2 January 2006"))
 		}
-		p := u.Rule.Preview(items)
+		p, err := u.Rule.CheckedPreview(items)
+		if err != nil {
+			return err
+		}
 		u.Items, u.TotalAnnualChange, u.AppliedBy = len(p.Items), p.TotalAnnualChange, tx.actor.Email
 		now := tx.now
 		u.AppliedAt = &now

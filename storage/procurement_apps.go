@@ -138,7 +138,11 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 		if err := a.Validate(w); err != nil {
 			return err
 		}
-		if err := w.CheckSubmit(db.Now()); err != nil {
+		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+		if err != nil {
+			return err
+		}
+		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
 			return err
 		}
 		a.ProviderID, a.CouncilID, a.UpdatedAt, a.Status = tx.actor.ProviderID, tx.actor.CouncilID, tx.now, procurement.Draft
@@ -209,8 +213,12 @@ func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.App
 		if err != nil {
 			return err
 		}
+		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+		if err != nil {
+			return err
+		}
 		// The server's clock decides, to the moment: never the browser's.
-		if err := w.CheckSubmit(db.Now()); err != nil {
+		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
 			return err
 		}
 		if err := a.CheckComplete(w); err != nil {
@@ -277,6 +285,11 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 		}
 		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, questionID)
 		if err != nil {
+			return err
+		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID); err != nil {
+			return err
+		} else if err := procurement.CheckResubmissionTime(published); err != nil {
 			return err
 		}
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")

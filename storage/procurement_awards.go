@@ -65,6 +65,9 @@ func (db *DB) AwardLot(ctx context.Context, windowID, lotID int64, applicationID
 		if err != nil {
 			return err
 		}
+		if err := procurement.CheckAwardTime(w, db.Now()); err != nil {
+			return err
+		}
 		if !procurementHasLot(w.LotIDs, lotID) {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "The lot is not open in this window")
 		}
@@ -127,6 +130,12 @@ func (db *DB) PublishAwards(ctx context.Context, windowID int64) ([]procurement.
 		}
 		w, _, mods, results, err := db.windowResults(ctx, tx, tx.actor, windowID)
 		if err != nil {
+			return err
+		}
+		if _, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID); err != nil { // takes the window's lock
+			return err
+		}
+		if err := procurement.CheckAwardTime(w, db.Now()); err != nil {
 			return err
 		}
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")

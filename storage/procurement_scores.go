@@ -114,6 +114,11 @@ func (db *DB) SaveScore(ctx context.Context, s *procurement.Score) error {
 		if app.Status != procurement.Submitted {
 			return caremarket.Errorf(caremarket.ECONFLICT, "Only a submitted application is scored")
 		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
+			return err
+		} else if err := procurement.CheckMarksOpen(published); err != nil {
+			return err
+		}
 		_, q, err := db.windowQuestion(ctx, tx, app.WindowID, s.QuestionID)
 		if err != nil {
 			return err
@@ -183,12 +188,17 @@ func (db *DB) Moderate(ctx context.Context, m *procurement.Moderation) error {
 		if err != nil {
 			return err
 		}
-		mod, err := isModerator(ctx, tx, tx.actor, app.WindowID)
+		e, err := evaluatorOf(ctx, tx, tx.actor, app.WindowID)
 		if err != nil {
 			return fmt.Errorf("storage: read evaluator: %w", err)
 		}
-		if !mod {
-			return caremarket.Errorf(caremarket.EFORBIDDEN, "Only the window's moderator or a commissioner agrees the final mark")
+		if err := procurement.CheckModerator(tx.actor.Role, e != nil && e.Moderator); err != nil {
+			return err
+		}
+		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
+			return err
+		} else if err := procurement.CheckMarksOpen(published); err != nil {
+			return err
 		}
 		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, m.QuestionID)
 		if err != nil {

@@ -192,6 +192,8 @@ func TestProcurementJourney(t *testing.T) {
 			return db.Moderate(ctx, &procurement.Moderation{ApplicationID: app, QuestionID: q, Attempt: attempt, Pass: pass, Points: points, Reason: "Agreed at moderation"})
 		}
 		mustCode(t, mod(evalA, app1.ID, qQual, 1, nil, 4), caremarket.EFORBIDDEN) // not the moderator
+		admin := user(t, db, sys, "admin@kent.example", caremarket.RoleAdmin, 0)
+		mustCode(t, mod(admin, app1.ID, qQual, 1, nil, 4), caremarket.EFORBIDDEN) // an admin runs the service, not the evaluation
 		for _, x := range []struct {
 			app, q int64
 			pass   *bool
@@ -231,14 +233,26 @@ func TestProcurementJourney(t *testing.T) {
 
 		// Award lot 1 to both; publish on Thursday 21 August 2025.
 		mustCode(t, func() error { _, err := db.AwardLot(evalB, w.ID, lot.ID, []int64{app1.ID}); return err }(), caremarket.EFORBIDDEN)
+		// Nothing is awarded while the window still takes applications: up
+		// to and including its deadline.
+		now = w.Deadline
+		mustCode(t, func() error { _, err := db.AwardLot(comm, w.ID, lot.ID, []int64{app1.ID}); return err }(), caremarket.ECONFLICT)
+		now = w.Deadline.Add(time.Minute)
 		awards, err := db.AwardLot(comm, w.ID, lot.ID, []int64{app1.ID, app2.ID})
 		if err != nil || len(awards) != 2 {
 			t.Fatalf("award: %v", err)
 		}
-		now = time.Date(2025, 8, 21, 9, 0, 0, 0, time.UTC)
+		now = w.Deadline.Add(-40 * time.Minute)
+		_, err = db.PublishAwards(comm, w.ID)
+		mustCode(t, err, caremarket.ECONFLICT)
+		now = time.Date(2025, 8, 21, 10, 30, 0, 0, time.UTC)
 		if _, err := db.PublishAwards(comm, w.ID); err != nil {
 			t.Fatal(err)
 		}
+		// The notice is out: the marks are final, the window is closed.
+		mustCode(t, mod(evalB, app1.ID, qSel, 1, yes(), 0), caremarket.ECONFLICT)
+		mustCode(t, mod(comm, app1.ID, qQual, 1, nil, 1), caremarket.ECONFLICT)
+		mustCode(t, db.SaveApplication(prov2, app2), caremarket.ECONFLICT)
 		// Summaries: each provider reads its own; another's is not found.
 		sum, err := db.AssessmentSummary(prov2, app2.ID)
 		if err != nil || sum.ProviderID != p2.ID || sum.SuccessfulScore != 8000 || len(sum.Lines) != 2 {

@@ -31,6 +31,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the Kent demo council, providers and one user per role (on a fresh database)")
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without the Secure flag (only for plain HTTP other than localhost)")
+	trustProxy := fs.Bool("trust-proxy", false, "believe X-Forwarded-Proto from the proxy in front (which must set it itself): sends HSTS when the browser came over HTTPS")
 	staleAfter := fs.Duration("stale-after", market.StaleAfter, "how old a vacancy figure may be before the pages mark it stale, like 72h")
 	directory := fs.String("cqc-directory", "", "with --demo: also load this CQC HSCA Active Locations file (CSV) into the demo council")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address of its own (like 127.0.0.1:9090), for the monitoring network only")
@@ -79,6 +80,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	srv := server.New(db, logger)
 	srv.InsecureCookies = *insecure
+	srv.TrustProxy = *trustProxy
 	srv.StaleAfter = *staleAfter
 	srv.DistrictFor = districtFor
 	srv.MetricsToken = *metricsToken

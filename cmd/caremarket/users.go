@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 
@@ -42,7 +41,7 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer db.Close()
 	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
 	// A one-time password: long and random, to be changed at first sign-in.
-	password := rand.Text()
+	password := access.NewOneTimePassword(access.PasswordContext{Email: *email, Councils: []string{*council}})
 	if !*token {
 		if u.PasswordHash, err = access.HashPassword(password); err != nil {
 			return err
