@@ -222,10 +222,6 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		if _, err := brokerdemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: brokerage: %w", err)
 		}
-		// A morning's discharge wave waiting for offers, for batch allocation.
-		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: allocation: %w", err)
-		}
 	}
 	if stage >= StageFinance {
 		// Budget lines and budgets, placement history at a tenth of Kent's
@@ -240,6 +236,12 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// performance figures.
 		if _, err := qualitydemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: quality: %w", err)
+		}
+		// Last, as it is this morning's: a discharge wave waiting for
+		// offers, for batch allocation (after the history, which it must
+		// not be mixed into).
+		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
+			return nil, fmt.Errorf("demo: allocation: %w", err)
 		}
 	}
 	return res, nil
