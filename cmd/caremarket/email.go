@@ -17,7 +17,6 @@ import (
 // relay, or through GOV.UK Notify. Without either, messages wait in the
 // outbox (admins see them) until one is configured.
 type emailFlags struct {
-	publicURL                              string
 	smtpAddr, smtpFrom, smtpUser, smtpPass string
 	smtpStartTLS                           bool
 	notifyKey, notifyTemplate              string
