@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,14 +108,16 @@ func (b *browser) api(method, path, body string) *httptest.ResponseRecorder {
 
 const testPassword = "a long and sturdy passphrase"
 
+// testPasswordHash is hashed once: argon2id is slow on purpose.
+var testPasswordHash = sync.OnceValue(func() string {
+	h, _ := access.HashPassword(testPassword)
+	return h
+})
+
 // account makes an account with testPassword in ctx's council.
 func account(t testing.TB, db *storage.DB, ctx context.Context, email string, role caremarket.Role, providerID int64, oneTime bool) *access.User {
 	t.Helper()
-	hash, err := access.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := &access.User{Email: email, Role: role, ProviderID: providerID, PasswordHash: hash, MustChangePassword: oneTime}
+	u := &access.User{Email: email, Role: role, ProviderID: providerID, PasswordHash: testPasswordHash(), MustChangePassword: oneTime}
 	if err := db.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
