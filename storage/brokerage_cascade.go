@@ -78,7 +78,7 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 	}
 	next := 0
 	for ; next < min(len(off), batch) && want.eligible > 0; next++ {
-		ids = append(ids, off[next].LocationID)
+		ids = append(ids, off[next].id)
 	}
 	vac, err := db.freshVacancies(ctx, q, council, r.ServiceType, ids)
 	if err != nil {
@@ -100,13 +100,13 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 		if i == next {
 			ids = ids[:0]
 			for ; next < min(len(off), i+batch); next++ {
-				ids = append(ids, off[next].LocationID)
+				ids = append(ids, off[next].id)
 			}
 			if vac, err = db.freshVacancies(ctx, q, council, r.ServiceType, ids); err != nil {
 				return nil, err
 			}
 		}
-		cand := off[i].Candidate
+		cand := plan.candidate(off[i])
 		fresh(&cand)
 		if in.Excluded(&cand) == "" {
 			eligible++
@@ -133,7 +133,21 @@ type cascadePlan struct {
 	centroids  map[string]brokerage.Centroid
 	miles      bool
 	contracted []brokerage.Candidate
-	off        []brokerage.Ranked
+	// off is stage 3 in order, as compact references (a national service
+	// type has thousands): candidate makes each one read into a Candidate.
+	off        []*cachedLocation
+	prices     map[int64][]pricePoint
+	admissions map[int64][]brokerage.Admission
+	day        string
+	c          *councilCache
+}
+
+// candidate is a cached location as the cascade's candidate, with its price
+// in force and its provider's admissions (not yet what is read fresh).
+func (p *cascadePlan) candidate(l *cachedLocation) brokerage.Candidate {
+	return brokerage.Candidate{LocationID: l.id, LocationName: l.name, ProviderID: l.provider, ProviderName: l.providerName,
+		AreaID: l.area, AreaName: l.areaName, Postcode: l.postcode, Rating: l.rating, Blocked: l.blocked,
+		Price: money.Money(p.c.priceOf(p.prices, l.id, p.day)), Admissions: p.admissions[l.provider]}
 }
 
 type planKey struct {
@@ -168,9 +182,8 @@ func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *bro
 			return nil, err
 		}
 	}
-	p := &cascadePlan{neighbours: slices.Clone(c.neighbours[in.AreaID]), centroids: c.centroids}
-	var admissions map[int64][]brokerage.Admission
-	p.lots, admissions = c.lotsInForce(in.ServiceType, day)
+	p := &cascadePlan{neighbours: slices.Clone(c.neighbours[in.AreaID]), centroids: c.centroids, prices: prices, day: day, c: c}
+	p.lots, p.admissions = c.lotsInForce(in.ServiceType, day)
 	if p.centroids != nil {
 		_, p.miles = p.centroids[key.outcode]
 	}
@@ -179,11 +192,11 @@ func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *bro
 	pin.Neighbours, pin.Lots, pin.Centroids = p.neighbours, p.lots, p.centroids
 	placer := brokerage.NewPlacer(&pin)
 	var locality []int8
+	var off []brokerage.Ranked // stage 3 while it is sorted
+	var offLocs []*cachedLocation
 	dist := map[string]int{}
 	for _, l := range c.services[in.ServiceType] {
-		cand := brokerage.Candidate{LocationID: l.id, LocationName: l.name, ProviderID: l.provider, ProviderName: l.providerName,
-			AreaID: l.area, AreaName: l.areaName, Postcode: l.postcode, Rating: l.rating, Blocked: l.blocked,
-			Price: money.Money(c.priceOf(prices, l.id, day)), Admissions: admissions[l.provider]}
+		cand := p.candidate(l)
 		switch placer.Stage(&cand) {
 		case brokerage.StageLocal, brokerage.StageNeighbours:
 			p.contracted = append(p.contracted, cand)
@@ -196,24 +209,24 @@ func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *bro
 				d, _ = pin.Distance(l.outcode)
 				dist[l.outcode] = d
 			}
-			p.off = append(p.off, brokerage.Ranked{Candidate: cand, Distance: d})
+			off = append(off, brokerage.Ranked{Candidate: cand, Distance: d})
+			offLocs = append(offLocs, l)
 			locality = append(locality, int8(placer.Locality(l.area)))
 		}
 	}
-	order := make([]int, len(p.off))
+	order := make([]int, len(off))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int {
-		return brokerage.CompareOffContract(int(locality[a]), int(locality[b]), &p.off[a], &p.off[b])
+		return brokerage.CompareOffContract(int(locality[a]), int(locality[b]), &off[a], &off[b])
 	})
-	sorted := make([]brokerage.Ranked, len(p.off))
+	p.off = make([]*cachedLocation, len(order))
 	for i, j := range order {
-		sorted[i] = p.off[j]
+		p.off[i] = offLocs[j]
 	}
-	p.off = sorted
-	// A plan of a national service type holds a few thousand off-contract
-	// candidates (about 1 MB): keep at most 32 a council.
+	// A plan holds its stage 3 order as references (tens of KB at national
+	// scale) and its contracted candidates: keep at most 32 a council.
 	if len(c.plans) >= 32 {
 		clear(c.plans)
 	}
