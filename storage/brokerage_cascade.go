@@ -71,7 +71,9 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 	// 3 in one read, then stage 3 stretch by stretch until enough are
 	// eligible.
 	off := plan.off
-	batch := max(2*want.eligible, 64)
+	// Never more than stage 3 holds: a caller wanting the whole market
+	// asks for a huge number of eligible locations.
+	batch := min(max(2*want.eligible, 64), max(len(off), 64))
 	ids := make([]int64, 0, len(plan.contracted)+batch)
 	for i := range plan.contracted {
 		ids = append(ids, plan.contracted[i].LocationID)
@@ -90,7 +92,7 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 		}
 		cand.Concern = concern(cand.ProviderID, cand.LocationID)
 	}
-	in.Candidates = make([]brokerage.Candidate, len(plan.contracted), len(plan.contracted)+want.eligible+16)
+	in.Candidates = make([]brokerage.Candidate, len(plan.contracted), len(plan.contracted)+min(want.eligible, len(off))+16)
 	copy(in.Candidates, plan.contracted)
 	for i := range in.Candidates {
 		fresh(&in.Candidates[i])
