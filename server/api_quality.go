@@ -160,9 +160,7 @@ func (s *Server) apiRespondVisit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Response string `json:"response"`
-	}
+	var in visitResponseInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -179,13 +177,7 @@ func (s *Server) apiListActions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCreateAction(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		VisitID     int64     `json:"visit_id"`
-		QuestionKey string    `json:"question_key"`
-		Finding     string    `json:"finding"`
-		Owner       string    `json:"owner"`
-		DueDate     *dateOnly `json:"due_date"`
-	}
+	var in actionInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -212,9 +204,7 @@ func (s *Server) apiActionEvidence(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Evidence string `json:"evidence"`
-	}
+	var in evidenceInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -279,13 +269,7 @@ func (s *Server) apiSetRiskWeights(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiRecordEvent(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		LocationID int64     `json:"location_id"`
-		Kind       string    `json:"kind"`
-		Date       *dateOnly `json:"date"`
-		Count      int       `json:"count"`
-		Note       string    `json:"note"`
-	}
+	var in qualityEventInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -354,9 +338,7 @@ func (s *Server) apiSetLotMinimum(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Minimum quality.Rating `json:"minimum_audit_rating"`
-	}
+	var in lotMinimumInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -395,4 +377,37 @@ func (s *Server) uploadDelivered(r *http.Request, body io.Reader) (int, error) {
 		return 0, err
 	}
 	return s.Store.UploadDelivered(r.Context(), rows)
+}
+
+// visitResponseInput is a provider's response to a published report.
+type visitResponseInput struct {
+	Response string `json:"response"`
+}
+
+// actionInput raises an action from a finding of a visit.
+type actionInput struct {
+	VisitID     int64     `json:"visit_id"`
+	QuestionKey string    `json:"question_key"`
+	Finding     string    `json:"finding"`
+	Owner       string    `json:"owner"`
+	DueDate     *dateOnly `json:"due_date"`
+}
+
+// evidenceInput is what a provider sends to show an action is done.
+type evidenceInput struct {
+	Evidence string `json:"evidence"`
+}
+
+// qualityEventInput records complaints or safeguarding referrals on a day.
+type qualityEventInput struct {
+	LocationID int64     `json:"location_id"`
+	Kind       string    `json:"kind"`
+	Date       *dateOnly `json:"date"`
+	Count      int       `json:"count"`
+	Note       string    `json:"note"`
+}
+
+// lotMinimumInput is a lot's minimum monitoring rating for direct award.
+type lotMinimumInput struct {
+	Minimum quality.Rating `json:"minimum_audit_rating"`
 }

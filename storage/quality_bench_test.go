@@ -18,7 +18,7 @@ import (
 // perfRequirementsPerLot is how many requirements each of the national
 // framework's three lots sourced over two years: 50,000 a lot (about 70 a
 // day), each offered to one to four homes before one accepted, so some
-// 250,000 offers and 150,000 placements in all.
+// 375,000 offers and 150,000 placements in all.
 const perfRequirementsPerLot = 50_000
 
 // seedPerformanceHistory bulk-loads two years of brokerage history onto the
