@@ -9,11 +9,11 @@ import (
 	"github.com/caremarket/caremarket/access"
 )
 
-const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.must_change_password, u.created_at`
+const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.must_change_password, u.created_at, c.name`
 
 func scanUser(row interface{ Scan(...any) error }) (*access.User, error) {
 	var u access.User
-	err := row.Scan(&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt, &u.CouncilName)
 	return &u, err
 }
 
