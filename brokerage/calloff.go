@@ -89,6 +89,12 @@ type OfferRequest struct {
 	// (always so off contract); 0 takes it from the contracted price.
 	WeeklyCost        pricing.Money `json:"weekly_cost_pence"`
 	OffContractReason string        `json:"off_contract_reason"`
+	// SkipReason says why eligible locations ranked above LocationID are
+	// passed over (CheckChoice).
+	SkipReason string `json:"skip_reason"`
+	// Resend offers again to LocationID, which declined, let the offer
+	// lapse or had it withdrawn.
+	Resend bool `json:"-"`
 }
 
 // Validate checks an offer request for the cascade's current stage.

@@ -34,6 +34,7 @@ type Store interface {
 	procurement.Store
 	pricing.Store
 	brokerage.Store
+	brokerage.Workflow
 	homeScorer
 	homeVacancies
 	scorerLister

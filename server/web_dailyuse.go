@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
 )
 
@@ -13,6 +14,8 @@ import (
 func init() {
 	funcs["roleWithArticle"] = roleWithArticle
 	funcs["label"] = label
+	funcs["lower"] = strings.ToLower
+	funcs["hoursLabel"] = brokerage.HoursLabel
 }
 
 // roleWithArticle names a role as a sentence would: "an administrator".

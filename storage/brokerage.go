@@ -652,7 +652,7 @@ func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.Of
 		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
-		o, err = tx.offerNext(ctx, r, q)
+		o, err = tx.offerChosen(ctx, r, q)
 		return err
 	})
 	return o, err
@@ -682,6 +682,9 @@ func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokera
 	in, err := tx.db.cascadeInput(ctx, tx, tx.actor.CouncilID, r)
 	if err != nil {
 		return nil, err
+	}
+	if q.Resend {
+		delete(in.Tried, q.LocationID)
 	}
 	res := brokerage.Run(in)
 	if res.Current == 0 {

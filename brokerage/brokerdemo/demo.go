@@ -119,7 +119,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	// The framework and its lots.
 	ag := &procurement.Agreement{Reference: Agreement, Title: "Kent care home, home care and prisons placements (call-off framework)",
 		Type: procurement.ClosedFramework, Regime: procurement.PCR2015, LightTouch: true,
-		Description: "Closed framework the brokerage demo calls off from: direct award by lowest price, then quality, then distance; prisons by mini-competition (seed 002).",
+		Description: "Closed framework the brokerage demo calls off from: direct award by lowest price, then quality, then distance; prisons by mini-competition.",
 		Start:       procurement.Date(now.Year()-1, 6, 1), End: procurement.Date(now.Year()+2, 5, 31)}
 	for i, l := range demoLots {
 		ag.Lots = append(ag.Lots, procurement.Lot{Number: i + 1, Title: l.st.Label(), ServiceTypes: []market.ServiceType{l.st}, AreaIDs: allAreas,

@@ -163,7 +163,7 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 	at(london(2019, 9, 20, 9, 0))
 	a := &procurement.Agreement{Reference: "CSIH-2020", Title: "Care and Support in the Home Service (Phase 2)", Type: procurement.ClosedFramework,
 		Regime: procurement.PCR2015, LightTouch: true, AllowResubmission: true,
-		Description:      "Competitive Procedure with Negotiation: ITT, selection, quality (resubmission allowed), negotiation, final tender, moderation (seed 004).",
+		Description:      "Competitive Procedure with Negotiation: ITT, selection, quality (resubmission allowed), negotiation, final tender, moderation.",
 		AnnualValuePence: 6_000_000_000, LifetimeValuePence: 24_000_000_000,
 		Start: procurement.Date(2020, 6, 15), End: procurement.Date(2024, 6, 14),
 		Lots: []procurement.Lot{
@@ -356,7 +356,7 @@ func loadOPRN(ctx context.Context, db *storage.DB, comm context.Context, areas [
 	}
 	a := &procurement.Agreement{Reference: "OPRN-2026", Title: "Older Persons Residential and Nursing Care", Type: procurement.OpenFramework,
 		Regime: procurement.PA2023, LightTouch: true, VoluntaryStandstill: true, AllowResubmission: true,
-		Description:      "Light Touch Open Framework replacing the OPRN Dynamic Purchasing System (seed 000): guide prices for Residential, Residential High and Nursing.",
+		Description:      "Light Touch Open Framework replacing the OPRN Dynamic Purchasing System: guide prices for Residential, Residential High and Nursing.",
 		AnnualValuePence: 22_200_000_000, LifetimeValuePence: 178_000_000_000,
 		Start: procurement.Date(2026, 4, 1), End: procurement.Date(2034, 3, 31),
 		Reopenings: []time.Time{procurement.Date(2029, 3, 31), procurement.Date(2032, 3, 31)}}
@@ -387,7 +387,7 @@ func loadOPRN(ctx context.Context, db *storage.DB, comm context.Context, areas [
 func loadAAHC(ctx context.Context, db *storage.DB, comm context.Context, areas []int64, now time.Time, res *Result) error {
 	a := &procurement.Agreement{Reference: "AAHC-2027", Title: "All Age Home Care Service", Type: procurement.OpenFramework, Regime: procurement.PA2023,
 		LightTouch: true, AllowResubmission: true,
-		Description:      "Open framework for homecare for adults, care and support in prisons and community support for disabled children: 8 years, reopened at the end of years 3 and 6 (seed 002).",
+		Description:      "Open framework for homecare for adults, care and support in prisons and community support for disabled children: 8 years, reopened at the end of years 3 and 6.",
 		AnnualValuePence: 8_970_000_000, LifetimeValuePence: 80_700_000_000,
 		Start: procurement.Date(2027, 4, 1), End: procurement.Date(2035, 3, 31),
 		Reopenings: []time.Time{procurement.Date(2030, 3, 31), procurement.Date(2033, 3, 31)},
