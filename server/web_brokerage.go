@@ -252,7 +252,8 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "brokerage_inbox", title, map[string]any{"Offers": inboxOrder(os, urg), "Urgency": urg, "Competitions": cs, "Now": s.Now()}, nil)
+	offers, pages := pageOf(r, "/offers", inboxOrder(os, urg), 50)
+	s.render(w, r, http.StatusOK, "brokerage_inbox", title, map[string]any{"Offers": offers, "Pages": pages, "Urgency": urg, "Competitions": cs, "Now": s.Now()}, nil)
 	return nil
 }
 
@@ -389,7 +390,8 @@ func (s *Server) placementsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "brokerage_placements", "Placements", map[string]any{"Placements": ps}, nil)
+	ps, pages := pageOf(r, "/placements", ps, 50)
+	s.render(w, r, http.StatusOK, "brokerage_placements", "Placements", map[string]any{"Placements": ps, "Pages": pages}, nil)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"reflect"
 	"strings"
 	"time"
 
@@ -50,7 +51,12 @@ func label(v any) string {
 	case interface{ String() string }:
 		s = x.String()
 	default:
-		return ""
+		// A named string type, like procurement.ApplicationStatus.
+		rv := reflect.ValueOf(v)
+		if !rv.IsValid() || rv.Kind() != reflect.String {
+			return ""
+		}
+		s = rv.String()
 	}
 	if st := market.ServiceType(s); st.Valid() {
 		return st.Label()

@@ -63,3 +63,29 @@ func percentOf(n, total int) int {
 	}
 	return (n*200 + total) / (total * 2)
 }
+
+// applicationOutcomes says, once a window's awards are decided, what came
+// of each application: awarded, or not and at which stage it fell.
+func applicationOutcomes(results []procurement.Result, awards []procurement.Award) map[int64]string {
+	out := map[int64]string{}
+	if len(awards) == 0 {
+		return out
+	}
+	lots := map[int64]int{}
+	for _, aw := range awards {
+		lots[aw.ApplicationID]++
+	}
+	for _, r := range results {
+		switch {
+		case lots[r.ApplicationID] > 0:
+			out[r.ApplicationID] = "Awarded"
+		case r.Selection == procurement.Fail:
+			out[r.ApplicationID] = "Not awarded: did not pass selection"
+		case r.Quality == procurement.Fail:
+			out[r.ApplicationID] = "Not awarded: did not pass quality"
+		default:
+			out[r.ApplicationID] = "Not awarded"
+		}
+	}
+	return out
+}
