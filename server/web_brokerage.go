@@ -541,7 +541,8 @@ func (s *Server) showOffContract(w http.ResponseWriter, r *http.Request, status 
 	for _, p := range ps {
 		total += p.WeeklyCost
 	}
-	s.render(w, r, status, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Total": total, "Now": s.Now(),
+	ps, pages := pageOf(r, "/off-contract", ps, 50)
+	s.render(w, r, status, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Pages": pages, "Total": total, "Now": s.Now(),
 		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, ferr)
 	return nil
 }
