@@ -22,11 +22,6 @@ const Agreement = "KCC-PLACE-2023"
 // lots (a service type in a cluster of districts) rank the cascade.
 const LiveFramework = "OPRN-2026"
 
-// DemoHome is the demo provider account's nursing home in Thanet: the
-// cheapest contracted nursing home there, so a nursing requirement in
-// Thanet is offered to it first.
-const DemoHome = "Dane Park Nursing Home"
-
 // careHomes are bought under LiveFramework.
 var careHomes = map[market.ServiceType]bool{market.Residential: true, market.ResidentialHigh: true, market.Nursing: true}
 
@@ -65,8 +60,8 @@ var names = []string{"Edith Crawley", "Arthur Pemberton", "Margaret Okafor", "St
 // lots of the live open framework OPRN-2026 (as awarded when it started),
 // home care and prisons to the KCC-PLACE-2023 framework (home care only in
 // half the districts, so some home care falls to neighbours or off
-// contract); the demo provider account gets a nursing home in Thanet
-// (Dane Park Nursing Home), the cheapest there. It does nothing if KCC-PLACE-2023
+// contract); the demo provider account's nursing home in Thanet is made
+// the cheapest there. It does nothing if KCC-PLACE-2023
 // exists. ctx acts as the council's system admin; now is the demo's present.
 func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
 	sys := caremarket.ActorFrom(ctx)
@@ -136,7 +131,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("brokerdemo: load the procurement demo (%s) first: %w", LiveFramework, err)
 	}
-	demoLoc, err := demoHome(ctx, db, areas, now)
+	demoLoc, err := demoHome(ctx, db, areas)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +187,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			if outcode[loc.AreaID] == "" {
 				outcode[loc.AreaID] = market.Outcode(loc.Postcode)
 			}
-			in := loc.ProviderID%3 != 0 || l.st == market.Prisons || loc.ID == demoLoc.ID
+			in := loc.ProviderID%3 != 0 || l.st == market.Prisons || isDemoHome(demoLoc, loc.ID)
 			if l.st == market.Homecare && !evenArea[loc.AreaID] {
 				in = false
 			}
@@ -222,7 +217,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			} else {
 				step = step * 1000 // weekly: up to £140 apart
 			}
-			if loc.ID == demoLoc.ID {
+			if isDemoHome(demoLoc, loc.ID) {
 				step = -40_00 // the cheapest nursing home in Thanet
 			}
 			prices = append(prices, Price{ProviderID: loc.ProviderID, LocationID: loc.ID, ServiceType: l.st, Price: l.weekly + step})
@@ -434,49 +429,47 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 		}
 	}
 	// The demo home keeps beds free, so the demo provider has an offer to answer.
-	if err := db.SetVacancy(ctx, &market.Vacancy{LocationID: demoLoc.ID, ServiceType: market.Nursing, Vacancies: 2}); err != nil {
-		return nil, err
+	if demoLoc != nil {
+		at(now)
+		if err := db.SetVacancy(ctx, &market.Vacancy{LocationID: demoLoc.ID, ServiceType: market.Nursing, Vacancies: 2}); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
 
-// demoHome finds or opens the demo provider account's nursing home in
-// Thanet (DemoHome), with beds free.
-func demoHome(ctx context.Context, db *storage.DB, areas []market.Area, now time.Time) (*market.Location, error) {
+func isDemoHome(home *market.Location, id int64) bool { return home != nil && home.ID == id }
+
+// demoHome finds the demo provider account's nursing home in Thanet (a
+// location with a nursing vacancy figure: the demo gives that account such
+// a provider), or nil when it has none.
+func demoHome(ctx context.Context, db *storage.DB, areas []market.Area) (*market.Location, error) {
 	sys := caremarket.ActorFrom(ctx)
 	u, err := db.UserByEmail(ctx, "provider@"+sys.CouncilSlug+".example")
 	if err != nil {
 		return nil, fmt.Errorf("brokerdemo: the demo provider account: %w", err)
 	}
-	var thanet market.Area
+	var thanet int64
 	for _, a := range areas {
 		if a.Name == "Thanet" {
-			thanet = a
+			thanet = a.ID
 		}
 	}
-	if thanet.ID == 0 {
-		thanet = areas[0]
-	}
-	locs, _, err := db.ListLocations(ctx, market.LocationFilter{ProviderID: u.ProviderID, Page: market.Page{PerPage: market.MaxPerPage}})
-	if err != nil {
+	locs, _, err := db.ListLocations(ctx, market.LocationFilter{ProviderID: u.ProviderID, AreaID: thanet, ServiceType: market.Nursing,
+		Page: market.Page{PerPage: market.MaxPerPage}})
+	if err != nil || thanet == 0 {
 		return nil, err
 	}
 	for i := range locs {
-		if locs[i].Name == DemoHome {
-			return &locs[i], nil
-		}
-	}
-	rated := now.AddDate(0, -7, 0).Truncate(24 * time.Hour)
-	l := &market.Location{ProviderID: u.ProviderID, CQCLocationID: "1-990000001", Name: DemoHome, Address: "7 Dane Road", Town: "Margate",
-		Postcode: "CT9 2AE", AreaID: thanet.ID, ServiceTypes: []market.ServiceType{market.Nursing, market.Residential}, RegisteredBeds: 48,
-		Rating: market.Good, RatingDate: &rated}
-	if err := db.CreateLocation(ctx, l); err != nil {
-		return nil, fmt.Errorf("brokerdemo: %s: %w", DemoHome, err)
-	}
-	for _, st := range l.ServiceTypes {
-		if err := db.SetVacancy(ctx, &market.Vacancy{LocationID: l.ID, ServiceType: st, Vacancies: 2}); err != nil {
+		vs, err := db.Vacancies(ctx, locs[i].ID)
+		if err != nil {
 			return nil, err
 		}
+		for _, v := range vs {
+			if v.ServiceType == market.Nursing {
+				return &locs[i], nil
+			}
+		}
 	}
-	return l, nil
+	return nil, nil
 }
