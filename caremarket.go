@@ -170,6 +170,8 @@ type Actor struct {
 	CouncilSlug string
 	Role        Role
 	ProviderID  int64 // set only for RoleProvider
+	// CouncilName is the council's name, for the page header.
+	CouncilName string
 }
 
 // Is reports whether the actor holds one of roles.

@@ -25,6 +25,7 @@ type User struct {
 	ID           int64           `json:"id"`
 	CouncilID    int64           `json:"-"`
 	CouncilSlug  string          `json:"council"`
+	CouncilName  string          `json:"-"`
 	Email        string          `json:"email"`
 	Name         string          `json:"name"`
 	Role         caremarket.Role `json:"role"`
@@ -64,7 +65,7 @@ func (u *User) NeedsMFAEnrolment() bool {
 
 // Actor returns the user as the actor of a request.
 func (u *User) Actor() *caremarket.Actor {
-	return &caremarket.Actor{UserID: u.ID, Email: u.Email, CouncilID: u.CouncilID, CouncilSlug: u.CouncilSlug, Role: u.Role, ProviderID: u.ProviderID}
+	return &caremarket.Actor{UserID: u.ID, Email: u.Email, CouncilID: u.CouncilID, CouncilSlug: u.CouncilSlug, CouncilName: u.CouncilName, Role: u.Role, ProviderID: u.ProviderID}
 }
 
 // Validate checks a new user: a real email, a known role, and a provider for

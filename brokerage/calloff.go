@@ -93,6 +93,12 @@ type OfferRequest struct {
 	// Held are places promised to other lines of a batch allocation being
 	// sent: the cascade counts them as taken (Input.Held).
 	Held map[int64]int `json:"-"`
+	// SkipReason says why eligible locations ranked above LocationID are
+	// passed over (CheckChoice).
+	SkipReason string `json:"skip_reason"`
+	// Resend offers again to LocationID, which declined, let the offer
+	// lapse or had it withdrawn.
+	Resend bool `json:"-"`
 }
 
 // Validate checks an offer request for the cascade's current stage.

@@ -183,7 +183,7 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 	for _, s := range SignIns() {
 		u := &access.User{Email: s.Email, Name: "Demo " + s.Role.Label(), Role: s.Role, PasswordHash: hash}
 		if s.Role == caremarket.RoleProvider {
-			u.ProviderID = m.Providers[0].Provider.ID
+			u.ProviderID = demoProvider(m, areaIDs)
 		}
 		if err := db.CreateUser(ctx, u); err != nil {
 			return nil, fmt.Errorf("demo: create %s user: %w", s.Role, err)

@@ -568,6 +568,11 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 	p.viewShot("commissioner-round")
 	p.click(`main a[href="` + roundPath + `?status=submitted"]`)
 	p.expect(roundPath, round.Name)
+	// The round lists its prices a page at a time: the commissioner finds
+	// the home by name.
+	run("find the home", chromedp.SendKeys(chromedp.ID("q"), loc.Name))
+	p.click(`main form[method="get"][action="` + roundPath + `"] button[type="submit"]`)
+	p.expect(roundPath, round.Name)
 	if got := text("main table tbody"); strings.Contains(got, "Approved") || strings.Contains(got, "Rejected") {
 		t.Errorf("the prices awaiting a decision include decided ones: %.200s", got)
 	}

@@ -212,7 +212,12 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 		t.Errorf("the cascade's current stage is %q, want stage 1 (contracted homes in Thanet)", got)
 	}
 	p.shot("requirement-cascade")
-	p.click(`form[action="` + reqPath + `/offer"] button[type="submit"]`)
+	// The broker chooses from the ranked list: a button on each row of the
+	// current stage, never a typed id.
+	if ok, _ := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`!!document.querySelector('input[name="location_id"]')`)); ok {
+		t.Errorf("the offer form asks for a location id to be typed")
+	}
+	p.click(`form[action="` + reqPath + `/offer"] table tbody tr:first-child button[name="location_id"]`)
 	p.expect(reqPath, "Requirement "+caseRef)
 	offerPath := p.hrefOf(`main .govuk-inset-text a[href^="/offers/"]`)
 	offer, err := f.db.Offer(f.broker, idAfter(t, offerPath))
@@ -271,7 +276,10 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	f.expectAbsent(p, "the provider's inbox", secrets)
 	p.shot("provider-inbox")
 	p.click(`main a[href="` + offerPath + `"]`)
-	p.expect(offerPath, "Nursing in Thanet (CT9)")
+	p.expect(offerPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
+	if got := p.textOf("main .govuk-caption-l"); got != "Nursing in Thanet (CT9)" {
+		t.Errorf("the offer's caption = %q, want the service, district and postcode district", got)
+	}
 	f.expectAbsent(p, "the offer before acceptance", secrets)
 	if ok, _ := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`!!document.querySelector('a[href^="/placements/"]')`)); ok {
 		t.Errorf("the offer links to a placement before it is accepted")
@@ -311,7 +319,10 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	// The second offer to the same home cannot take the bed it no longer has.
 	secondPath := fmt.Sprintf("/offers/%d", secondOffer.ID)
 	p.open(secondPath)
-	p.expect(secondPath, "Nursing in Thanet (CT10)")
+	p.expect(secondPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
+	if got := p.textOf("main .govuk-caption-l"); got != "Nursing in Thanet (CT10)" {
+		t.Errorf("the second offer's caption = %q, want Thanet (CT10)", got)
+	}
 	p.click(`form[action="` + secondPath + `/accept"] button[type="submit"]`)
 	if p.status < 400 {
 		p.shot("unexpected")
@@ -330,7 +341,7 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	p.signIn(f.who[caremarket.RoleBroker], "")
 	p.open(reqPath)
 	p.expect(reqPath, "Requirement "+caseRef)
-	if got := p.textOf("main .govuk-summary-list"); !strings.Contains(got, "placed") {
+	if got := p.textOf("main .govuk-summary-list"); !strings.Contains(got, "Placed") {
 		t.Errorf("the requirement after acceptance: %q, want it placed", got)
 	}
 	p.shot("broker-placed")
@@ -449,14 +460,15 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 
 	// Offered off contract, at a weekly cost agreed with the agency, saying why.
 	form := `form[action="` + reqPath + `/offer"]`
-	if got := p.textOf(form + ` button[type="submit"]`); got != "Offer off contract" {
+	// Each agency is offered from its row of the ranked list.
+	if got := p.textOf(form + ` table tbody tr:first-child button[name="location_id"]`); !strings.HasPrefix(got, "Offer off contract") {
 		t.Errorf("the offer button says %q, want \"Offer off contract\"", got)
 	}
 	p.do("fill in the off-contract offer", chromedp.ScrollIntoView(chromedp.CSS(form)),
 		chromedp.SendKeys(chromedp.ID("weekly_cost"), "315.00"),
 		chromedp.SendKeys(chromedp.ID("off_contract_reason"), "No contracted agency covers "+area.Name+" or its neighbours"))
 	p.viewShot("off-contract-offer-form")
-	p.click(form + ` button[type="submit"]`)
+	p.click(form + ` table tbody tr:first-child button[name="location_id"]`)
 	p.expect(reqPath, "Requirement "+caseRef)
 	offerPath := p.hrefOf(`main .govuk-inset-text a[href^="/offers/"]`)
 	offer, err := f.db.Offer(f.broker, idAfter(t, offerPath))
@@ -470,7 +482,10 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 	// The agency has no account: it agrees by phone, and the broker records
 	// its acceptance on the offer.
 	p.click(`main .govuk-inset-text a[href="` + offerPath + `"]`)
-	p.expect(offerPath, market.Homecare.Label()+" in "+area.Name+" ("+market.Outcode(postcode)+")")
+	p.expect(offerPath, brokerage.OfferTitle(market.Homecare, offer.LocationName))
+	if got := p.textOf("main .govuk-caption-l"); got != market.Homecare.Label()+" in "+area.Name+" ("+market.Outcode(postcode)+")" {
+		t.Errorf("the off-contract offer's caption = %q", got)
+	}
 	if got := p.textOf("main .govuk-summary-list"); !strings.Contains(got, "Off contract, temporary") {
 		t.Errorf("the offer's basis: %q, want off contract and temporary", got)
 	}

@@ -14,3 +14,6 @@ cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$out/govuk-fron
 cp node_modules/govuk-frontend/dist/govuk/assets/images/favicon.ico \
    node_modules/govuk-frontend/dist/govuk/assets/images/favicon.svg "$out/images/"
 echo "built $out from govuk-frontend $(node -p 'require("govuk-frontend/package.json").version')"
+# axe-core, for the browser test's accessibility check (MPL-2.0, licence beside it).
+cp node_modules/axe-core/axe.min.js ../e2e/testdata/axe.min.js
+cp node_modules/axe-core/LICENSE ../e2e/testdata/axe-core-LICENSE.txt

@@ -46,6 +46,7 @@ func (s *Server) registerBrokerage() {
 	s.route("POST /api/v1/serious-concerns", s.api(s.apiRaiseConcern))
 	s.route("POST /api/v1/serious-concerns/{id}/end", s.api(s.apiEndConcern))
 	s.registerBrokeragePages()
+	s.registerBrokerWorkflowAPI()
 }
 
 // brokers is the store's brokerage side.
@@ -165,6 +166,7 @@ type offerInput struct {
 	ExpiresInHours    int         `json:"expires_in_hours"`
 	WeeklyCost        money.Money `json:"weekly_cost_pence"`
 	OffContractReason string      `json:"off_contract_reason"`
+	SkipReason        string      `json:"skip_reason"`
 }
 
 func (s *Server) apiMakeOffer(w http.ResponseWriter, r *http.Request) error {
@@ -174,7 +176,7 @@ func (s *Server) apiMakeOffer(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		o, err := b.MakeOffer(r.Context(), id, brokerage.OfferRequest{LocationID: in.LocationID, ExpiresIn: time.Duration(in.ExpiresInHours) * time.Hour,
-			WeeklyCost: in.WeeklyCost, OffContractReason: in.OffContractReason})
+			WeeklyCost: in.WeeklyCost, OffContractReason: in.OffContractReason, SkipReason: in.SkipReason})
 		if err != nil {
 			return err
 		}

@@ -140,7 +140,12 @@ var (
 	crawlSummaryRe  = regexp.MustCompile(`(?is)govuk-error-summary__list"?[^>]*>(.*?)</ul>`)
 	crawlFragmentRe = regexp.MustCompile(`(?i)href="#([^"]*)"`)
 	crawlNumRe      = regexp.MustCompile(`^[0-9]+$`)
+	// A page quotes a rule; it never cites the papers it came from.
+	crawlSourceRefRe = regexp.MustCompile(`(?i)\bseed 0[0-9][0-9]\b`)
 )
+
+// crawlMaxBytes is the most HTML one page may weigh.
+const crawlMaxBytes = 1 << 20
 
 // crawlSkip says whether a link is not a page to crawl: signing out, static
 // assets and file downloads.
@@ -271,6 +276,12 @@ func crawlCheckPage(body string) (problems []string) {
 			fail("page contains %q", bad)
 		}
 	}
+	if len(body) > crawlMaxBytes {
+		fail("%d bytes of HTML, more than %d", len(body), crawlMaxBytes)
+	}
+	if m := crawlSourceRefRe.FindString(body); m != "" {
+		fail("cites a source document (%q): quote the rule instead", m)
+	}
 	if n := len(crawlH1Re.FindAllString(body, -1)); n != 1 {
 		fail("%d <h1> elements, want exactly 1", n)
 	}
@@ -325,13 +336,13 @@ func TestCrawlCheckPage(t *testing.T) {
 	if p := crawlCheckPage(good); len(p) != 0 {
 		t.Errorf("a good page has problems: %q", p)
 	}
-	bad := `<h1>One</h1><h1>Two</h1><p><no value></p><a href="#ZgotmplZ">x</a>
+	bad := `<h1>One</h1><h1>Two</h1><p><no value></p><a href="#ZgotmplZ">x</a><p>(seed 004, 5.4)</p>
 <div class="govuk-error-summary"><ul class="govuk-list govuk-error-summary__list"><li><a href="#gone">Enter it</a></li></ul></div>
 <form class="f" method="post" action="/x"><input id="a"><input data-id="a"></form>
 <label for="nowhere">L</label><input id="a" aria-describedby="a missing-hint">`
 	p := strings.Join(crawlCheckPage(bad), "\n")
 	for _, want := range []string{`"<no value>"`, `"ZgotmplZ"`, "2 <h1>", "no csrf_token", `duplicate ids ["a"]`,
-		`<label for="nowhere">`, `aria-describedby "missing-hint"`, "#gone"} {
+		`<label for="nowhere">`, `aria-describedby "missing-hint"`, "#gone", "cites a source document"} {
 		if !strings.Contains(p, want) {
 			t.Errorf("problems lack %s:\n%s", want, p)
 		}

@@ -43,6 +43,7 @@ type Store interface {
 	SimulationMarketStore
 	finance.Store
 	quality.Store
+	brokerage.Workflow
 	homeScorer
 	homeVacancies
 	scorerLister

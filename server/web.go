@@ -228,6 +228,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v := view{Title: title, Actor: a, Nav: navigation(a, r.URL.Path), CSRF: s.csrfToken(w, r), Data: data, Fields: map[string]string{}}
 	if a != nil {
 		v.Council = a.CouncilSlug
+		if a.CouncilName != "" {
+			v.Council = a.CouncilName
+		}
 	}
 	if r.Method == http.MethodPost {
 		v.Form = r.PostForm

@@ -43,6 +43,7 @@ func (s *Server) registerBrokeragePages() {
 	s.route("GET /off-contract", s.page(s.offContractPage))
 	s.route("POST /off-contract/{id}/move", s.page(s.movePost))
 	s.route("GET /off-contract/report", s.page(s.reportPage))
+	s.registerBrokerWorkflowPages()
 }
 
 func isBroker(a *caremarket.Actor) bool { return a.Is(caremarket.RoleBroker, caremarket.RoleAdmin) }
@@ -79,55 +80,6 @@ func reshow(w http.ResponseWriter, r *http.Request, err error, show func(http.Re
 		return show(w, r, statusOf(err), err)
 	}
 	return err
-}
-
-// boardRow is a requirement on the board with what is happening to it.
-type boardRow struct {
-	brokerage.Requirement
-	Next string
-}
-
-func (s *Server) boardPage(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.brokers()
-	if err != nil {
-		return err
-	}
-	if _, err := b.ExpireOffers(r.Context()); err != nil {
-		return err
-	}
-	status := r.URL.Query().Get("status")
-	if status == "" {
-		status = brokerage.StatusOpen
-	}
-	if status == "all" {
-		status = ""
-	}
-	rs, err := b.ListRequirements(r.Context(), brokerage.RequirementFilter{Status: status})
-	if err != nil {
-		return err
-	}
-	rows := make([]boardRow, 0, len(rs))
-	for _, q := range rs {
-		row := boardRow{Requirement: q}
-		switch {
-		case q.PendingOffer != nil:
-			row.Next = fmt.Sprintf("Offered to %s until %s", q.PendingOffer.LocationName, localTime(q.PendingOffer.ExpiresAt, "2 January 15:04", true))
-		case q.OpenCompetitionID != 0:
-			row.Next = "Mini-competition running"
-		case q.Status == brokerage.StatusOpen && q.MoveFromPlacementID != 0:
-			row.Next = "Moving to contract: broker to act"
-		case q.Status == brokerage.StatusOpen:
-			row.Next = "Broker to act"
-		case q.Status == brokerage.StatusPlaced:
-			row.Next = "Placed"
-		default:
-			row.Next = "Cancelled"
-		}
-		rows = append(rows, row)
-	}
-	s.render(w, r, http.StatusOK, "brokerage_board", "Requirements", map[string]any{"Rows": rows, "Status": r.URL.Query().Get("status"),
-		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, nil)
-	return nil
 }
 
 func (s *Server) requirementFormPage(w http.ResponseWriter, r *http.Request) error {
@@ -226,35 +178,12 @@ func (s *Server) showRequirement(w http.ResponseWriter, r *http.Request, status 
 		dl := s.Now().Add(48 * time.Hour)
 		dateValues(form, "deadline", &dl)
 	}
-	s.render(w, r, status, "brokerage_requirement", "Requirement "+v.Requirement.CaseReference, map[string]any{"V": v, "Form": form,
-		"CanBroker": isBroker(caremarket.ActorFrom(r.Context())),
-		"NextShow":  min(show+brokerage.DefaultCascadeLimit, brokerage.MaxCascadeLimit)}, ferr)
-	return nil
-}
-
-func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
-	b, id, err := s.brokerAndID(r)
-	if err != nil {
+	data := map[string]any{"V": v, "Form": form, "CanBroker": isBroker(caremarket.ActorFrom(r.Context())),
+		"NextShow": min(show+brokerage.DefaultCascadeLimit, brokerage.MaxCascadeLimit)}
+	if err := s.requirementExtras(r, id, data); err != nil {
 		return err
 	}
-	f := readFields(r.PostForm)
-	q := brokerage.OfferRequest{LocationID: f.id("location_id", "Choose an eligible location"), OffContractReason: r.PostFormValue("off_contract_reason"),
-		ExpiresIn: time.Duration(f.whole("expires_in_hours", "Enter the hours the offer stays open, like 24")) * time.Hour}
-	if raw := strings.TrimSpace(r.PostFormValue("weekly_cost")); raw != "" {
-		m, err := money.Parse(raw)
-		if err != nil {
-			f.fail("weekly_cost_pence", "Enter the weekly cost in pounds, like 1250.00")
-		}
-		q.WeeklyCost = m
-	}
-	if err := f.err(); err != nil {
-		return s.showRequirement(w, r, http.StatusBadRequest, err)
-	}
-	o, err := b.MakeOffer(r.Context(), id, q)
-	if err != nil {
-		return reshow(w, r, err, s.showRequirement)
-	}
-	redirectWithFlash(w, r, fmt.Sprintf("/requirements/%d", id), "Offered to "+o.LocationName)
+	s.render(w, r, status, "brokerage_requirement", "Requirement "+v.Requirement.CaseReference, data, ferr)
 	return nil
 }
 
@@ -317,7 +246,16 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	if caremarket.ActorFrom(r.Context()).Role == caremarket.RoleProvider {
 		title = "Offers inbox"
 	}
-	s.render(w, r, http.StatusOK, "brokerage_inbox", title, map[string]any{"Offers": os, "Competitions": cs, "Now": s.Now()}, nil)
+	var reqIDs []int64
+	for _, o := range os {
+		reqIDs = append(reqIDs, o.RequirementID)
+	}
+	urg, err := s.Store.Urgencies(r.Context(), reqIDs)
+	if err != nil {
+		return err
+	}
+	offers, pages := pageOf(r, "/offers", inboxOrder(os, urg), 50)
+	s.render(w, r, http.StatusOK, "brokerage_inbox", title, map[string]any{"Offers": offers, "Pages": pages, "Urgency": urg, "Competitions": cs, "Now": s.Now()}, nil)
 	return nil
 }
 
@@ -338,7 +276,15 @@ func (s *Server) showOffer(w http.ResponseWriter, r *http.Request, status int, f
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
-	s.render(w, r, status, "brokerage_offer", "Offer of care", map[string]any{"Offer": o, "CanAnswer": o.Status == brokerage.OfferPending &&
+	urg, err := s.Store.Urgencies(r.Context(), []int64{o.RequirementID})
+	if err != nil {
+		return err
+	}
+	title := "Offer of care"
+	if o.Requirement != nil {
+		title = brokerage.OfferTitle(o.Requirement.ServiceType, o.LocationName)
+	}
+	s.render(w, r, status, "brokerage_offer", title, map[string]any{"Offer": o, "Urgency": urg[o.RequirementID], "CanAnswer": o.Status == brokerage.OfferPending &&
 		(a.Role == caremarket.RoleProvider || isBroker(a))}, ferr)
 	return nil
 }
@@ -448,7 +394,8 @@ func (s *Server) placementsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "brokerage_placements", "Placements", map[string]any{"Placements": ps}, nil)
+	ps, pages := pageOf(r, "/placements", ps, 50)
+	s.render(w, r, http.StatusOK, "brokerage_placements", "Placements", map[string]any{"Placements": ps, "Pages": pages}, nil)
 	return nil
 }
 
@@ -603,7 +550,8 @@ func (s *Server) showOffContract(w http.ResponseWriter, r *http.Request, status 
 	for _, p := range ps {
 		total += p.WeeklyCost
 	}
-	s.render(w, r, status, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Total": total, "Now": s.Now(),
+	ps, pages := pageOf(r, "/off-contract", ps, 50)
+	s.render(w, r, status, "brokerage_offcontract", "Off-contract register", map[string]any{"Placements": ps, "Pages": pages, "Total": total, "Now": s.Now(),
 		"CanBroker": isBroker(caremarket.ActorFrom(r.Context()))}, ferr)
 	return nil
 }

@@ -229,8 +229,9 @@ func (h *cqcHandlers) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range alerts {
 		rows = append(rows, alertRow{Alert: a, KindLabel: alertKindLabel(a.Kind)})
 	}
+	rows, pages := pageOf(r, "/alerts", rows, 50)
 	h.s.render(w, r, http.StatusOK, "alerts", "Market alerts", map[string]any{
-		"Alerts": rows, "All": all, "CanAcknowledge": canManage(r),
+		"Alerts": rows, "Pages": pages, "All": all, "CanAcknowledge": canManage(r),
 	}, nil)
 	return nil
 }

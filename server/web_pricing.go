@@ -40,6 +40,7 @@ func (h *pricingHandlers) registerPages() {
 	s.route("GET /pricing/uplifts", s.page(h.upliftsPage))
 	s.route("POST /pricing/uplifts", s.page(h.upliftPost))
 	s.route("GET /pricing/variation", s.page(h.variationPage))
+	s.registerPricingBulk(h)
 	s.route("GET /pricing/legacy-impact", s.page(h.legacyPage))
 	s.route("POST /pricing/legacy-impact", s.page(h.legacyPost))
 	s.route("POST /pricing/legacy-impact/brokerage", s.page(h.legacyBrokeragePost))
@@ -340,14 +341,10 @@ func (h *pricingHandlers) renderRounds(w http.ResponseWriter, r *http.Request, s
 	}
 	data := map[string]any{"Rounds": rounds, "CanSet": canSetPricesWeb(r)}
 	if canSetPricesWeb(r) {
-		ps, _, err := h.s.Store.ListProviders(r.Context(), market.ProviderFilter{Page: market.Page{PerPage: market.MaxPerPage}})
-		if err != nil {
-			return err
-		}
 		if form == nil {
 			form = url.Values{"tolerance": {"10"}}
 		}
-		data["ProviderOptions"] = providerOptions(ps)
+		data["InviteOptions"], data["ServiceTypeOptions"] = inviteOptions(), serviceTypeOptions()
 		as, err := h.agreementOptions(r)
 		if err != nil {
 			return err
@@ -399,6 +396,9 @@ func (h *pricingHandlers) openRoundPost(w http.ResponseWriter, r *http.Request) 
 			rd.ProviderIDs = append(rd.ProviderIDs, n)
 		}
 	}
+	if err := h.inviteByServiceType(r, f, rd); err != nil {
+		return err
+	}
 	err := f.err()
 	if err == nil {
 		err = h.st.OpenPriceRound(r.Context(), rd)
@@ -439,8 +439,10 @@ func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, st
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
+	subs, pages, inBand := pageOfSubmissions(r, id, subs)
 	data := map[string]any{"Round": rd, "Submissions": subs, "CanSet": canSetPricesWeb(r), "IsProvider": a.Role == caremarket.RoleProvider,
-		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions(), "Status": show}
+		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions(), "Status": show, "Pages": pages, "InBand": inBand,
+		"Query": r.URL.Query()}
 	if a.Role == caremarket.RoleProvider {
 		locs, _, err := h.s.Store.ListLocations(r.Context(), market.LocationFilter{Page: market.Page{PerPage: market.MaxPerPage}})
 		if err != nil {
@@ -679,7 +681,7 @@ func (h *pricingHandlers) variationPage(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	h.s.render(w, r, http.StatusOK, "pricing_variation", "Price variation", map[string]any{"Report": rep, "Query": r.URL.Query(),
-		"ServiceTypeOptions": serviceTypeOptions(), "RoundOptions": roundOpts, "Chart": boxChart(rep.Groups), "Trend": trendChart(rep.Trend),
+		"ServiceTypeOptions": serviceTypeOptions(), "RoundOptions": roundOpts, "Charts": boxCharts(rep.Groups), "Trend": trendChart(rep.Trend),
 		"Export": exportQuery.Encode()}, caremarket.Invalid(fields))
 	return nil
 }

@@ -17,7 +17,7 @@ const (
 	chartLeft   = 220 // room for the row labels
 	chartRight  = 20
 	boxRowH     = 28
-	chartTop    = 24
+	chartTop    = 36 // room for the axis labels at the top
 	chartBottom = 36
 	// maxBoxRows bounds the groups drawn: every service type in each of a
 	// large council's districts.
@@ -45,7 +45,7 @@ type axisTick struct {
 
 type boxPlot struct {
 	Width, Height, PlotBottom, Left, Right int
-	LabelX, TickY                          int
+	LabelX, TickY, TopTickY                int
 	Rows                                   []boxRow
 	Ticks                                  []axisTick
 	Desc                                   string
@@ -123,7 +123,7 @@ func boxChart(groups []pricing.GroupStats) *boxPlot {
 	}
 	p.PlotBottom = chartTop + len(p.Rows)*boxRowH
 	p.Height = p.PlotBottom + chartBottom
-	p.LabelX, p.TickY = chartLeft-8, p.PlotBottom+16
+	p.LabelX, p.TickY, p.TopTickY = chartLeft-8, p.PlotBottom+16, chartTop-12
 	p.Desc = strings.Join(summaries, ". ")
 	return p
 }

@@ -113,6 +113,11 @@ func (s *Server) windowPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		data["Results"] = res
+		aws, err := p.ListAwards(r.Context(), procurement.AwardFilter{WindowID: id})
+		if err != nil {
+			return err
+		}
+		data["Outcomes"], data["Decided"] = applicationOutcomes(res.Results, aws), len(aws) > 0
 		es, err := p.Evaluators(r.Context(), id)
 		if err != nil {
 			return err

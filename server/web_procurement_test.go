@@ -259,7 +259,7 @@ func TestWebProcurementJourney(t *testing.T) {
 		cedarAnswers.Set("action", "submit")
 		cedarUser.expectPost("/windows/"+wID+"/apply", cedarAnswers, http.StatusConflict, "There is a problem",
 			"The deadline for applications was 17:00 on", "applications cannot be submitted after it", "We will")
-		cedarUser.page("/applications/"+m[1], "draft")
+		cedarUser.page("/applications/"+m[1], "Draft")
 		// The application page's own Submit button is refused the same way, with the form shown again.
 		cedarUser.expectPost("/applications/"+m[1]+"/submit", url.Values{}, http.StatusConflict, "The deadline for applications was", "We will")
 

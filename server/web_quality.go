@@ -138,23 +138,16 @@ func (s *Server) visitsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		canRecord = len(fs) > 0
 	}
-	pg, shown := pageOf(r, len(vs))
+	shownItems, pg := pageOf(r, r.URL.Path, vs, 0)
 	title := "Contract monitoring"
 	if a.Role == caremarket.RoleProvider {
 		title = "Monitoring reports"
 	}
-	s.render(w, r, http.StatusOK, "quality_visits", title, map[string]any{"Visits": vs[shown[0]:shown[1]], "Pages": pg, "Status": status,
+	s.render(w, r, http.StatusOK, "quality_visits", title, map[string]any{"Visits": shownItems, "Pages": pg, "Status": status,
 		"Officer": canRecord, "Provider": a.Role == caremarket.RoleProvider, "ProviderID": a.ProviderID}, nil)
 	return nil
 }
 
-// pageOf pages a list held whole: the pagination and the slice bounds.
-func pageOf(r *http.Request, n int) (pagination, [2]int) {
-	p := readFields(r.URL.Query()).page().Normalize()
-	start := min((p.Number-1)*p.PerPage, n)
-	end := min(start+p.PerPage, n)
-	return paginate(r.URL.Path, r.URL.Query(), p, n), [2]int{start, end}
-}
 
 func (s *Server) frameworksPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showFrameworks(w, r, http.StatusOK, nil)
@@ -412,8 +405,8 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg, shown := pageOf(r, len(xs))
-	s.render(w, r, http.StatusOK, "quality_actions", "Action plans", map[string]any{"Actions": xs[shown[0]:shown[1]], "Pages": pg, "Status": status}, nil)
+	shownItems, pg := pageOf(r, r.URL.Path, xs, 0)
+	s.render(w, r, http.StatusOK, "quality_actions", "Action plans", map[string]any{"Actions": shownItems, "Pages": pg, "Status": status}, nil)
 	return nil
 }
 

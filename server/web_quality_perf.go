@@ -130,8 +130,8 @@ func (s *Server) showLot(w http.ResponseWriter, r *http.Request, status int, fer
 	q.Set("sort", lp.Sort)
 	// A national lot has thousands of providers: the page shows them in
 	// pages (the downloads hold them all).
-	pg, shown := pageOf(r, len(lp.Rows))
-	lp.Rows = lp.Rows[shown[0]:shown[1]]
+	shownItems, pg := pageOf(r, r.URL.Path, lp.Rows, 0)
+	lp.Rows = shownItems
 	a := caremarket.ActorFrom(r.Context())
 	var mins []option
 	for _, rt := range quality.Ratings {

@@ -32,8 +32,8 @@ func (s *Server) watchListPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pg, shown := pageOf(r, len(list))
-	s.render(w, r, http.StatusOK, "quality_watch", "Provider watch list", map[string]any{"Providers": list[shown[0]:shown[1]], "Pages": pg,
+	shownItems, pg := pageOf(r, r.URL.Path, list, 0)
+	s.render(w, r, http.StatusOK, "quality_watch", "Provider watch list", map[string]any{"Providers": shownItems, "Pages": pg,
 		"Level": string(level), "Levels": levelOptions, "Officer": isOfficer(caremarket.ActorFrom(r.Context()))}, nil)
 	return nil
 }

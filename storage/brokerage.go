@@ -396,7 +396,7 @@ func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.Of
 		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
-		o, err = tx.offerNext(ctx, r, q)
+		o, err = tx.offerChosen(ctx, r, q)
 		return err
 	})
 	return o, err
@@ -423,7 +423,7 @@ func (tx *Tx) checkSourcing(ctx context.Context, r *brokerage.Requirement) error
 
 // offerNext runs the cascade in the transaction and makes the offer.
 func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokerage.OfferRequest) (*brokerage.Offer, error) {
-	resp, read, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held})
+	resp, read, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held, resend: q.Resend})
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,9 @@ type cascadeWant struct {
 	location int64
 	// held are places promised to other lines of a batch allocation.
 	held map[int64]int
+	// resend offers location again although it declined or let an offer
+	// lapse.
+	resend bool
 }
 
 // cascadeRead is the input and how it was read.
@@ -61,6 +64,9 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 	read := &cascadeRead{miles: plan.miles}
 	if err := db.freshTried(ctx, q, council, r.ID, in.Tried); err != nil {
 		return nil, err
+	}
+	if want.resend {
+		delete(in.Tried, want.location)
 	}
 	concern, err := db.freshConcerns(ctx, q, council)
 	if err != nil {

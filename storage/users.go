@@ -14,7 +14,7 @@ import (
 
 // userColumns are read from users u joined to councils c (userJoin).
 const userColumns = `u.id, u.council_id, c.slug, u.email, u.name, u.role, COALESCE(u.provider_id, 0), u.password_hash, u.must_change_password, u.created_at,
-	u.disabled_at, u.totp_secret, u.totp_enabled, u.totp_last_step, u.sso_subject, COALESCE(ca.mfa_roles, '')`
+	u.disabled_at, u.totp_secret, u.totp_enabled, u.totp_last_step, u.sso_subject, COALESCE(ca.mfa_roles, ''), c.name`
 
 // userJoin is what userColumns read from.
 const userJoin = ` users u` + userJoinTail
@@ -27,7 +27,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*access.User, 
 	var disabled sql.NullTime
 	var mfaRoles string
 	err := row.Scan(append([]any{&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt,
-		&disabled, &u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.SSOSubject, &mfaRoles}, extra...)...)
+		&disabled, &u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.SSOSubject, &mfaRoles, &u.CouncilName}, extra...)...)
 	if disabled.Valid {
 		t := disabled.Time
 		u.DisabledAt = &t

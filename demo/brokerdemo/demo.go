@@ -3,6 +3,7 @@ package brokerdemo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/caremarket/caremarket"
@@ -14,8 +15,15 @@ import (
 	"github.com/caremarket/caremarket/storage"
 )
 
-// Agreement is the demo's call-off framework.
+// Agreement is the demo's call-off framework for home care and prisons.
 const Agreement = "KCC-PLACE-2023"
+
+// LiveFramework is the open framework care homes are called off from: its
+// lots (a service type in a cluster of districts) rank the cascade.
+const LiveFramework = "OPRN-2026"
+
+// careHomes are bought under LiveFramework.
+var careHomes = map[market.ServiceType]bool{market.Residential: true, market.ResidentialHigh: true, market.Nursing: true}
 
 // Result counts what LoadDemo made.
 type Result struct {
@@ -47,10 +55,13 @@ var names = []string{"Edith Crawley", "Arthur Pemberton", "Margaret Okafor", "St
 // every stage of the cascade: placed and pending at stage 1, a decline
 // moving on, neighbour placements at stage 2, off-contract placements of
 // various ages awaiting a move to contract (some overdue for review), a
-// prisons mini-competition open for bids and one awarded. It admits about
-// two thirds of the providers of each service to the KCC-PLACE-2023
-// framework first (home care only in half the districts, so some home care
-// falls to neighbours or off contract). It does nothing if the framework
+// prisons mini-competition open for bids and one awarded. It first admits
+// about two thirds of the providers of each service: care homes to the
+// lots of the live open framework OPRN-2026 (as awarded when it started),
+// home care and prisons to the KCC-PLACE-2023 framework (home care only in
+// half the districts, so some home care falls to neighbours or off
+// contract); the demo provider account's nursing home in Thanet is made
+// the cheapest there. It does nothing if KCC-PLACE-2023
 // exists. ctx acts as the council's system admin; now is the demo's present.
 func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, error) {
 	sys := caremarket.ActorFrom(ctx)
@@ -116,21 +127,49 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 		}
 	}
 
+	oprn, err := db.AgreementByReference(ctx, LiveFramework)
+	if err != nil {
+		return nil, fmt.Errorf("brokerdemo: load the procurement demo (%s) first: %w", LiveFramework, err)
+	}
+	demoLoc, err := demoHome(ctx, db, areas)
+	if err != nil {
+		return nil, err
+	}
+
 	// The framework and its lots.
-	ag := &procurement.Agreement{Reference: Agreement, Title: "Kent care home, home care and prisons placements (call-off framework)",
+	ag := &procurement.Agreement{Reference: Agreement, Title: "Kent home care and prisons placements (call-off framework)",
 		Type: procurement.ClosedFramework, Regime: procurement.PCR2015, LightTouch: true,
-		Description: "Closed framework the brokerage demo calls off from: direct award by lowest price, then quality, then distance; prisons by mini-competition (seed 002).",
+		Description: "Closed framework the brokerage demo calls off from: direct award by lowest price, then quality, then distance; prisons by mini-competition.",
 		Start:       procurement.Date(now.Year()-1, 6, 1), End: procurement.Date(now.Year()+2, 5, 31)}
-	for i, l := range demoLots {
-		ag.Lots = append(ag.Lots, procurement.Lot{Number: i + 1, Title: l.st.Label(), ServiceTypes: []market.ServiceType{l.st}, AreaIDs: allAreas,
+	kccLot := map[market.ServiceType]int{}
+	for _, l := range demoLots {
+		if careHomes[l.st] {
+			continue
+		}
+		kccLot[l.st] = len(ag.Lots)
+		ag.Lots = append(ag.Lots, procurement.Lot{Number: len(ag.Lots) + 1, Title: l.st.Label(), ServiceTypes: []market.ServiceType{l.st}, AreaIDs: allAreas,
 			CallOff: l.callOff, Ranking: l.ranking, CallOffTerms: "Kent call-off terms for " + l.st.Label(), Mechanism: "Lowest price, then quality score, then distance; or mini-competition"})
 	}
 	if err := db.CreateAgreement(comm, ag); err != nil {
 		return nil, fmt.Errorf("brokerdemo: framework: %w", err)
 	}
-	var admissions []Admission
+	// lotFor is the lot a location of service st is admitted to: the live
+	// framework's lot for its cluster for a care home, else the call-off
+	// framework's (0: none).
+	lotFor := func(st market.ServiceType, area int64) int64 {
+		if !careHomes[st] {
+			return ag.Lots[kccLot[st]].ID
+		}
+		for _, lt := range oprn.Lots {
+			if slices.Contains(lt.ServiceTypes, st) && slices.Contains(lt.AreaIDs, area) {
+				return lt.ID
+			}
+		}
+		return 0
+	}
+	var admissions, oprnAdmissions []Admission
 	var prices []Price
-	for i, l := range demoLots {
+	for _, l := range demoLots {
 		var locs []market.Location
 		for page := 1; ; page++ {
 			got, total, err := db.ListLocations(ctx, market.LocationFilter{ServiceType: l.st, Page: market.Page{Number: page, PerPage: market.MaxPerPage}})
@@ -143,20 +182,28 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			}
 		}
 		admitted := map[int64]bool{}
+		onLot := map[[2]int64]bool{}
 		for _, loc := range locs {
 			if outcode[loc.AreaID] == "" {
 				outcode[loc.AreaID] = market.Outcode(loc.Postcode)
 			}
-			in := loc.ProviderID%3 != 0 || l.st == market.Prisons
+			in := loc.ProviderID%3 != 0 || l.st == market.Prisons || isDemoHome(demoLoc, loc.ID)
 			if l.st == market.Homecare && !evenArea[loc.AreaID] {
 				in = false
 			}
-			if !in {
+			lot := lotFor(l.st, loc.AreaID)
+			if !in || lot == 0 {
 				continue
 			}
-			if !admitted[loc.ProviderID] {
-				admitted[loc.ProviderID] = true
-				admissions = append(admissions, Admission{LotID: ag.Lots[i].ID, ProviderID: loc.ProviderID, Mark: 3 + int(loc.ProviderID%3)})
+			admitted[loc.ProviderID] = true
+			if key := [2]int64{lot, loc.ProviderID}; !onLot[key] {
+				onLot[key] = true
+				ad := Admission{LotID: lot, ProviderID: loc.ProviderID, Mark: 3 + int(loc.ProviderID%3)}
+				if careHomes[l.st] {
+					oprnAdmissions = append(oprnAdmissions, ad)
+				} else {
+					admissions = append(admissions, ad)
+				}
 			}
 		}
 		// Every location of an admitted provider has a contracted price.
@@ -170,12 +217,21 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			} else {
 				step = step * 1000 // weekly: up to £140 apart
 			}
+			if isDemoHome(demoLoc, loc.ID) {
+				step = -40_00 // the cheapest nursing home in Thanet
+			}
 			prices = append(prices, Price{ProviderID: loc.ProviderID, LocationID: loc.ID, ServiceType: l.st, Price: l.weekly + step})
 		}
 	}
 	if err := Admit(ctx, db, ag, admissions); err != nil {
 		return nil, err
 	}
+	// The live framework's first providers were admitted as it began.
+	at(oprn.Start.Add(9 * time.Hour))
+	if err := Admit(ctx, db, oprn, oprnAdmissions); err != nil {
+		return nil, fmt.Errorf("brokerdemo: admit to %s: %w", LiveFramework, err)
+	}
+	at(now)
 	if err := SetPrices(ctx, db, "Placements framework prices "+now.Format("2006"), prices); err != nil {
 		return nil, err
 	}
@@ -372,5 +428,48 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 			res.Placements++
 		}
 	}
+	// The demo home keeps beds free, so the demo provider has an offer to answer.
+	if demoLoc != nil {
+		at(now)
+		if err := db.SetVacancy(ctx, &market.Vacancy{LocationID: demoLoc.ID, ServiceType: market.Nursing, Vacancies: 2}); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+func isDemoHome(home *market.Location, id int64) bool { return home != nil && home.ID == id }
+
+// demoHome finds the demo provider account's nursing home in Thanet (a
+// location with a nursing vacancy figure: the demo gives that account such
+// a provider), or nil when it has none.
+func demoHome(ctx context.Context, db *storage.DB, areas []market.Area) (*market.Location, error) {
+	sys := caremarket.ActorFrom(ctx)
+	u, err := db.UserByEmail(ctx, "provider@"+sys.CouncilSlug+".example")
+	if err != nil {
+		return nil, fmt.Errorf("brokerdemo: the demo provider account: %w", err)
+	}
+	var thanet int64
+	for _, a := range areas {
+		if a.Name == "Thanet" {
+			thanet = a.ID
+		}
+	}
+	locs, _, err := db.ListLocations(ctx, market.LocationFilter{ProviderID: u.ProviderID, AreaID: thanet, ServiceType: market.Nursing,
+		Page: market.Page{PerPage: market.MaxPerPage}})
+	if err != nil || thanet == 0 {
+		return nil, err
+	}
+	for i := range locs {
+		vs, err := db.Vacancies(ctx, locs[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vs {
+			if v.ServiceType == market.Nursing {
+				return &locs[i], nil
+			}
+		}
+	}
+	return nil, nil
 }

@@ -163,13 +163,14 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 	at(london(2019, 9, 20, 9, 0))
 	a := &procurement.Agreement{Reference: "CSIH-2020", Title: "Care and Support in the Home Service (Phase 2)", Type: procurement.ClosedFramework,
 		Regime: procurement.PCR2015, LightTouch: true, AllowResubmission: true,
-		Description:      "Competitive Procedure with Negotiation: ITT, selection, quality (resubmission allowed), negotiation, final tender, moderation (seed 004).",
+		Description:      "Competitive Procedure with Negotiation: ITT, selection, quality (resubmission allowed), negotiation, final tender, moderation.",
 		AnnualValuePence: 6_000_000_000, LifetimeValuePence: 24_000_000_000,
 		Start: procurement.Date(2020, 6, 15), End: procurement.Date(2024, 6, 14),
 		Lots: []procurement.Lot{
 			lot(1, "LD, PD and MH residential care homes (specialist needs)", "Residential call-off terms", market.ResidentialLD, market.ResidentialPD, market.ResidentialMH),
 			lot(2, "LD, PD and MH residential care homes (mid and high needs)", "Residential call-off terms", market.ResidentialLD, market.ResidentialPD, market.ResidentialMH),
 			lot(3, "Supported Living", "Supported living call-off terms: banded accommodation and client need; sleep-ins hourly at the NLW", market.SupportedLiving),
+			lot(4, "Discharge Support Services", "Discharge support call-off terms: starts within 24 hours of a hospital discharge", market.SIS),
 			lot(5, "Care and Support in the Home: community vacancies", "Homecare call-off terms", market.Homecare, market.SIS),
 		}}
 	if err := db.CreateAgreement(comm, a); err != nil {
@@ -330,12 +331,16 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 	if err != nil {
 		return err
 	}
+	// The contracts' three-year option was taken in spring 2024: they run
+	// to 14 June 2027, with no option left to take.
+	extended := procurement.Date(2024, 3, 12)
 	for i, aw := range aws {
 		if i >= 10 {
 			break // a sample of signed contracts; the rest are admitted to their lots
 		}
 		c := &procurement.Contract{AwardID: aw.ID, Reference: fmt.Sprintf("CSIH-2020-%03d", i+1), Title: "Care and Support in the Home: " + aw.ProviderName,
-			Start: procurement.Date(2020, 6, 15), InitialEnd: procurement.Date(2024, 6, 14), Extensions: []procurement.Extension{{Months: 36}},
+			Start: procurement.Date(2020, 6, 15), InitialEnd: procurement.Date(2024, 6, 14),
+			Extensions:       []procurement.Extension{{Months: 36, Taken: true, TakenOn: &extended}},
 			AnnualValuePence: 60_000_000, LifetimeValuePence: 420_000_000}
 		if err := db.CreateContract(comm, c); err != nil {
 			return err
@@ -354,9 +359,28 @@ func loadOPRN(ctx context.Context, db *storage.DB, comm context.Context, areas [
 		}
 		byCluster[a.Cluster.Name] = append(byCluster[a.Cluster.Name], a.ID)
 	}
+	// The Dynamic Purchasing System it replaces ended on 31 March 2026:
+	// placements made under it run on, new ones are called off OPRN-2026.
+	var all []int64
+	for _, ar := range areas {
+		all = append(all, ar.ID)
+	}
+	dps := &procurement.Agreement{Reference: "OPRN-DPS-2019", Title: "Older Persons Residential and Nursing Care (Dynamic Purchasing System)",
+		Type: procurement.DPS, Regime: procurement.PCR2015, LightTouch: true,
+		Description:      "Ended on 31 March 2026, replaced by the OPRN-2026 open framework. Placements made under it continue on their own terms.",
+		AnnualValuePence: 20_500_000_000, LifetimeValuePence: 143_500_000_000,
+		Start: procurement.Date(2019, 4, 1), End: procurement.Date(2026, 3, 31),
+		Lots: []procurement.Lot{{Number: 1, Title: "Residential and nursing care homes", ServiceTypes: []market.ServiceType{market.Residential,
+			market.ResidentialHigh, market.Nursing, market.NursingHigh}, AreaIDs: all, CallOff: procurement.DirectAward,
+			Ranking:      []procurement.RankBy{procurement.RankPrice, procurement.RankQuality, procurement.RankDistance},
+			CallOffTerms: "Care Service terms and conditions", Mechanism: "Lowest weekly price, then quality score, then distance"}}}
+	if err := db.CreateAgreement(comm, dps); err != nil {
+		return fmt.Errorf("the DPS it replaces: %w", err)
+	}
+	res.Agreements++
 	a := &procurement.Agreement{Reference: "OPRN-2026", Title: "Older Persons Residential and Nursing Care", Type: procurement.OpenFramework,
 		Regime: procurement.PA2023, LightTouch: true, VoluntaryStandstill: true, AllowResubmission: true,
-		Description:      "Light Touch Open Framework replacing the OPRN Dynamic Purchasing System (seed 000): guide prices for Residential, Residential High and Nursing.",
+		Description:      "Light Touch Open Framework replacing the OPRN Dynamic Purchasing System: guide prices for Residential, Residential High and Nursing.",
 		AnnualValuePence: 22_200_000_000, LifetimeValuePence: 178_000_000_000,
 		Start: procurement.Date(2026, 4, 1), End: procurement.Date(2034, 3, 31),
 		Reopenings: []time.Time{procurement.Date(2029, 3, 31), procurement.Date(2032, 3, 31)}}
@@ -378,7 +402,7 @@ func loadOPRN(ctx context.Context, db *storage.DB, comm context.Context, areas [
 	for _, l := range a.Lots {
 		lots = append(lots, l.ID)
 	}
-	w := &procurement.Window{AgreementID: a.ID, Kind: procurement.Tender, Title: "Invitation to tender: first framework in the scheme",
+	w := &procurement.Window{AgreementID: a.ID, Kind: procurement.Tender, Title: "Open window: new providers may apply to join",
 		Opens: now.AddDate(0, 0, -14), Deadline: time.Date(now.Year(), now.Month(), now.Day(), 12, 0, 0, 0, procurement.London).AddDate(0, 0, 21),
 		LotIDs: lots, Questions: standardQuestions()}
 	return db.CreateWindow(comm, w)
@@ -387,7 +411,7 @@ func loadOPRN(ctx context.Context, db *storage.DB, comm context.Context, areas [
 func loadAAHC(ctx context.Context, db *storage.DB, comm context.Context, areas []int64, now time.Time, res *Result) error {
 	a := &procurement.Agreement{Reference: "AAHC-2027", Title: "All Age Home Care Service", Type: procurement.OpenFramework, Regime: procurement.PA2023,
 		LightTouch: true, AllowResubmission: true,
-		Description:      "Open framework for homecare for adults, care and support in prisons and community support for disabled children: 8 years, reopened at the end of years 3 and 6 (seed 002).",
+		Description:      "Open framework for homecare for adults, care and support in prisons and community support for disabled children: 8 years, reopened at the end of years 3 and 6.",
 		AnnualValuePence: 8_970_000_000, LifetimeValuePence: 80_700_000_000,
 		Start: procurement.Date(2027, 4, 1), End: procurement.Date(2035, 3, 31),
 		Reopenings: []time.Time{procurement.Date(2030, 3, 31), procurement.Date(2033, 3, 31)},

@@ -19,7 +19,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Agreements != 3 || res.Applications != 108 {
+		if res.Agreements != 4 || res.Applications != 108 { // CSIH-2020, the ended DPS, OPRN-2026, AAHC-2027
 			t.Errorf("loaded %+v", res)
 		}
 		csih, err := db.AgreementByReference(ctx, "CSIH-2020")

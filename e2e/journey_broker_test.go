@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/storage/storagetest"
+)
+
+// TestBrokerWork drives the broker's daily work as a person clicks it: the
+// offer made from the ranked list, a reason asked for passing over the
+// top-ranked home, the offer withdrawn, the requirement marked urgent, the
+// offer sent again (shorter, as urgent) and given more time, a note, the
+// board searched; then commissioning sees the home passed over.
+func TestBrokerWork(t *testing.T) {
+	browser := findBrowser(t)
+	db := storagetest.SQLite(t)
+	res, err := demo.Load(context.Background(), db, time.Now())
+	if err != nil {
+		t.Fatalf("load the demo: %v", err)
+	}
+	base := serve(t, db)
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	browserCtx := startBrowser(t, browser)
+	f := newJ34(t, db, res)
+	thanet := f.area("Thanet")
+	p, done := openTab(t, browserCtx, base, "broker-work", 2*time.Minute)
+	defer done()
+	const caseRef = "MOS-778001"
+
+	p.open("/")
+	p.signIn(f.who[caremarket.RoleBroker], "")
+	reqPath := f.recordRequirement(p, requirementForm{caseRef: caseRef, service: string(market.Nursing), areaID: thanet.ID,
+		name: "Hilda Workday", address: "2 Harbour Street, Ramsgate", postcode: "CT11 8HA"})
+	reqID := idAfter(t, reqPath)
+	view, err := db.RequirementView(f.broker, reqID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eligible := view.Cascade.Stage(view.Cascade.Current).Eligible
+	if len(eligible) < 2 {
+		t.Fatalf("stage %d has %d eligible homes; the journey needs two to choose between", view.Cascade.Current, len(eligible))
+	}
+	top, second := eligible[0], eligible[1]
+	form := `form[action="` + reqPath + `/offer"]`
+	secondButton := form + ` table tbody tr:nth-child(2) button[name="location_id"]`
+
+	// Offering to the second-ranked home needs a reason.
+	p.click(secondButton)
+	p.expectStatus(reqPath+"/offer", "Requirement "+caseRef, http.StatusBadRequest)
+	if got := p.textOf(".govuk-error-summary"); !strings.Contains(got, "Say why "+second.LocationName) {
+		t.Errorf("passing over %s without a reason: the error summary says %q", top.LocationName, got)
+	}
+	p.viewShot("skip-needs-reason")
+	p.do("give the reason", chromedp.SendKeys(chromedp.ID("skip_reason"), "The person's husband lives at "+second.LocationName))
+	p.click(secondButton)
+	p.expect(reqPath, "Requirement "+caseRef)
+	if got := p.textOf("main .govuk-inset-text"); !strings.Contains(got, "Offered to "+second.LocationName) {
+		t.Errorf("after choosing the second-ranked, the requirement says %q", got)
+	}
+
+	// Withdraw it.
+	p.do("open the withdraw form", chromedp.Click(chromedp.CSS(`details:has(form[action$="/withdraw"]) summary`)),
+		chromedp.SendKeys(chromedp.ID("withdraw_reason"), "The husband has moved"))
+	p.click(`form[action$="/withdraw"] button[type="submit"]`)
+	p.expect(reqPath, "Requirement "+caseRef)
+	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "withdrawn") {
+		t.Errorf("after withdrawing, the banner says %q", got)
+	}
+
+	// Urgent: a hospital discharge.
+	p.do("mark it urgent", chromedp.Click(chromedp.CSS(`details:has(form[action$="/urgency"]) summary`)),
+		chromedp.SendKeys(chromedp.ID("urgent_reason"), "Hospital discharge from the QEQM"))
+	p.click(`form[action$="/urgency"] button.govuk-button--warning`)
+	p.expect(reqPath, "Requirement "+caseRef)
+	if got := p.textOf("main .govuk-warning-text"); !strings.Contains(got, "Urgent") {
+		t.Errorf("the urgent requirement says %q", got)
+	}
+	if got, _ := chromedp.Run(p.ctx, chromedp.Value(chromedp.ID("expires_in_hours"))); got != "2" {
+		t.Errorf("an urgent requirement's offer form starts at %q hours, want 2", got)
+	}
+
+	// Send the withdrawn offer again: still passing over the top-ranked.
+	p.do("give the reason again", chromedp.SendKeys(chromedp.ID("skip_reason"), "The husband is back at "+second.LocationName))
+	p.click(`button[formaction$="/resend"]`)
+	p.expect(reqPath, "Requirement "+caseRef)
+	pending, err := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: reqID, Status: brokerage.OfferPending})
+	if err != nil || len(pending) != 1 || pending[0].LocationID != second.LocationID {
+		t.Fatalf("after sending again: %+v %v", pending, err)
+	}
+	if open := pending[0].ExpiresAt.Sub(pending[0].OfferedAt); open > brokerage.MaxUrgentOfferExpiry {
+		t.Errorf("the urgent offer stays open %s, want at most %s", open, brokerage.MaxUrgentOfferExpiry)
+	}
+
+	// More time, then a note.
+	p.do("give more time", chromedp.Click(chromedp.CSS(`details:has(form[action$="/extend"]) summary`)),
+		chromedp.SendKeys(chromedp.ID("extend_hours"), "1"))
+	p.click(`form[action$="/extend"] button[type="submit"]`)
+	p.expect(reqPath, "Requirement "+caseRef)
+	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "to answer") {
+		t.Errorf("after extending, the banner says %q", got)
+	}
+	p.do("write a note", chromedp.SendKeys(chromedp.ID("body"), "Daughter is the contact: call after 5pm"))
+	p.click(`form[action$="/notes"] button[type="submit"]`)
+	if got := p.textOf("main"); !strings.Contains(got, "Daughter is the contact") {
+		t.Errorf("the note is not on the requirement's page")
+	}
+	p.shot("requirement-worked")
+
+	// The board: found by the start of its case reference, urgent only.
+	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
+	p.expect("/requirements", "Care requirements")
+	p.do("search the board", chromedp.SendKeys(chromedp.ID("case_reference"), "MOS-7780"),
+		chromedp.Click(chromedp.CSS(`input[name="urgent"][value="yes"]`)))
+	p.click(`form[action="/requirements"] button[type="submit"]`)
+	p.expect("/requirements", "Care requirements")
+	if got := p.textOf("main table tbody"); !strings.Contains(got, caseRef) || !strings.Contains(got, "Urgent") {
+		t.Errorf("the board searched for %s, urgent only, shows %q", caseRef, got)
+	}
+	p.viewShot("board-search")
+	p.signOut()
+
+	// Commissioning sees the top-ranked home passed over, and why.
+	p.signIn(f.who[caremarket.RoleCommissioner], "")
+	p.open("/off-contract/report")
+	p.click(`main a[href="/off-contract/skips"]`)
+	p.expect("/off-contract/skips", "Higher-ranked providers passed over")
+	if got := p.textOf("main table tbody"); !strings.Contains(got, top.LocationName) || !strings.Contains(got, "husband") {
+		t.Errorf("the report of providers passed over shows %q, want %s and the reason", got, top.LocationName)
+	}
+	p.shot("skips")
+}
