@@ -148,7 +148,6 @@ func (s *Server) visitsPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-
 func (s *Server) frameworksPage(w http.ResponseWriter, r *http.Request) error {
 	return s.showFrameworks(w, r, http.StatusOK, nil)
 }
