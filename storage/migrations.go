@@ -107,8 +107,8 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	// Fresh statistics let SQLite's planner pick the right index (it has no
 	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
-	if db.dialect.name == "sqlite" {
-		if _, err := db.sql.ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`); err != nil {
+	if db.dialect.optimize != "" {
+		if _, err := db.sql.ExecContext(ctx, db.dialect.optimize); err != nil {
 			return applied, fmt.Errorf("storage: optimize: %w", err)
 		}
 	}
@@ -121,9 +121,9 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (bool, error) {
 		return false, err
 	}
 	defer tx.Rollback()
-	if db.dialect.name == "postgres" {
+	if db.dialect.lockMigrations != "" {
 		// Two servers starting at once must not both migrate.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270000)`); err != nil {
+		if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
 			return false, err
 		}
 	}
@@ -134,11 +134,7 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (bool, error) {
 	if n > 0 {
 		return false, nil
 	}
-	extra := m.sqlite
-	if db.dialect.name == "postgres" {
-		extra = m.postgres
-	}
-	if _, err := tx.ExecContext(ctx, db.dialect.render(m.sql+extra)); err != nil {
+	if _, err := tx.ExecContext(ctx, db.dialect.migrationSQL(m)); err != nil {
 		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
