@@ -86,11 +86,14 @@ func (q *scope) also(cond string) *scope {
 	return q
 }
 
-// in adds "col IN ($n, ...)" for ids.
-func (q *scope) in(col string, ids []int64) *scope {
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		q.args = append(q.args, id)
+// in adds "col IN ($n, ...)" for ids, which must not be empty.
+func (q *scope) in(col string, ids []int64) *scope { return scopeIn(q, col, ids) }
+
+// scopeIn is scope.in for values of any type (CQC location ids).
+func scopeIn[T any](q *scope, col string, vals []T) *scope {
+	marks := make([]string, len(vals))
+	for i, v := range vals {
+		q.args = append(q.args, v)
 		marks[i] = "$" + strconv.Itoa(len(q.args))
 	}
 	q.conds = append(q.conds, col+" IN ("+strings.Join(marks, ", ")+")")
