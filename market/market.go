@@ -32,7 +32,7 @@ const (
 	Rural Setting = "rural"
 )
 
-// Cluster groups districts for commissioning (seed 003: lots by urban and
+// Cluster groups districts for commissioning (home care lots by urban and
 // rural clusters).
 type Cluster struct {
 	ID        int64   `json:"id"`

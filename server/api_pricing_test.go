@@ -220,7 +220,7 @@ func TestAPIPricing(t *testing.T) {
 		}
 		f.must(t, http.StatusConflict, preq{method: "POST", path: "/api/v1/uplifts", token: comm, body: body})
 
-		// Seed 001's legacy placements.
+		// The 16 homes on legacy terms that move to the cost model.
 		fixture, err := os.ReadFile("../pricing/testdata/legacy_seed001.csv")
 		if err != nil {
 			t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"github.com/caremarket/caremarket/market/cqc"
 )
 
-// The CQC register over HTTP (issue 3): the directory upload for admins,
+// The CQC register over HTTP: the directory upload for admins,
 // market alerts for commissioners, rating history, and bulk vacancy
 // uploads for providers. The store decides who may do what; these handlers
 // translate.
