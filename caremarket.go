@@ -1,7 +1,7 @@
 // Package caremarket holds what every part of the product shares: the
 // application error type, the roles people hold and the Actor that every
 // request carries. Business rules live in the domain packages (market,
-// procurement, pricing, brokerage, finance); storage and HTTP sit at the edges.
+// procurement, pricing, brokerage and the like); storage and HTTP sit at the edges.
 package caremarket
 
 import (

@@ -1,6 +1,6 @@
 // Package brokerage turns an assessed need into a placement: the broker's
 // care requirement, the sourcing cascade that lists who may take it stage
-// by stage (seed 004, 5.4), the call-off by direct award (an offer to the
+// by stage (area, neighbours, off-contract), the call-off by direct award (an offer to the
 // top-ranked provider, with an expiry) or by mini-competition (bids scored by
 // price and quality), and the placement that acceptance creates, with its
 // lifecycle and the off-contract register that commissioners watch.
@@ -28,7 +28,7 @@ const (
 	// order of the lot's objective ranking (PA 2023 s.45(4)).
 	ByDirectAward Method = "direct_award"
 	// ByMiniCompetition invites every eligible provider of a stage to bid
-	// (seed 002: prisons are called off by mini-competition or direct award).
+	// (prisons are called off by mini-competition or direct award).
 	ByMiniCompetition Method = "mini_competition"
 )
 

@@ -45,7 +45,7 @@ type Offer struct {
 	LotTitle      string      `json:"lot_title,omitempty"`
 	Price         money.Money `json:"price_pence"`
 	WeeklyCost    money.Money `json:"weekly_cost_pence"`
-	// OffContractReason says why a stage 3 offer was needed (seed 004, 5.2).
+	// OffContractReason says why a stage 3 offer was needed (only when no contracted provider can).
 	OffContractReason string      `json:"off_contract_reason,omitempty"`
 	Status            string      `json:"status"`
 	OfferedAt         time.Time   `json:"offered_at"`
@@ -286,7 +286,7 @@ const (
 )
 
 // DefaultReviewAfter is when an off-contract placement is first reviewed:
-// it is temporary pending a contracted placement (seed 004, 5.5).
+// it is temporary pending a contracted placement (it ends when a contracted placement is made).
 const DefaultReviewAfter = 28 * 24 * time.Hour
 
 // DefaultHandBackNotice is the notice a provider gives to hand a placement
@@ -410,7 +410,7 @@ type Total struct {
 	WeeklyCost money.Money `json:"weekly_cost_pence"`
 }
 
-// Report is off-contract use for commissioners (seed 004, 5.4, 4: "All use
+// Report is off-contract use for commissioners ("All use
 // of non contracted provision should be discussed with commissioning to
 // inform market intelligence").
 type Report struct {

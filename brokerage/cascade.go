@@ -12,7 +12,7 @@ import (
 	"github.com/caremarket/caremarket/procurement"
 )
 
-// Stage is a step of the sourcing cascade (seed 004, 5.4).
+// Stage is a step of the sourcing cascade (area, neighbours, then off-contract).
 type Stage int
 
 const (

@@ -32,7 +32,7 @@ const (
 	Rural Setting = "rural"
 )
 
-// Cluster groups districts for commissioning (seed 003: lots by urban and
+// Cluster groups districts for commissioning (home care lots by urban and
 // rural clusters).
 type Cluster struct {
 	ID        int64   `json:"id"`
@@ -171,6 +171,11 @@ type Registry interface {
 
 	Vacancies(ctx context.Context, locationID int64) ([]Vacancy, error)
 	SetVacancy(ctx context.Context, v *Vacancy) error
+
+	// VacanciesAt and LocationNames read many locations at once, by
+	// location id; locations the actor may not see are left out.
+	VacanciesAt(ctx context.Context, locationIDs []int64) (map[int64][]Vacancy, error)
+	LocationNames(ctx context.Context, locationIDs []int64) (map[int64]string, error)
 }
 
 // Limits on free text, so one request cannot fill the database.

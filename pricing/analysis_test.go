@@ -180,7 +180,7 @@ func TestVariationGroupsAndTrend(t *testing.T) {
 	}
 }
 
-// Seed 001 4.2-4.3, from the fixture documented in testdata/README.md.
+// 40% of placement costs went down and 60% up, from the fixture documented in testdata/README.md.
 func TestLegacyImpactSeed001(t *testing.T) {
 	f, err := os.Open("testdata/legacy_seed001.csv")
 	if err != nil {

@@ -3,7 +3,7 @@ package pricing
 import "github.com/caremarket/caremarket/money"
 
 // DefaultTolerance is the guide band a price round uses unless the
-// commissioner sets another: ±10% of the guide price (issue 5).
+// commissioner sets another: ±10% of the guide price.
 const DefaultTolerance = BP(1000)
 
 // BandCheck is how a submitted price sits against its guide price.

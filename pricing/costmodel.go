@@ -13,8 +13,8 @@ import (
 
 // Basis is what a guide price buys: a bed for a week (care homes) or an hour
 // of care delivered in a person's home (home care, SIS and the other hourly
-// services). Seed 000: guide prices for Residential, Residential High and
-// Nursing are weekly; seed 003/004: home care and supported living by the hour.
+// services). Guide prices for Residential, Residential High and
+// Nursing are weekly; home care and supported living by the hour.
 type Basis string
 
 const (
@@ -41,7 +41,7 @@ func BasisFor(st market.ServiceType) Basis {
 // OnCosts are the employer's costs on top of pay, each a share of pay. They
 // are modelled as effective rates (employer NI above its threshold averaged
 // over a care worker's pay) because that is how councils' cost models state
-// them (seed 001 4.1: the cost model review behind the guide prices).
+// them (the cost model review behind the guide prices).
 type OnCosts struct {
 	EmployerNI BP `json:"employer_ni_bp"`
 	Pension    BP `json:"pension_bp"`
@@ -75,7 +75,7 @@ type NeedBand struct {
 }
 
 // SettingCosts are the costs that differ between urban and rural clusters
-// (seed 003: home care lots by urban and rural cluster).
+// (home care lots by urban and rural cluster).
 type SettingCosts struct {
 	// NonStaffPerWeek is a care home's non-staff cost per bed per week:
 	// food, utilities, property, maintenance, insurance.
@@ -111,7 +111,7 @@ type CostModel struct {
 	MileageRate money.Money  `json:"mileage_rate_pence"`
 	Overheads   BP           `json:"overheads_bp"`
 	Return      BP           `json:"return_bp"`
-	// Supported living banding (seed 004 3.9-3.11); only for SupportedLiving.
+	// Supported living banding (accommodation and client need); only for SupportedLiving.
 	SupportedLiving *SupportedLivingBands `json:"supported_living,omitempty"`
 
 	Status    string     `json:"status"` // draft or adopted

@@ -120,7 +120,7 @@ func TestCostModelWorkedExample(t *testing.T) {
 	}
 }
 
-// Supported living (seed 004 3.4, 3.11), by hand:
+// Supported living (banded; sleep-ins paid hourly at the NLW), by hand:
 //
 //	A: 10 individual hours + 30 shared hours / 3 tenants = 20 hours x 2000
 //	   = 40000; 2 sleep-in nights x 9 hours x 1221 (NLW) = 21978;

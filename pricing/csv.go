@@ -61,7 +61,7 @@ func ParseBand(s string) (string, bool) {
 // the price is outside the guide band, which the caller checks). It returns
 // the rows it could read and a reason for every line it could not; the caller
 // saves nothing unless there are no errors, so a provider fixes the file and
-// uploads it again (issue 5).
+// uploads it again.
 func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 	t, err := market.OpenCSV(r, false)
 	if err != nil {

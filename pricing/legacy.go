@@ -8,7 +8,7 @@ import (
 	"github.com/caremarket/caremarket/money"
 )
 
-// Legacy migration impact (seed 001 4.1-4.3): placements bought on old terms
+// Legacy migration impact (homes on old terms moving to the cost model): placements bought on old terms
 // move onto the contract at the current guide price. Some go down, some go
 // up; the net whole-year change is the cost of stabilising prices.
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Round is a price round: a period in which the providers of an agreement
-// submit updated prices (twice a year under the OPRN DPS, seed 000 "Option 1").
+// submit updated prices (twice a year, as under the OPRN Dynamic Purchasing System).
 type Round struct {
 	ID             int64  `json:"id"`
 	CouncilID      int64  `json:"-"`
@@ -24,7 +24,7 @@ type Round struct {
 	ClosesOn      time.Time `json:"closes_on"`
 	EffectiveFrom time.Time `json:"effective_from"`
 	// Tolerance is the guide band: a price further than this from its guide
-	// price needs a reason (issue 5: "e.g. ±10%").
+	// price needs a reason ("e.g. ±10%").
 	Tolerance BP     `json:"tolerance_bp"`
 	Status    string `json:"status"` // open, closed
 	// ProviderIDs are the providers invited to submit; when opening a round

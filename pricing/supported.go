@@ -9,11 +9,11 @@ import (
 	"github.com/caremarket/caremarket/money"
 )
 
-// Supported living (seed 004, 3.4 and 3.9-3.11): a package is banded by its
+// Supported living: a package is banded by its
 // accommodation (how many tenants share the setting and how many shared hours
 // of support the setting has) and by the person's need (individual, one-to-one
 // hours and sleep-in nights). The council pays sleep-ins as an hourly amount
-// at the National Living Wage rather than a fixed payment (seed 004 3.4).
+// at the National Living Wage rather than a fixed payment.
 
 // AccommodationBand describes a setting: its shared support hours a week,
 // split equally among its tenants.

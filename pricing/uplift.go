@@ -19,7 +19,7 @@ const (
 )
 
 // WeeksPerYear turns weekly amounts into whole-year ones. Councils state a
-// whole-year cost as 52 weekly payments (seed 001 4.3's figures reproduce
+// whole-year cost as 52 weekly payments (the committee's whole-year figures reproduce
 // with 52, see testdata/README.md).
 const WeeksPerYear = 52
 

@@ -9,7 +9,7 @@ import (
 	"github.com/caremarket/caremarket/money"
 )
 
-// Price variation (seed 000: under the DPS "it has led to growing price
+// Price variation (under the DPS "it has led to growing price
 // variation"): for each service type and area, how spread the contracted or
 // submitted prices are, how far they sit from the guide price, and which are
 // outliers.

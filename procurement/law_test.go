@@ -9,7 +9,7 @@ import (
 	"github.com/caremarket/caremarket/market"
 )
 
-// aahc is the All Age Home Care open framework of seed 002: 8 years from
+// aahc is the All Age Home Care open framework: 8 years from
 // 1 April 2027, reopened at the end of year 3 and of year 6.
 func aahc() *Agreement {
 	return &Agreement{

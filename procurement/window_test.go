@@ -24,7 +24,7 @@ func questions() []Question {
 	}
 }
 
-// csihWindow has the seed 004 deadline: noon on Friday 1 November 2019.
+// csihWindow has the 2019 tender's deadline: noon on Friday 1 November 2019.
 func csihWindow() *Window {
 	return &Window{ID: 5, Kind: Tender, Title: "CSIH ITT", Opens: time.Date(2019, 10, 1, 9, 0, 0, 0, London),
 		Deadline: time.Date(2019, 11, 1, 12, 0, 0, 0, London), LotIDs: []int64{11}, Questions: questions()}

@@ -16,7 +16,7 @@ import (
 	"github.com/caremarket/caremarket/pricing"
 )
 
-// Pricing over HTTP (issue 5): cost models, guide prices, price rounds and
+// Pricing over HTTP: cost models, guide prices, price rounds and
 // submissions, uplifts, price variation and legacy migration impact. The
 // store decides who may do what; these handlers translate.
 

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -47,14 +46,7 @@ func newPricingFixture(t testing.TB, db *storage.DB) *pricingFixture {
 		t.Fatal(err)
 	}
 	token := func(ctx context.Context, role caremarket.Role, provider int64) string {
-		u := &access.User{Email: fmt.Sprintf("pricing-%s%d@%s.example", role, provider, caremarket.ActorFrom(ctx).CouncilSlug), Role: role, ProviderID: provider}
-		if err := db.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		secret, hash := access.NewSecret()
-		if err := db.CreateToken(ctx, u.ID, hash, "test"); err != nil {
-			t.Fatal(err)
-		}
+		secret, _ := apiToken(t, db, ctx, fmt.Sprintf("pricing-%s%d@%s.example", role, provider, caremarket.ActorFrom(ctx).CouncilSlug), role, provider)
 		return secret
 	}
 	f.commissioner = token(kent, caremarket.RoleCommissioner, 0)
@@ -220,7 +212,7 @@ func TestAPIPricing(t *testing.T) {
 		}
 		f.must(t, http.StatusConflict, preq{method: "POST", path: "/api/v1/uplifts", token: comm, body: body})
 
-		// Seed 001's legacy placements.
+		// The 16 homes on legacy terms that move to the cost model.
 		fixture, err := os.ReadFile("../pricing/testdata/legacy_seed001.csv")
 		if err != nil {
 			t.Fatal(err)

@@ -52,9 +52,6 @@ func (s *Server) registerProcurement() {
 }
 
 // proc is the store's procurement side.
-func (s *Server) proc() (procurement.Store, error) {
-	return s.Store, nil
-}
 
 // agreementInput is what a caller sets on an agreement; dates are "2006-01-02".
 type agreementInput struct {
@@ -107,18 +104,12 @@ func (in agreementInput) agreement(id int64) *procurement.Agreement {
 }
 
 func (s *Server) apiListAgreements(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	return reply(w, http.StatusOK)(listResult(p.ListAgreements(r.Context())))
 }
 
 func (s *Server) apiCreateAgreement(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	var in agreementInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -187,10 +178,8 @@ func (s *Server) withID(w http.ResponseWriter, r *http.Request, fn func(p procur
 // withBody decodes the body into dst, then runs fn with the store and the
 // path id (0 when the route has none) and writes its result with status.
 func (s *Server) withBody(w http.ResponseWriter, r *http.Request, dst any, status int, fn func(p procurement.Store, id int64) (any, error)) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
+	var err error
 	var id int64
 	if r.PathValue("id") != "" {
 		if id, err = pathID(r); err != nil {
@@ -209,10 +198,7 @@ func (s *Server) withBody(w http.ResponseWriter, r *http.Request, dst any, statu
 }
 
 func (s *Server) apiListWindows(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	q := newQuery(r)
 	agreementID := q.int("agreement_id")
 	if err := q.err(); err != nil {
@@ -327,10 +313,7 @@ func (s *Server) apiPublishAwards(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiListApplications(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	q := newQuery(r)
 	f := procurement.ApplicationFilter{WindowID: q.int("window_id"), ProviderID: q.int("provider_id"), Status: procurement.ApplicationStatus(q.str("status", 20))}
 	if err := q.err(); err != nil {
@@ -462,10 +445,7 @@ func (s *Server) apiModerate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListAwards(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	q := newQuery(r)
 	f := procurement.AwardFilter{AgreementID: q.int("agreement_id"), WindowID: q.int("window_id"), LotID: q.int("lot_id"), ProviderID: q.int("provider_id")}
 	if err := q.err(); err != nil {
@@ -525,10 +505,7 @@ func (in contractInput) contract(id int64) *procurement.Contract {
 }
 
 func (s *Server) apiListContracts(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	q := newQuery(r)
 	f := procurement.ContractFilter{AgreementID: q.int("agreement_id"), ProviderID: q.int("provider_id")}
 	if err := q.err(); err != nil {

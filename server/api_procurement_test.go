@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/access"
-	"github.com/caremarket/caremarket/demo/procdemo"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/procurement/ocdstest"
 	"github.com/caremarket/caremarket/storage"
@@ -24,20 +22,10 @@ import (
 // download validates against the official schema; pages render.
 func TestProcurementAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		ctx, _ := storagetest.Council(t, db, "kent", "Thanet", "Dover")
+		ctx := procDemoCouncil(t, db)
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
-			t.Fatal(err)
-		}
 		token := func(email string, role caremarket.Role, providerID int64) string {
-			u := &access.User{Email: email, Role: role, ProviderID: providerID}
-			if err := db.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
-			}
-			secret, hash := access.NewSecret()
-			if err := db.CreateToken(ctx, u.ID, hash, "test"); err != nil {
-				t.Fatal(err)
-			}
+			secret, _ := apiToken(t, db, ctx, email, role, providerID)
 			return secret
 		}
 		a, _ := db.AgreementByReference(ctx, "CSIH-2020")

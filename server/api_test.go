@@ -89,15 +89,7 @@ func (f *apiFixture) seed(t testing.TB, ctx context.Context, name, n string, are
 func (f *apiFixture) user(t testing.TB, ctx context.Context, role caremarket.Role, providerID int64) (string, *access.User) {
 	t.Helper()
 	slug := caremarket.ActorFrom(ctx).CouncilSlug
-	u := &access.User{Email: fmt.Sprintf("%s%d@%s.example", role, providerID, slug), Role: role, ProviderID: providerID}
-	if err := f.db.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	secret, hash := access.NewSecret()
-	if err := f.db.CreateToken(ctx, u.ID, hash, "test"); err != nil {
-		t.Fatal(err)
-	}
-	return secret, u
+	return apiToken(t, f.db, ctx, fmt.Sprintf("%s%d@%s.example", role, providerID, slug), role, providerID)
 }
 
 // apiResponse is an answer, with its body decoded when it is JSON.

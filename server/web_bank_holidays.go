@@ -46,10 +46,7 @@ func newBankHoliday(d time.Time, name, source string) bankHoliday {
 // councilCalendar lists the shipped days and the council's own, in date
 // order, in year (0: every year).
 func (s *Server) councilCalendar(r *http.Request, year int) ([]bankHoliday, error) {
-	p, err := s.proc()
-	if err != nil {
-		return nil, err
-	}
+	p := s.Store
 	own, err := p.CouncilHolidays(r.Context())
 	if err != nil {
 		return nil, err
@@ -89,10 +86,7 @@ type holidayInput struct {
 }
 
 func (s *Server) apiAddHoliday(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	var in holidayInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -115,10 +109,7 @@ func pathDate(r *http.Request) (time.Time, error) {
 }
 
 func (s *Server) apiRemoveHoliday(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	d, err := pathDate(r)
 	if err != nil {
 		return err
@@ -189,10 +180,8 @@ func (s *Server) holidaysPost(w http.ResponseWriter, r *http.Request) error {
 	if err := caremarket.ActorFrom(r.Context()).Require(caremarket.RoleAdmin); err != nil {
 		return err
 	}
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
+	var err error
 	f := readFields(r.PostForm)
 	d := f.date("date", "Date")
 	if d == nil && f.errs["date"] == "" {
@@ -216,10 +205,7 @@ func (s *Server) holidaysPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) holidayRemovePost(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	d, err := pathDate(r)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 	"github.com/caremarket/caremarket/market/cqc"
 )
 
-// The CQC register over HTTP (issue 3): the directory upload for admins,
+// The CQC register over HTTP: the directory upload for admins,
 // market alerts for commissioners, rating history, and bulk vacancy
 // uploads for providers. The store decides who may do what; these handlers
 // translate.
@@ -326,13 +326,17 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 		if err != nil {
 			return err
 		}
+		ids := make([]int64, len(locs))
+		for i, l := range locs {
+			ids[i] = l.ID
+		}
+		figures, err := h.s.Store.VacanciesAt(ctx, ids)
+		if err != nil {
+			return err
+		}
 		for _, l := range locs {
-			vs, err := h.s.Store.Vacancies(ctx, l.ID)
-			if err != nil {
-				return err
-			}
 			now := map[market.ServiceType]int{}
-			for _, v := range vs {
+			for _, v := range figures[l.ID] {
 				now[v.ServiceType] = v.Vacancies
 			}
 			for _, st := range l.ServiceTypes {

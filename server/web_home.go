@@ -408,12 +408,12 @@ func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 		p := homePanel{ID: "stale-vacancies", Heading: "Stale vacancy figures", Count: count(stale),
 			Hint: fmt.Sprintf("Figures at your locations not updated for more than %s. Brokers may not trust them.", staleAfterWords(s.staleAfter())),
 			Link: "/locations", LinkText: "Update vacancies at your locations"}
+		names, err := s.Store.LocationNames(ctx, locs)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range locs {
-			l, err := s.Store.Location(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			p.Links = append(p.Links, homeLink{Href: fmt.Sprintf("/locations/%d", id), Text: "Update " + l.Name})
+			p.Links = append(p.Links, homeLink{Href: fmt.Sprintf("/locations/%d", id), Text: "Update " + names[id]})
 		}
 		panels = append(panels, p)
 	}

@@ -25,10 +25,7 @@ func (s *Server) registerProcurementPages() {
 }
 
 func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	as, err := p.ListAgreements(r.Context())
 	if err != nil {
 		return err

@@ -88,10 +88,7 @@ func (s *Server) newAgreementPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) newAgreementPost(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	if err := caremarket.ActorFrom(r.Context()).Require(procSetUp...); err != nil {
 		return err
 	}
@@ -144,10 +141,7 @@ func (s *Server) procAndID(r *http.Request, roles ...caremarket.Role) (procureme
 			return nil, 0, err
 		}
 	}
-	p, err := s.proc()
-	if err != nil {
-		return nil, 0, err
-	}
+	p := s.Store
 	id, err := pathID(r)
 	return p, id, err
 }

@@ -25,10 +25,7 @@ type contractsView struct {
 }
 
 func (s *Server) contractsPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	cs, err := p.ListContracts(r.Context(), procurement.ContractFilter{})
 	if err != nil {
 		return err
@@ -169,10 +166,8 @@ func (s *Server) newContractPage(w http.ResponseWriter, r *http.Request) error {
 	if err := caremarket.ActorFrom(r.Context()).Require(procSetUp...); err != nil {
 		return err
 	}
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
+	var err error
 	q := r.URL.Query()
 	v := url.Values{"award_id": {q.Get("award_id")}, "agreement_id": {q.Get("agreement_id")}}
 	if f := readFields(v); f.id("award_id", "") != 0 || f.id("agreement_id", "") != 0 {
@@ -205,10 +200,7 @@ func (s *Server) newContractPost(w http.ResponseWriter, r *http.Request) error {
 	if err := caremarket.ActorFrom(r.Context()).Require(procSetUp...); err != nil {
 		return err
 	}
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	v := r.PostForm
 	if awardID := readFields(v).id("award_id", ""); awardID != 0 {
 		// The award decides the provider.

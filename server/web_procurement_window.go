@@ -129,10 +129,7 @@ type windowsView struct {
 }
 
 func (s *Server) windowsPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.proc()
-	if err != nil {
-		return err
-	}
+	p := s.Store
 	ws, err := p.ListWindows(r.Context(), 0)
 	if err != nil {
 		return err

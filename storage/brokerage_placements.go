@@ -633,7 +633,7 @@ func (db *DB) HandBackPlacement(ctx context.Context, id int64, noticeDays int, r
 
 // MoveToContract re-runs the cascade (stages 1 and 2 only) for an
 // off-contract placement: off-contract placements are temporary pending a
-// contracted placement (seed 004, 5.5). The requirement is open again and,
+// contracted placement (off-contract use is temporary). The requirement is open again and,
 // under direct award, offered to the top-ranked contracted location; when
 // that is accepted the off-contract placement ends as the new one starts.
 // Brokers.

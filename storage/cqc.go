@@ -144,10 +144,7 @@ func (db *DB) importCQC(ctx context.Context, rows iter.Seq2[*cqc.Location, error
 		db: db, actor: actor, opts: opts, la: opts.LocalAuthority,
 		sum: &CQCImportSummary{Rejections: []*cqc.RowError{}}, started: time.Now(),
 		listed: map[string]bool{}, firstLine: map[string]int{}, batchProviders: map[string]bool{},
-		stmts: map[string]*sql.Stmt{}, writers: 1,
-	}
-	if db.dialect.name == "postgres" {
-		im.writers = 2
+		stmts: map[string]*sql.Stmt{}, writers: db.dialect.importWriters,
 	}
 	im.results = make(chan batchResult, im.writers)
 	defer func() {

@@ -163,12 +163,16 @@ var canSeeAlerts = []caremarket.Role{caremarket.RoleAdmin, caremarket.RoleCommis
 // ListAlerts lists the council's market alerts, newest first; openOnly leaves
 // out those already acknowledged.
 func (db *DB) ListAlerts(ctx context.Context, openOnly bool) ([]cqc.Alert, error) {
-	return db.alerts(ctx, openOnly, 0)
+	return db.alerts(ctx, func(s *scope) {
+		if openOnly {
+			s.also("a.acknowledged_at IS NULL")
+		}
+	})
 }
 
 // Alert returns one of the council's market alerts.
 func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
-	out, err := db.alerts(ctx, false, id)
+	out, err := db.alerts(ctx, func(s *scope) { s.and("a.id = ?", id) })
 	if err != nil {
 		return nil, err
 	}
@@ -178,9 +182,8 @@ func (db *DB) Alert(ctx context.Context, id int64) (*cqc.Alert, error) {
 	return &out[0], nil
 }
 
-// alerts lists the council's alerts: only those not yet acknowledged when
-// openOnly, only the one with id when it is not 0.
-func (db *DB) alerts(ctx context.Context, openOnly bool, id int64) ([]cqc.Alert, error) {
+// alerts lists the council's alerts that narrow leaves (on market_alerts a).
+func (db *DB) alerts(ctx context.Context, narrow func(*scope)) ([]cqc.Alert, error) {
 	s, err := scopeOf(ctx, "a", councilWide)
 	if err != nil {
 		return nil, err
@@ -188,10 +191,7 @@ func (db *DB) alerts(ctx context.Context, openOnly bool, id int64) ([]cqc.Alert,
 	if err := s.actor.Require(canSeeAlerts...); err != nil {
 		return nil, err
 	}
-	if openOnly {
-		s.also("a.acknowledged_at IS NULL")
-	}
-	s.filter("a.id = ?", id)
+	narrow(s)
 	rows, err := db.sql.QueryContext(ctx, `SELECT a.id, COALESCE(a.location_id, 0), COALESCE(l.name, ''), COALESCE(l.cqc_location_id, ''),
 		a.kind, a.message, a.raised_at, a.acknowledged_by, a.acknowledged_at
 		FROM market_alerts a LEFT JOIN locations l ON l.id = a.location_id

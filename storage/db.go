@@ -104,8 +104,8 @@ func sqliteDSN(path string, extra ...string) string {
 // Close closes the database. On SQLite it first refreshes the planner's
 // statistics, as SQLite recommends doing when a connection closes.
 func (db *DB) Close() error {
-	if db.dialect.name == "sqlite" {
-		db.sql.Exec(`PRAGMA optimize`)
+	if db.dialect.onClose != "" {
+		db.sql.Exec(db.dialect.onClose)
 	}
 	return db.sql.Close()
 }

@@ -36,36 +36,20 @@ func scanLocation(row interface{ Scan(...any) error }) (*market.Location, error)
 // Locations no longer registered with CQC are left out unless the filter
 // asks for them.
 func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]market.Location, int, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "l", byProvider)
 	if err != nil {
 		return nil, 0, err
 	}
-	page := f.Page.Normalize()
-	where := []string{"l.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("l.provider_id = ?", actor.ProviderID)
-	}
-	if f.ProviderID != 0 {
-		add("l.provider_id = ?", f.ProviderID)
-	}
+	s.filter("l.provider_id = ?", f.ProviderID)
 	if !f.IncludeDeregistered {
-		where = append(where, "l.status = 'registered'")
+		s.also("l.status = 'registered'")
 	}
-	if f.AreaID != 0 {
-		add("l.area_id = ?", f.AreaID)
-	}
-	if f.Rating != "" {
-		add("l.rating = ?", string(f.Rating))
-	}
-	if f.ServiceType != "" {
-		add("EXISTS (SELECT 1 FROM location_services s WHERE s.location_id = l.id AND s.council_id = l.council_id AND s.service_type = ?)", string(f.ServiceType))
-	}
+	s.filter("l.area_id = ?", f.AreaID).filter("l.rating = ?", string(f.Rating)).
+		filter("EXISTS (SELECT 1 FROM location_services s WHERE s.location_id = l.id AND s.council_id = l.council_id AND s.service_type = ?)", string(f.ServiceType))
 	if q := strings.TrimSpace(f.Query); q != "" {
-		add("(LOWER(l.name) LIKE ? OR LOWER(p.name) LIKE ? OR LOWER(l.postcode) LIKE ? OR LOWER(l.cqc_location_id) LIKE ?)", "%"+strings.ToLower(q)+"%")
+		s.and("(LOWER(l.name) LIKE ? OR LOWER(p.name) LIKE ? OR LOWER(l.postcode) LIKE ? OR LOWER(l.cqc_location_id) LIKE ?)", "%"+strings.ToLower(q)+"%")
 	}
-	cond := strings.Join(where, " AND ")
+	cond := s.where()
 	// The count needs the providers join only to match provider names; the
 	// joins cost more than the count itself on a large register.
 	countFrom := ` FROM locations l`
@@ -73,12 +57,11 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 		countFrom = ` FROM locations l JOIN providers p ON p.id = l.provider_id`
 	}
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom+` WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*)`+countFrom+` WHERE `+cond, s.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("storage: count locations: %w", err)
 	}
-	args = append(args, page.PerPage, page.Offset())
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+locationColumns+locationFrom+` WHERE `+cond+
-		` ORDER BY l.name, l.id LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	limit := s.page(f.Page)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+locationColumns+locationFrom+` WHERE `+cond+` ORDER BY l.name, l.id`+limit, s.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: list locations: %w", err)
 	}
@@ -86,7 +69,7 @@ func (db *DB) ListLocations(ctx context.Context, f market.LocationFilter) ([]mar
 	if err != nil {
 		return nil, 0, err
 	}
-	return out, total, db.loadServiceTypes(ctx, actor.CouncilID, out)
+	return out, total, db.loadServiceTypes(ctx, s.actor.CouncilID, out)
 }
 
 // loadServiceTypes fills the service types of a page of locations in one query.

@@ -91,7 +91,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	if db.dialect.name == "postgres" {
+	if db.dialect.lockMigrations != "" {
 		// Two servers starting at once must not both migrate: the first
 		// holds this session lock until it is done, the second then finds
 		// nothing left to apply. (Even CREATE TABLE IF NOT EXISTS races.)
@@ -100,10 +100,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("storage: migrate: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7270000)`); err != nil {
+		if _, err := conn.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
 			return 0, fmt.Errorf("storage: migration lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7270000)`)
+		defer conn.ExecContext(context.WithoutCancel(ctx), db.dialect.unlockMigrations)
 	}
 	if _, err := db.sql.ExecContext(ctx, db.dialect.render(
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {{ts}} NOT NULL)`)); err != nil {
@@ -121,8 +121,8 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	// Fresh statistics let SQLite's planner pick the right index (it has no
 	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
-	if db.dialect.name == "sqlite" {
-		if _, err := db.sql.ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`); err != nil {
+	if db.dialect.optimize != "" {
+		if _, err := db.sql.ExecContext(ctx, db.dialect.optimize); err != nil {
 			return applied, fmt.Errorf("storage: optimize: %w", err)
 		}
 	}
@@ -142,11 +142,7 @@ func (db *DB) migrateOne(ctx context.Context, m migration) (bool, error) {
 	if n > 0 {
 		return false, nil
 	}
-	extra := m.sqlite
-	if db.dialect.name == "postgres" {
-		extra = m.postgres
-	}
-	if _, err := tx.ExecContext(ctx, db.dialect.render(m.sql+extra)); err != nil {
+	if _, err := tx.ExecContext(ctx, db.dialect.migrationSQL(m)); err != nil {
 		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,

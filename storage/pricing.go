@@ -14,7 +14,7 @@ import (
 	"github.com/caremarket/caremarket/pricing"
 )
 
-// Pricing storage (issue 5): cost models and guide prices; price rounds,
+// Pricing storage: cost models and guide prices; price rounds,
 // submissions and contracted prices are in pricing_rounds.go; uplifts and
 // variation observations in pricing_uplifts.go.
 //

@@ -189,9 +189,9 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 			return err
 		}
 		council := tx.actor.CouncilID
-		if db.dialect.name == "postgres" {
+		if db.dialect.lockUplift != "" {
 			// Two commissioners applying at once must not both pass the check.
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270005, CAST($1 AS INTEGER))`, council); err != nil {
+			if _, err := tx.ExecContext(ctx, db.dialect.lockUplift, council); err != nil {
 				return err
 			}
 		}

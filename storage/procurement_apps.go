@@ -98,11 +98,19 @@ func (db *DB) ListApplications(ctx context.Context, f procurement.ApplicationFil
 
 // Application returns one application with its answers.
 func (db *DB) Application(ctx context.Context, id int64) (*procurement.Application, error) {
+	_, app, err := db.actorsApplication(ctx, id)
+	return app, err
+}
+
+// actorsApplication reads an application as the actor of ctx sees it, and
+// returns the actor with it.
+func (db *DB) actorsApplication(ctx context.Context, id int64) (*caremarket.Actor, *procurement.Application, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return db.application(ctx, db.sql, actor, id, "")
+	app, err := db.application(ctx, db.sql, actor, id, "")
+	return actor, app, err
 }
 
 func writeAnswers(ctx context.Context, tx *Tx, a *procurement.Application) error {
@@ -316,11 +324,7 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 
 // AssessmentClock is a DPS application's PCR 2015 reg. 34(15) clock.
 func (db *DB) AssessmentClock(ctx context.Context, applicationID int64) (*procurement.AssessmentClock, error) {
-	actor, err := actorOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	app, err := db.application(ctx, db.sql, actor, applicationID, "")
+	actor, app, err := db.actorsApplication(ctx, applicationID)
 	if err != nil {
 		return nil, err
 	}

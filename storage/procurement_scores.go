@@ -53,11 +53,7 @@ func isModerator(ctx context.Context, q queryer, actor *caremarket.Actor, window
 // scores; the provider only its own moderated marks, and only once its
 // assessment summary has been generated.
 func (db *DB) ScoreSheet(ctx context.Context, applicationID int64) (*procurement.ScoreSheet, error) {
-	actor, err := actorOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	app, err := db.application(ctx, db.sql, actor, applicationID, "")
+	actor, app, err := db.actorsApplication(ctx, applicationID)
 	if err != nil {
 		return nil, err
 	}

@@ -287,7 +287,7 @@ func TestProcurementJourney(t *testing.T) {
 		}
 		mustCode(t, enter(4), caremarket.ECONFLICT) // one contract per award
 
-		// Seed 003: a 2019 contract's history recorded and read back.
+		// The 2019 Care and Support in the Home contract, extended: a 2019 contract's history recorded and read back.
 		c := &procurement.Contract{ProviderID: p2.ID, Reference: "CSIH-2019", Title: "Care and Support in the Home",
 			Start: procurement.Date(2019, 4, 8), InitialEnd: procurement.Date(2023, 4, 7), Extensions: []procurement.Extension{{Months: 12, Taken: true}, {Months: 36}},
 			BreakClauses:     []procurement.BreakClause{{From: procurement.Date(2025, 4, 1), NoticeMonths: 3, Description: "To fit the new service"}},

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/caremarket/caremarket"
@@ -25,30 +24,22 @@ func scanProvider(row interface{ Scan(...any) error }) (*market.Provider, error)
 // ListProviders lists the council's providers, by name. A provider user sees
 // only its own provider.
 func (db *DB) ListProviders(ctx context.Context, f market.ProviderFilter) ([]market.Provider, int, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "p", councilWide)
 	if err != nil {
 		return nil, 0, err
 	}
-	page := f.Page.Normalize()
-	where := []string{"p.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("p.id = ?", actor.ProviderID)
+	if s.provider() {
+		s.and("p.id = ?", s.actor.ProviderID) // a provider's own record
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		args = append(args, "%"+strings.ToLower(q)+"%")
-		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "(LOWER(p.name) LIKE "+n+" OR LOWER(p.cqc_provider_id) LIKE "+n+")")
+		s.and("(LOWER(p.name) LIKE ? OR LOWER(p.cqc_provider_id) LIKE ?)", "%"+strings.ToLower(q)+"%")
 	}
-	cond := strings.Join(where, " AND ")
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers p WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers p WHERE `+s.where(), s.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("storage: count providers: %w", err)
 	}
-	args = append(args, page.PerPage, page.Offset())
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE `+cond+
-		` ORDER BY p.name, p.id LIMIT $`+strconv.Itoa(len(args)-1)+` OFFSET $`+strconv.Itoa(len(args)), args...)
+	limit := s.page(f.Page)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE `+s.where()+` ORDER BY p.name, p.id`+limit, s.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: list providers: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
 )
 
 // scope is the WHERE clause of a read, built from the tenant scope up. Every
@@ -86,15 +87,28 @@ func (q *scope) also(cond string) *scope {
 	return q
 }
 
-// in adds "col IN ($n, ...)" for ids.
-func (q *scope) in(col string, ids []int64) *scope {
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		q.args = append(q.args, id)
+// in adds "col IN ($n, ...)" for ids, which must not be empty.
+func (q *scope) in(col string, ids []int64) *scope { return scopeIn(q, col, ids) }
+
+// scopeIn is scope.in for values of any type (CQC location ids).
+func scopeIn[T any](q *scope, col string, vals []T) *scope {
+	marks := make([]string, len(vals))
+	for i, v := range vals {
+		q.args = append(q.args, v)
 		marks[i] = "$" + strconv.Itoa(len(q.args))
 	}
 	q.conds = append(q.conds, col+" IN ("+strings.Join(marks, ", ")+")")
 	return q
+}
+
+// page adds a page's LIMIT and OFFSET as the last arguments and returns
+// the clause to end the query with. Call it in a statement of its own, after
+// any count made with q.args, and before passing q.args: Go does not order
+// the reading of q.args against a call in the same expression.
+func (q *scope) page(p market.Page) string {
+	p = p.Normalize()
+	q.args = append(q.args, p.PerPage, p.Offset())
+	return " LIMIT $" + strconv.Itoa(len(q.args)-1) + " OFFSET $" + strconv.Itoa(len(q.args))
 }
 
 // where is the conditions joined by AND; q.args are their arguments.

@@ -59,8 +59,8 @@ func norm(s string) string { return strings.ToLower(strings.Join(strings.Fields(
 // buys here (a GP surgery, a dentist, a hospital) maps to none.
 //
 // Care homes: "with nursing" is Nursing; "without nursing" is Residential.
-// Dementia makes either the High band (seed 000: Residential High is dementia
-// and complex needs). Specialist residential lots (seed 001) follow the user
+// Dementia makes either the High band (Residential High is for dementia
+// and complex needs). Specialist residential lots (learning disability, physical disability, mental health) follow the user
 // bands for learning disability, physical disability and mental health.
 func MapServiceTypes(l *Location) []market.ServiceType {
 	services := map[string]bool{}
@@ -108,7 +108,7 @@ func MapServiceTypes(l *Location) []market.ServiceType {
 		}
 	}
 	if services[svcResidentialHome] || services[svcNursingHome] {
-		// Specialist residential care (seed 001) is bought from homes
+		// Specialist residential care is bought from homes
 		// registered for the band, nursing or not.
 		if bands[bandLD] {
 			add(market.ResidentialLD)
@@ -122,7 +122,7 @@ func MapServiceTypes(l *Location) []market.ServiceType {
 	}
 	if services[svcDomiciliary] {
 		add(market.Homecare)
-		// Community support for disabled children (seed 002) comes from
+		// Community support for disabled children comes from
 		// domiciliary agencies registered to care for children with a
 		// learning or physical disability.
 		if bands[bandChildren] && (bands[bandLD] || bands[bandPD]) {
