@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -101,7 +102,7 @@ func TestFinanceAPI(t *testing.T) {
 	f.must(t, 400, preq{method: "PUT", path: "/api/v1/finance/settings", token: f.finance, body: `{"amber_bp": 700, "red_bp": 600}`})
 
 	csv := fmt.Sprintf("CQC Provider ID,Placement ID,Period From,Period To,Amount,Payment Date\n1-100000001,%d,01/04/2026,07/04/2026,700.00,14/04/2026\n1-100000001,999,01/04/2026,07/04/2026,700.00,14/04/2026\n", pid)
-	f.must(t, 400, preq{method: "POST", path: "/api/v1/actuals", token: f.finance, body: csv})
+	f.must(t, http.StatusUnsupportedMediaType, preq{method: "POST", path: "/api/v1/actuals", token: f.finance, body: csv})
 	f.must(t, 403, preq{method: "POST", path: "/api/v1/actuals", token: f.commissioner, body: csv, header: map[string]string{"Content-Type": "text/csv"}})
 	imp := f.must(t, 200, preq{method: "POST", path: "/api/v1/actuals?source=remittance.csv", token: f.finance, body: csv, header: map[string]string{"Content-Type": "text/csv"}})
 	if imp.body["added"].(float64) != 1 || len(imp.body["unmatched"].([]any)) != 1 {

@@ -118,7 +118,7 @@ func TestAPIQuality(t *testing.T) {
 
 		// Delivered hours: CSV only, every bad line named.
 		csvType := map[string]string{"Content-Type": "text/csv"}
-		f.must(t, http.StatusBadRequest, apiReq{method: "POST", path: "/api/v1/delivered-hours", token: f.alphaPU, body: map[string]any{}})
+		f.must(t, http.StatusUnsupportedMediaType, apiReq{method: "POST", path: "/api/v1/delivered-hours", token: f.alphaPU, body: map[string]any{}})
 		resp = f.must(t, http.StatusBadRequest, apiReq{method: "POST", path: "/api/v1/delivered-hours", token: f.alphaPU,
 			body: "placement_id,week_commencing,delivered_hours\n1,2026-01-05,x\n", header: csvType})
 		if !strings.Contains(resp.errField("line 2"), "delivered_hours") {

@@ -21,7 +21,12 @@ import (
 // the tenant-scope test leaves them out (it reads only).
 var writeVerbs = []string{"Accept", "Acknowledge", "Add", "Adopt", "Apply", "Assign", "Award", "Cancel", "Change", "Close",
 	"Create", "Decide", "Declare", "Decline", "Delete", "End", "Expire", "HandBack", "Import", "Make", "Moderate", "Move",
-	"Open", "Preview", "Publish", "Raise", "Remove", "Resubmit", "Save", "Set", "Start", "Submit", "Take", "Update", "Ping"}
+	"Open", "Preview", "Publish", "Raise", "Remove", "Resubmit", "Save", "Set", "Start", "Submit", "Take", "Update", "Ping",
+	// Later features' changes; ViewPerson and SubjectAccessExport log
+	// each look at a person's identity, so they write too.
+	"Approve", "Claim", "Disable", "Enrol", "Extend", "Finish", "Mark", "Purge", "Queue", "Record", "Resend", "Respond",
+	"Return", "Revoke", "Run", "Send", "Upload", "View", "SubjectAccess", "Try", "Withdraw", "Import", "Acknowledge", "Confirm",
+	"Verify", "Use", "Reset", "Sign", "Touch", "Note", "Accept"}
 
 // Reads another council's data rightly changes: each with the reason.
 var notCouncilScoped = map[string]string{
