@@ -435,7 +435,9 @@ func serve(t *testing.T, db *storage.DB) string {
 			t.Errorf("server: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	base := "http://" + ln.Addr().String()
+	startMail(t, db, base, logger)
+	return base
 }
 
 // providerName is the name of the demo provider user's provider, which

@@ -263,6 +263,17 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	}
 	t.Logf("offered to %s (%s), rank 1 of stage 1 in Thanet", offer.LocationName, offer.ProviderName)
 	if demoUser.ProviderID == offer.ProviderID {
+		// The home hears of the offer by email: the service, the district
+		// and a link, nobody's name.
+		mail := mailTo(t, p.base, provider.Email, "New offer: Nursing in Thanet")
+		if link := linkIn(mail); link != p.base+offerPath {
+			t.Errorf("the email links to %q, want %s", link, p.base+offerPath)
+		}
+		for _, secret := range []string{name, postcode, caseRef} {
+			if strings.Contains(mail, secret) {
+				t.Errorf("the offer's email names %q", secret)
+			}
+		}
 		p.signIn(provider, "")
 	} else {
 		t.Logf("the demo provider user is another provider's: the admin makes an account for %s", offer.ProviderName)
