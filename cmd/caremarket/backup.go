@@ -57,7 +57,9 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		recipient = id.Recipient()
 	}
-	db, err := d.open(ctx)
+	// Open only: a backup reads one snapshot and takes no write lock, so a
+	// busy server's writers never hold it up (migrating would).
+	db, err := storageOpenOnly(ctx, d)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
@@ -59,14 +60,28 @@ func TestBackupDuringWritesThenRestore(t *testing.T) {
 	// Write load while the backup runs.
 	var stop atomic.Bool
 	var wg sync.WaitGroup
+	var writeErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := 1000; !stop.Load(); i++ {
 			if err := addProvider(i); err != nil {
-				t.Errorf("write during backup: %v", err)
+				writeErr = err
 				return
 			}
+			time.Sleep(time.Millisecond) // a busy server, not a tight loop
+		}
+	}()
+	stopWrites := func() {
+		stop.Store(true)
+		wg.Wait()
+		if writeErr != nil {
+			t.Errorf("write during backup: %v", writeErr)
+		}
+	}
+	defer func() {
+		if !stop.Load() {
+			stopWrites()
 		}
 	}()
 	key := filepath.Join(dir, "backup.key")
@@ -84,8 +99,7 @@ func TestBackupDuringWritesThenRestore(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
-	stop.Store(true)
-	wg.Wait()
+	stopWrites()
 	if raw, _ := os.ReadFile(sealed); !strings.HasPrefix(string(raw), ageHeader) || strings.Contains(string(raw), "Provider 1") {
 		t.Fatal("the sealed backup is not encrypted")
 	}
