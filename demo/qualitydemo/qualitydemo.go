@@ -14,6 +14,7 @@ package qualitydemo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/caremarket/caremarket"
@@ -247,15 +248,24 @@ func visits(ctx context.Context, db *storage.DB, comm context.Context, fw *quali
 			break
 		}
 	}
-	ag, err := db.AgreementByReference(comm, brokerdemo.Agreement)
-	if err != nil {
-		return err
-	}
-	for _, l := range ag.Lots {
-		if len(l.ServiceTypes) == 1 && l.ServiceTypes[0] == market.Nursing {
-			if err := db.SetLotMinimum(comm, l.ID, quality.RequiresImprovement); err != nil {
-				return err
+	// Nursing is called off the live framework's lots (OPRN-2026); the
+	// older placements agreement is the fallback.
+	for _, ref := range []string{"OPRN-2026", brokerdemo.Agreement} {
+		ag, err := db.AgreementByReference(comm, ref)
+		if err != nil {
+			continue
+		}
+		set := false
+		for _, l := range ag.Lots {
+			if slices.Contains(l.ServiceTypes, market.Nursing) {
+				if err := db.SetLotMinimum(comm, l.ID, quality.RequiresImprovement); err != nil {
+					return err
+				}
+				set = true
 			}
+		}
+		if set {
+			return nil
 		}
 	}
 	return nil
