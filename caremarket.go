@@ -209,3 +209,18 @@ func ActorFrom(ctx context.Context) *Actor {
 func SystemActor(councilID int64, slug string) *Actor {
 	return &Actor{Email: "system", CouncilID: councilID, CouncilSlug: slug, Role: RoleAdmin}
 }
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the id of the HTTP request it serves
+// (X-Request-Id), so the audit record of a change names the request, and a
+// log line and an audit record can be matched.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id ctx carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -32,8 +32,12 @@ type Record struct {
 	// Chain is the chain the record is on: its council's (Chained, Chain =
 	// CouncilID), or the one shared chain every council wrote to before
 	// chains per council (not Chained).
-	Chained bool  `json:"-"`
-	Chain   int64 `json:"-"`
+	// RequestID is the HTTP request that made the change (its
+	// X-Request-Id), empty for the command line and for records written
+	// before it was kept.
+	RequestID string `json:"request_id,omitempty"`
+	Chained   bool   `json:"-"`
+	Chain     int64  `json:"-"`
 }
 
 // GenesisHash is the PrevHash of the first record.
@@ -54,6 +58,11 @@ func ComputeHash(r *Record) string {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
+	}
+	// Hashed only when there is one, so records written before request ids
+	// were kept verify as they always did.
+	if r.RequestID != "" {
+		h.Write([]byte("request:" + strconv.Itoa(len(r.RequestID)) + ":" + r.RequestID))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// keyRequestID carries the request id (X-Request-Id) through the context,
-// so log lines of one request can be found together.
-const keyRequestID ctxKey = 1000
-
 // requestID returns the caller's X-Request-Id when it is a short, plain
 // token (a load balancer's), or a new random one.
 func requestID(r *http.Request) string {
@@ -26,12 +22,6 @@ func requestID(r *http.Request) string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// RequestID returns the id of the request ctx belongs to ("" outside one).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
 }
 
 // serveOps answers the operational endpoints, which take no session:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,5 +92,22 @@ func TestPersonalDataPages(t *testing.T) {
 			t.Errorf("a non-number: %d", status)
 		}
 		e.signIn(e.kent, caremarket.RoleBroker, 0).expectPage("/admin/personal-data", http.StatusForbidden)
+	})
+}
+
+// TestAuditNamesTheRequest: a change's audit record carries the request id
+// its answer did, so a log line and an audit record can be matched.
+func TestAuditNamesTheRequest(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newAPIFixture(t, db)
+		f.must(t, 200, apiReq{method: "PUT", path: "/api/v1/retention-rules", token: f.admin, body: map[string]any{"unplaced_months": 6, "ended_placement_months": 60},
+			header: map[string]string{"X-Request-Id": "lb-req-42"}})
+		recs := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/audit?q=retention.set", token: f.admin}).body["items"].([]any)
+		if len(recs) != 1 || recs[0].(map[string]any)["request_id"] != "lb-req-42" {
+			t.Fatalf("audit records = %v, want one naming request lb-req-42", recs)
+		}
+		if n, broken, err := db.VerifyAudit(context.Background()); err != nil || broken != nil || n == 0 {
+			t.Fatalf("audit chain with request ids: %d, %+v, %v", n, broken, err)
+		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/brokerage"
@@ -126,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, insecureCookies: s.InsecureCookies}
 	reqID := requestID(r)
 	sw.Header().Set("X-Request-Id", reqID)
-	r = r.WithContext(withValue(r.Context(), keyRequestID, reqID))
+	r = r.WithContext(caremarket.WithRequestID(r.Context(), reqID))
 	defer func() {
 		if v := recover(); v != nil {
 			s.Logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)

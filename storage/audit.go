@@ -22,7 +22,7 @@ func (tx *Tx) audit(ctx context.Context, action, entityType string, entityID int
 	r := &audit.Record{
 		At: tx.now, CouncilID: tx.actor.CouncilID, UserID: tx.actor.UserID, Actor: tx.actor.Email,
 		Role: string(tx.actor.Role), Action: action, EntityType: entityType, EntityID: strconv.FormatInt(entityID, 10),
-		Before: audit.Summary(before), After: audit.Summary(after), Chained: true, Chain: tx.actor.CouncilID,
+		Before: audit.Summary(before), After: audit.Summary(after), Chained: true, Chain: tx.actor.CouncilID, RequestID: tx.requestID,
 	}
 	err := tx.QueryRowContext(ctx, tx.db.dialect.auditHead, r.Chain).Scan(&r.PrevHash, &r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -38,10 +38,10 @@ func (tx *Tx) audit(ctx context.Context, action, entityType string, entityID int
 	}
 	r.Hash = audit.ComputeHash(r)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
-		(id, at, council_id, user_id, actor, role, action, entity_type, entity_id, before_summary, after_summary, prev_hash, hash, chain)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		(id, at, council_id, user_id, actor, role, action, entity_type, entity_id, before_summary, after_summary, prev_hash, hash, chain, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		r.ID, r.At, r.CouncilID, nullInt64(r.UserID), r.Actor, r.Role, r.Action, r.EntityType, r.EntityID,
-		r.Before, r.After, r.PrevHash, r.Hash, r.Chain); err != nil {
+		r.Before, r.After, r.PrevHash, r.Hash, r.Chain, r.RequestID); err != nil {
 		return fmt.Errorf("storage: append audit record: %w", err)
 	}
 	// The emails a change calls for are queued with it, in its transaction.
@@ -65,13 +65,13 @@ func (tx *Tx) startChain(ctx context.Context, council int64) error {
 	return nil
 }
 
-const auditColumns = `id, at, council_id, COALESCE(user_id, 0), actor, role, action, entity_type, entity_id, before_summary, after_summary, prev_hash, hash, chain`
+const auditColumns = `id, at, council_id, COALESCE(user_id, 0), actor, role, action, entity_type, entity_id, before_summary, after_summary, prev_hash, hash, chain, request_id`
 
 func scanAudit(rows *sql.Rows) (*audit.Record, error) {
 	var r audit.Record
 	var chain sql.NullInt64
 	err := rows.Scan(&r.ID, &r.At, &r.CouncilID, &r.UserID, &r.Actor, &r.Role, &r.Action, &r.EntityType, &r.EntityID,
-		&r.Before, &r.After, &r.PrevHash, &r.Hash, &chain)
+		&r.Before, &r.After, &r.PrevHash, &r.Hash, &chain, &r.RequestID)
 	r.Chained, r.Chain = chain.Valid, chain.Int64
 	return &r, err
 }

@@ -138,6 +138,8 @@ type Tx struct {
 	db    *DB
 	actor *caremarket.Actor
 	now   time.Time
+	// requestID is the HTTP request making the change, for its audit record.
+	requestID string
 }
 
 // update runs fn in a transaction for the actor in ctx and commits when fn
@@ -163,7 +165,7 @@ func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx 
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, actor: actor, now: db.now()}
+	tx := &Tx{Tx: sqlTx, db: db, actor: actor, now: db.now(), requestID: caremarket.RequestID(ctx)}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
