@@ -131,6 +131,14 @@ func (s *Server) requirementExtras(r *http.Request, id int64, data map[string]an
 		return err
 	}
 	data["Notes"] = notes
+	// The person's details open with a reason, which is logged.
+	if reason := brokerage.ViewReason(r.URL.Query().Get("reason")); reason.Valid() {
+		if person, err := s.Store.ViewPerson(r.Context(), id, reason); err == nil {
+			data["Person"] = person
+		}
+	} else if _, err := s.Store.Person(r.Context(), id); err == nil {
+		data["PersonReasons"] = viewReasonOptions()
+	}
 	return nil
 }
 

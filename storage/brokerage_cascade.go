@@ -396,12 +396,9 @@ func (db *DB) RequirementViewPage(ctx context.Context, id int64, page brokerage.
 	if err != nil {
 		return nil, err
 	}
+	// The person is not part of the view: it is opened with a reason, and
+	// logged (ViewPerson).
 	v := &brokerage.View{Requirement: r}
-	if actor.Is(canSeePerson...) {
-		if p, err := db.Person(ctx, id); err == nil {
-			r.Person = p
-		}
-	}
 	if r.Status == brokerage.StatusOpen {
 		page = page.Normalize()
 		res, read, err := db.runCascade(ctx, db.sql, actor.CouncilID, r, cascadeWant{eligible: page.Offset + page.Limit})
