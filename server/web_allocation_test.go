@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +88,17 @@ func TestWebAllocationBatch(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("plan all: %d\n%s", status, body)
 	}
-	checkBody(t, "plan", body, "Planned 17 requirements together", "Contracted providers in the person&#39;s area", "Send 17 offers")
+	// Every open requirement waiting for an offer: the demo's discharge
+	// wave of 16 and whatever else the demo leaves waiting.
+	m := regexp.MustCompile(`Planned (\d+) requirements together`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("plan: no count of requirements planned")
+	}
+	planned, _ := strconv.Atoi(m[1])
+	if planned < 16 {
+		t.Errorf("planned %d requirements, want at least the demo's wave of 16", planned)
+	}
+	checkBody(t, "plan", body, "Contracted providers in the person&#39;s area", fmt.Sprintf("Send %d offers", planned))
 	bs, err := db.ListAllocations(ctx)
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("batches %d %v", len(bs), err)
@@ -105,7 +118,7 @@ func TestWebAllocationBatch(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("change a line: %d\n%s", status, body)
 	}
-	checkBody(t, "changed", body, "Changed the line", "Send 16 offers")
+	checkBody(t, "changed", body, "Changed the line", fmt.Sprintf("Send %d offers", planned-1))
 
 	status, body = broker.post(batch+"/send", url.Values{})
 	if status != http.StatusOK {
