@@ -37,11 +37,14 @@ var funcs = template.FuncMap{
 	"roles":        func() []caremarket.Role { return caremarket.Roles },
 	"ratingTag":    ratingTag,
 	"statusWords":  brokerage.StatusWords,
-	"date":         func(v any) string { return localTime(v, "2 January 2006", false) },
-	"datetime":     func(v any) string { return localTime(v, "2 January 2006 15:04", true) },
-	"add":          func(a, b int) int { return a + b },
-	"join":         func(sep string, items ...string) string { return strings.Join(items, sep) },
-	"fieldError":   func(fields map[string]string, name string) string { return fields[name] },
+	"contractStatus": func(st string) string {
+		return map[string]string{"pending": "Not started", "active": "Running", "ended": "Ended"}[st]
+	},
+	"date":       func(v any) string { return localTime(v, "2 January 2006", false) },
+	"datetime":   func(v any) string { return localTime(v, "2 January 2006 15:04", true) },
+	"add":        func(a, b int) int { return a + b },
+	"join":       func(sep string, items ...string) string { return strings.Join(items, sep) },
+	"fieldError": func(fields map[string]string, name string) string { return fields[name] },
 	// dict passes several named values to a shared component template
 	// (templates/components.html), which takes a single argument.
 	"dict": func(kv ...any) (map[string]any, error) {

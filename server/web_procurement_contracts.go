@@ -22,15 +22,35 @@ type contractsView struct {
 	Contracts []procurement.Contract
 	CanSetUp  bool
 	Now       time.Time
+	// Agreement, when set, is the agreement whose contracts these are.
+	Agreement *procurement.Agreement
+	Pages     pagination
 }
 
 func (s *Server) contractsPage(w http.ResponseWriter, r *http.Request) error {
 	p := s.Store
-	cs, err := p.ListContracts(r.Context(), procurement.ContractFilter{})
+	v := contractsView{View: "procurement_contracts", CanSetUp: caremarket.ActorFrom(r.Context()).Is(procSetUp...), Now: s.Now()}
+	f := procurement.ContractFilter{}
+	if raw := r.URL.Query().Get("agreement"); raw != "" {
+		id, err := parseID(raw)
+		if err != nil {
+			return caremarket.Errorf(caremarket.ENOTFOUND, "Not found: %q is not an agreement", raw)
+		}
+		if v.Agreement, err = p.Agreement(r.Context(), id); err != nil {
+			return err
+		}
+		f.AgreementID, v.Back = id, "/agreements/"+idValue(id)
+	}
+	cs, err := p.ListContracts(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	return s.renderProc(w, r, http.StatusOK, contractsView{View: "procurement_contracts", Contracts: cs, CanSetUp: caremarket.ActorFrom(r.Context()).Is(procSetUp...), Now: s.Now()}, "Contracts", nil)
+	v.Contracts, v.Pages = pageOf(r, "/contracts", cs, 50)
+	title := "Contracts"
+	if v.Agreement != nil {
+		title = "Contracts under " + v.Agreement.Reference
+	}
+	return s.renderProc(w, r, http.StatusOK, v, title, nil)
 }
 
 func contractValues(c *procurement.Contract) url.Values {
