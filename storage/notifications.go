@@ -103,7 +103,7 @@ func (tx *Tx) queueCouncil(ctx context.Context, e notify.Event, dedupe string) e
 }
 
 func (tx *Tx) queueUsers(ctx context.Context, who string, args []any, e notify.Event, dedupe string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM users u WHERE u.council_id = $1 AND `+who+`
+	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.email FROM users u WHERE u.council_id = $1 AND u.disabled_at IS NULL AND `+who+`
 		AND NOT EXISTS (SELECT 1 FROM notification_prefs np WHERE np.user_id = u.id AND np.kind = '`+string(e.Kind)+`' AND NOT np.enabled)
 		ORDER BY u.id`, append([]any{tx.actor.CouncilID}, args...)...)
 	if err != nil {
