@@ -235,8 +235,12 @@ func TestBrokerageDirectAward(t *testing.T) {
 				t.Errorf("no %q step in %+v", k, v.Steps)
 			}
 		}
-		if v.Requirement.Status != brokerage.StatusPlaced || v.Requirement.Person == nil {
+		// The view leaves the person out: it is opened with a reason, logged.
+		if v.Requirement.Status != brokerage.StatusPlaced || v.Requirement.Person != nil {
 			t.Errorf("view %+v", v.Requirement)
+		}
+		if p, err := db.ViewPerson(f.broker, v.Requirement.ID, brokerage.ViewArranging); err != nil || p.FullName == "" {
+			t.Errorf("the person, with a reason: %+v %v", p, err)
 		}
 
 		// Lifecycle: uplift, top-up, end.
