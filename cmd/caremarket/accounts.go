@@ -19,15 +19,12 @@ func init() {
 }
 
 func tokensList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokens list", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("tokens list", stderr)
 	email := fs.String("email", "", "only this person's tokens")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,10 +46,7 @@ func tokensList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokens revoke", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("tokens revoke", stderr)
 	id := fs.String("id", "", "the token's id, from tokens list (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -60,7 +54,7 @@ func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *id == "" {
 		return caremarket.Errorf(caremarket.EINVALID, "--id is required: the token's id from caremarket tokens list")
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,15 +67,12 @@ func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func usersDisable(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("users disable", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("users disable", stderr)
 	email := fs.String("email", "", "the account's email address (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}

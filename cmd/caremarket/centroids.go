@@ -18,10 +18,7 @@ func init() {
 // file's, all lines or none: a line that cannot be used is reported with
 // its number and reason, and nothing is loaded.
 func importCentroids(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import outcode-centroids", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("import outcode-centroids", stderr)
 	path, err := oneArg(fs, args, "centroid file (CSV outcode,latitude,longitude)")
 	if err != nil {
 		return err
@@ -44,7 +41,7 @@ func importCentroids(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(cs) == 0 {
 		return caremarket.Errorf(caremarket.EINVALID, "%s has no postcode districts: nothing was loaded", path)
 	}
-	db, cctx, err := d.openCouncil(ctx, *council)
+	db, cctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -53,6 +50,6 @@ func importCentroids(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, *council)
+	fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, d.council)
 	return nil
 }

@@ -13,17 +13,14 @@ func init() {
 }
 
 func exportOCDS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export ocds", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("export ocds", stderr)
 	ref := fs.String("agreement", "", "agreement reference, like AAHC-2027 (required)")
 	prefix := fs.String("ocid-prefix", procurement.DefaultOCIDPrefix, "the publisher's registered OCID prefix")
 	base := fs.String("base-uri", "https://caremarket.invalid/ocds/", "where packages are published (the package uri is this plus the ocid)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}

@@ -123,6 +123,27 @@ func (d *dbFlags) open(ctx context.Context) (*storage.DB, error) {
 	return db, nil
 }
 
+// councilFlags are the database flags and --council, for a command that
+// acts in one council.
+type councilFlags struct {
+	dbFlags
+	council string
+}
+
+func newCouncilFlags(name string, stderr io.Writer) (*flag.FlagSet, *councilFlags) {
+	fs := newFlags(name, stderr)
+	c := &councilFlags{}
+	c.register(fs)
+	fs.StringVar(&c.council, "council", "", "council slug (required)")
+	return fs, c
+}
+
+// openIn opens and migrates the database and returns a context acting as
+// the system admin of --council. The caller closes the database.
+func (c *councilFlags) openIn(ctx context.Context) (*storage.DB, context.Context, error) {
+	return c.openCouncil(ctx, c.council)
+}
+
 // openCouncil opens and migrates the database and returns a context acting
 // as the system admin of the council slug. The caller closes the database.
 func (d *dbFlags) openCouncil(ctx context.Context, slug string) (*storage.DB, context.Context, error) {

@@ -20,14 +20,11 @@ func init() {
 }
 
 func purgeIdentities(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("purge identities", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("purge identities", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, cctx, err := d.openCouncil(ctx, *council)
+	db, cctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -39,15 +36,12 @@ func purgeIdentities(ctx context.Context, args []string, stdout, stderr io.Write
 	for _, p := range purged {
 		fmt.Fprintf(stdout, "%s (requirement %d): %s\n", p.CaseReference, p.RequirementID, p.Rule)
 	}
-	fmt.Fprintf(stdout, "%d identities removed under the retention rules of %s\n", len(purged), *council)
+	fmt.Fprintf(stdout, "%d identities removed under the retention rules of %s\n", len(purged), d.council)
 	return nil
 }
 
 func subjectAccess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("subject-access", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("subject-access", stderr)
 	caseRef := fs.String("case-reference", "", "the person's case reference (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,7 +49,7 @@ func subjectAccess(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *caseRef == "" {
 		return caremarket.Errorf(caremarket.EINVALID, "--case-reference is required")
 	}
-	db, cctx, err := d.openCouncil(ctx, *council)
+	db, cctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}

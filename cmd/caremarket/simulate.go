@@ -17,10 +17,7 @@ func init() {
 }
 
 func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("simulate allocation", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("simulate allocation", stderr)
 	days := fs.Int("days", 30, "days to simulate (1 to 90)")
 	seed := fs.Uint64("seed", 1, "seed of the generated demand: the same seed gives the same run")
 	arrivals := fs.Float64("arrivals", 0, "mean new requirements a day (0: worked out from the market, a little above what frees up)")
@@ -31,7 +28,7 @@ func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Wr
 	if fs.NArg() > 0 {
 		return caremarket.Errorf(caremarket.EINVALID, "unexpected argument %q", fs.Arg(0))
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -50,7 +47,7 @@ func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Wr
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Fprintf(stdout, "%s: %d days, seed %d, %.1f new requirements a day on average (simulated in %v)\n\n", *council, res.Days, res.Seed,
+	fmt.Fprintf(stdout, "%s: %d days, seed %d, %.1f new requirements a day on average (simulated in %v)\n\n", d.council, res.Days, res.Seed,
 		res.ArrivalsPerDay, time.Since(start).Round(time.Millisecond))
 	writeSimTable(stdout, res)
 	return nil

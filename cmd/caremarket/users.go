@@ -22,10 +22,7 @@ func storageOpenOnly(ctx context.Context, d dbFlags) (*storage.DB, error) {
 }
 
 func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("users create", stderr)
-	var d dbFlags
-	d.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("users create", stderr)
 	role := fs.String("role", "", "admin, commissioner, evaluator, broker, finance or provider (required)")
 	email := fs.String("email", "", "email address, used to sign in (required)")
 	name := fs.String("name", "", "the person's name")
@@ -34,14 +31,14 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, ctx, err := d.openCouncil(ctx, *council)
+	db, ctx, err := d.openIn(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
 	// A one-time password: long and random, to be changed at first sign-in.
-	password := access.NewOneTimePassword(access.PasswordContext{Email: *email, Councils: []string{*council}})
+	password := access.NewOneTimePassword(access.PasswordContext{Email: *email, Councils: []string{d.council}})
 	if !*token {
 		if u.PasswordHash, err = access.HashPassword(password); err != nil {
 			return err
@@ -58,7 +55,7 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stdout, secret)
 		return nil
 	}
-	fmt.Fprintf(stderr, "created %s (%s) in %s; one-time password:\n", u.Email, u.Role, *council)
+	fmt.Fprintf(stderr, "created %s (%s) in %s; one-time password:\n", u.Email, u.Role, d.council)
 	fmt.Fprintln(stdout, password)
 	return nil
 }
