@@ -138,7 +138,7 @@ func (s *Server) session(conn net.Conn) {
 			say("221 Bye")
 			return
 		default:
-			say("502 Command not implemented")
+			say("502 5.5.2 Unrecognised command")
 		}
 	}
 }
