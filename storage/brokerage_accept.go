@@ -27,7 +27,7 @@ import (
 // moved off contract (rare) takes the general path, place.
 func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, error) {
 	var p *brokerage.Placement
-	err := db.update(ctx, func(tx *Tx) error {
+	err := db.updateGrouped(ctx, func(ctx context.Context, tx *Tx) error {
 		if tx.actor.Role != caremarket.RoleProvider {
 			if err := tx.actor.Require(canBroker...); err != nil {
 				return err

@@ -46,6 +46,8 @@ type DB struct {
 	// Other processes on the same file still queue on busy_timeout. Nil on
 	// PostgreSQL, whose writers run side by side.
 	writer chan struct{}
+	// group batches acceptances into shared commits (group_commit.go).
+	group groupCommit
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.

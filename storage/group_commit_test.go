@@ -1,0 +1,116 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/storage"
+	"github.com/caremarket/caremarket/storage/storagetest"
+)
+
+// TestGroupCommitFailingMember: acceptances that arrive together share one
+// commit; one that fails (its home's last bed was taken by an earlier
+// acceptance in the same batch, or its offer has lapsed) is rolled back
+// alone and hears its own error, and the others are placed, with their
+// audit records on an intact chain.
+func TestGroupCommitFailingMember(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		gammaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.gamma.ID, market.Nursing, 2, f.now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Second)
+		alphaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Second)
+		lapsed, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(2 * time.Minute)
+		batchesBefore, _ := db.GroupCommitStats()
+
+		queued, release := storage.HoldGroupCommit(db)
+		type call struct {
+			ctx   context.Context
+			offer int64
+			want  string
+		}
+		calls := []call{
+			{f.provider(f.gamma), gammaOffers[0], ""},
+			{f.provider(f.gamma), gammaOffers[1], caremarket.ECONFLICT}, // Gamma's one bed went to the first
+			{f.provider(f.alpha), lapsed[0], caremarket.ECONFLICT},      // expired
+			{f.provider(f.alpha), alphaOffers[0], ""},
+		}
+		type result struct {
+			p   *brokerage.Placement
+			err error
+		}
+		results := make([]chan result, len(calls))
+		for i, c := range calls {
+			results[i] = make(chan result, 1)
+			go func() {
+				p, err := db.AcceptOffer(c.ctx, c.offer)
+				results[i] <- result{p, err}
+			}()
+			for queued() != i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		release()
+		for i, c := range calls {
+			r := <-results[i]
+			if got := caremarket.ErrorCode(r.err); got != c.want {
+				t.Fatalf("acceptance %d: error %v; want code %q", i, r.err, c.want)
+			}
+			if c.want == "" && (r.p == nil || r.p.ID == 0) {
+				t.Fatalf("acceptance %d: no placement", i)
+			}
+		}
+		if batches, _ := db.GroupCommitStats(); batches != batchesBefore+1 {
+			t.Fatalf("%d batches; want the four acceptances in one", batches-batchesBefore)
+		}
+		for _, c := range []struct {
+			offer  int64
+			placed int
+		}{{gammaOffers[0], 1}, {gammaOffers[1], 0}, {lapsed[0], 0}, {alphaOffers[0], 1}} {
+			var placements int
+			if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM placements WHERE offer_id = $1`, c.offer).Scan(&placements); err != nil {
+				t.Fatal(err)
+			}
+			var status string
+			if err := db.SQL().QueryRow(`SELECT r.status FROM care_requirements r JOIN offers o ON o.requirement_id = r.id WHERE o.id = $1`, c.offer).Scan(&status); err != nil {
+				t.Fatal(err)
+			}
+			if wantStatus := map[int]string{0: "open", 1: "placed"}[c.placed]; placements != c.placed || status != wantStatus {
+				t.Fatalf("offer %d: %d placements, requirement %s; want %d, %s", c.offer, placements, status, c.placed, wantStatus)
+			}
+		}
+		for _, loc := range []*market.Location{f.gamma, f.alpha} {
+			var vac int
+			if err := db.SQL().QueryRow(`SELECT vacancies FROM vacancies WHERE location_id = $1 AND service_type = 'nursing'`, loc.ID).Scan(&vac); err != nil {
+				t.Fatal(err)
+			}
+			if vac != 0 {
+				t.Fatalf("%s: %d vacancies; want 0", loc.Name, vac)
+			}
+		}
+		var audited int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'placement.create'`).Scan(&audited); err != nil {
+			t.Fatal(err)
+		}
+		if audited != 2 {
+			t.Fatalf("%d placement audit records; want 2", audited)
+		}
+		if _, b, err := db.VerifyAudit(context.Background()); err != nil || b != nil {
+			t.Fatalf("audit verify: %v %+v", err, b)
+		}
+	})
+}
