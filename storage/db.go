@@ -48,6 +48,9 @@ type DB struct {
 	writer chan struct{}
 	// group batches acceptances into shared commits (group_commit.go).
 	group groupCommit
+	// stmts holds the group-committed writes' prepared statements on
+	// SQLite (stmt_cache.go); nil on PostgreSQL.
+	stmts *stmtCache
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.
@@ -68,6 +71,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		db.dialect = sqlite
 		db.writer = make(chan struct{}, 1)
+		db.stmts = &stmtCache{}
 		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.SQLitePath, cfg.SQLitePragmas...))
 		if err == nil {
 			// WAL gives concurrent readers; writers queue on the busy timeout.
@@ -142,6 +146,9 @@ type Tx struct {
 	now   time.Time
 	// requestID is the HTTP request making the change, for its audit record.
 	requestID string
+	// stmts, when set, prepares the transaction's statements once
+	// (stmt_cache.go).
+	stmts *stmtCache
 }
 
 // update runs fn in a transaction for the actor in ctx and commits when fn

@@ -168,7 +168,7 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 	alone := len(batch) == 1
 	for i, c := range batch {
 		cctx := context.WithoutCancel(c.ctx)
-		tx := &Tx{Tx: sqlTx, db: db, actor: c.actor, now: db.now(), requestID: caremarket.RequestID(c.ctx)}
+		tx := &Tx{Tx: sqlTx, db: db, actor: c.actor, now: db.now(), requestID: caremarket.RequestID(c.ctx), stmts: db.stmts}
 		if alone {
 			results[i] = runChange(cctx, tx, c.fn)
 			break
