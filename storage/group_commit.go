@@ -165,7 +165,18 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 		answer(fmt.Errorf("storage: begin: %w", err))
 		return nil
 	}
+	// fail ends the batch: nothing in it happened, and everyone hears why.
+	fail := func(err error) []*groupCall {
+		sqlTx.Rollback()
+		retry = nil
+		answer(fmt.Errorf("storage: group commit: %w", err))
+		return nil
+	}
 	alone := len(batch) == 1
+	// Savepoint statements ride together, one round trip per change: the
+	// end of one change's savepoint (released, or rolled back) and the
+	// start of the next.
+	var end string
 	for i, c := range batch {
 		cctx := context.WithoutCancel(c.ctx)
 		tx := &Tx{Tx: sqlTx, db: db, actor: c.actor, now: db.now(), requestID: caremarket.RequestID(c.ctx), stmts: db.stmts}
@@ -173,41 +184,31 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 			results[i] = runChange(cctx, tx, c.fn)
 			break
 		}
+		begin := end + "SAVEPOINT change"
 		if i == 1 && db.dialect.name == "postgres" {
-			if _, err := sqlTx.ExecContext(ctx, groupLockTimeout); err != nil {
-				sqlTx.Rollback()
-				answer(fmt.Errorf("storage: group commit: %w", err))
-				return nil
-			}
+			begin = groupLockTimeout + "; " + begin
 		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT change"); err != nil {
-			sqlTx.Rollback()
-			answer(fmt.Errorf("storage: group commit: %w", err))
-			return nil
+		if _, err := sqlTx.ExecContext(ctx, begin); err != nil {
+			return fail(err)
 		}
 		results[i] = runChange(cctx, tx, c.fn)
-		if results[i] == nil {
-			_, err = sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT change")
-		} else {
+		end = "RELEASE SAVEPOINT change; "
+		if results[i] != nil {
 			if i > 0 && isLockTimeout(results[i]) {
 				retry = append(retry, c)
 			}
-			_, err = sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT change")
-			if err == nil {
-				_, err = sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT change")
-			}
-		}
-		if err != nil {
-			sqlTx.Rollback()
-			retry = nil
-			answer(fmt.Errorf("storage: group commit: %w", err))
-			return nil
+			end = "ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change; "
 		}
 	}
 	if alone && results[0] != nil {
 		sqlTx.Rollback()
 		answer(nil)
 		return nil
+	}
+	if results[len(results)-1] != nil && !alone {
+		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT change"); err != nil {
+			return fail(err)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		// Nothing in the batch happened: the changes to run again still

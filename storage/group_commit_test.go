@@ -114,3 +114,72 @@ func TestGroupCommitFailingMember(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupCommitLockWait (PostgreSQL, where other connections write side
+// by side): a later change of a batch that waits for a row another
+// transaction holds gives up after a short lock_timeout, so the batch
+// commits the others instead of waiting (a wait that could close a
+// deadlock cycle), and the change runs again as the first of the next
+// batch, waiting as long as it must, and succeeds.
+func TestGroupCommitLockWait(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		if db.Driver() != "postgres" {
+			t.Skip("SQLite has one writer: a batch never waits for another")
+		}
+		f := newBrokerFixture(t, db)
+		alphaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Second)
+		gammaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.gamma.ID, market.Nursing, 1, f.now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another connection holds Gamma's vacancy row.
+		other, err := db.SQL().Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Rollback()
+		if _, err := other.Exec(`SELECT vacancies FROM vacancies WHERE location_id = $1 FOR UPDATE`, f.gamma.ID); err != nil {
+			t.Fatal(err)
+		}
+		batchesBefore, _ := db.GroupCommitStats()
+		queued, release := storage.HoldGroupCommit(db)
+		done := make(chan error, 2)
+		go func() { _, err := db.AcceptOffer(f.provider(f.alpha), alphaOffers[0]); done <- err }()
+		for queued() != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		gammaDone := make(chan error, 1)
+		go func() { _, err := db.AcceptOffer(f.provider(f.gamma), gammaOffers[0]); gammaDone <- err }()
+		for queued() != 2 {
+			time.Sleep(time.Millisecond)
+		}
+		release()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Alpha's acceptance: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Alpha's acceptance waited behind a lock its batch's later change wanted")
+		}
+		select {
+		case err := <-gammaDone:
+			t.Fatalf("Gamma's acceptance answered (%v) while its vacancy row was held", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		other.Rollback()
+		if err := <-gammaDone; err != nil {
+			t.Fatalf("Gamma's acceptance, run again: %v", err)
+		}
+		if batches, _ := db.GroupCommitStats(); batches < batchesBefore+2 {
+			t.Fatalf("%d batches; want Gamma's acceptance run again in a second", batches-batchesBefore)
+		}
+		if _, b, err := db.VerifyAudit(context.Background()); err != nil || b != nil {
+			t.Fatalf("audit verify: %v %+v", err, b)
+		}
+	})
+}
