@@ -252,24 +252,48 @@ func Run(in Input) Result {
 		{Stage: StageNeighbours, Lot: firstLot(func(a int64) bool { return neighbour[a] })},
 		{Stage: StageOffContract},
 	}}
-	for i := range res.Stages {
-		res.Stages[i].Ranking = rankingKeys(res.Stages[i].Lot)
-		res.Stages[i].Eligible, res.Stages[i].Excluded = []Ranked{}, []Exclusion{}
+	// Place every candidate first, then fill each stage's lists at their
+	// final size: growing them by appending copied each (large) candidate
+	// several times over, and that garbage was most of a ranking's.
+	type placing struct {
+		stage   Stage
+		lot     *Lot
+		quality int
+		why     string
 	}
-	for _, c := range in.Candidates {
-		stage, lot, quality := in.place(&c, neighbour)
-		if stage == 0 {
+	placed := make([]placing, len(in.Candidates))
+	var eligible, excluded [3]int
+	for i := range in.Candidates {
+		c := &in.Candidates[i]
+		p := &placed[i]
+		if p.stage, p.lot, p.quality = in.place(c, neighbour); p.stage == 0 {
 			continue // contracted, but for areas away from the person's
 		}
-		sr := &res.Stages[stage-1]
-		if why := exclusion(&c, &in); why != "" {
-			sr.Excluded = append(sr.Excluded, Exclusion{Candidate: c, Stage: stage, Reason: why})
+		if p.why = exclusion(c, &in); p.why != "" {
+			excluded[p.stage-1]++
+		} else {
+			eligible[p.stage-1]++
+		}
+	}
+	for i := range res.Stages {
+		res.Stages[i].Ranking = rankingKeys(res.Stages[i].Lot)
+		res.Stages[i].Eligible, res.Stages[i].Excluded = make([]Ranked, 0, eligible[i]), make([]Exclusion, 0, excluded[i])
+	}
+	distance := in.distances()
+	for i := range in.Candidates {
+		c, p := &in.Candidates[i], &placed[i]
+		if p.stage == 0 {
 			continue
 		}
-		r := Ranked{Candidate: c, Stage: stage, Quality: quality}
-		r.Distance, r.Miles = in.Distance(market.Outcode(c.Postcode))
-		if lot != nil {
-			r.LotID = lot.ID
+		sr := &res.Stages[p.stage-1]
+		if p.why != "" {
+			sr.Excluded = append(sr.Excluded, Exclusion{Candidate: *c, Stage: p.stage, Reason: p.why})
+			continue
+		}
+		r := Ranked{Candidate: *c, Stage: p.stage, Quality: p.quality}
+		r.Distance, r.Miles = distance(c.Postcode)
+		if p.lot != nil {
+			r.LotID = p.lot.ID
 		}
 		sr.Eligible = append(sr.Eligible, r)
 	}
@@ -387,11 +411,29 @@ func sortStage(sr *StageResult, area int64, neighbour map[int64]bool) {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(i, j int) int { return compareRanked(&sr.Eligible[i], &sr.Eligible[j]) })
-	sorted := make([]Ranked, len(order))
-	for i, j := range order {
-		sorted[i] = sr.Eligible[j]
+	permute(sr.Eligible, order)
+}
+
+// permute moves s[order[i]] to s[i] for every i, in place, following each
+// cycle of the permutation with one spare element (order is used up).
+func permute(s []Ranked, order []int) {
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		spare := s[i]
+		j := i
+		for {
+			k := order[j]
+			order[j] = -1
+			if k == i {
+				s[j] = spare
+				break
+			}
+			s[j] = s[k]
+			j = k
+		}
 	}
-	copy(sr.Eligible, sorted)
 }
 
 func rankedComparer(sr *StageResult, keys []string, locality func(r *Ranked) int) func(a, b *Ranked) int {

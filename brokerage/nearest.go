@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"strings"
+
+	"github.com/caremarket/caremarket/market"
 )
 
 // This file holds the pieces of Run that a reader of the cascade's input
@@ -49,6 +51,25 @@ func Miles(a, b Centroid) float64 {
 	dLat, dLon := (b.Lat-a.Lat)*rad, (b.Lon-a.Lon)*rad
 	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
 	return 2 * earthMiles * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// distances returns Distance by a candidate's postcode, worked out once
+// for each of its postcode districts (many candidates share one).
+func (in *Input) distances() func(postcode string) (int, *float64) {
+	type d struct {
+		steps int
+		miles *float64
+	}
+	seen := map[string]d{}
+	return func(postcode string) (int, *float64) {
+		out := market.Outcode(postcode)
+		if v, ok := seen[out]; ok {
+			return v.steps, v.miles
+		}
+		steps, miles := in.Distance(out)
+		seen[out] = d{steps, miles}
+		return steps, miles
+	}
 }
 
 func (in *Input) neighbourSet() map[int64]bool {

@@ -195,11 +195,36 @@ var (
 // NormalizePostcode upper-cases a postcode and puts one space before the
 // inward code, so "ct9 1aa" and "CT91AA" are the same place.
 func NormalizePostcode(s string) string {
+	if postcodeNormal(s) {
+		return s // already in that form (most stored postcodes): no copy
+	}
 	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
 	if len(s) > 3 {
 		s = s[:len(s)-3] + " " + s[len(s)-3:]
 	}
 	return s
+}
+
+// postcodeNormal reports whether NormalizePostcode would return s
+// unchanged: ASCII without lower case or white space, but for one space
+// before the last three characters of more than four.
+func postcodeNormal(s string) bool {
+	space := -1
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= 0x80 || 'a' <= b && b <= 'z' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r':
+			return false
+		case b == ' ':
+			if space >= 0 {
+				return false
+			}
+			space = i
+		}
+	}
+	if space < 0 {
+		return len(s) <= 3
+	}
+	return space == len(s)-4 && len(s) > 4
 }
 
 // Outcode is the postcode district ("CT9" of "CT9 1AA"): all a provider sees

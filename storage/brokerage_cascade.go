@@ -92,13 +92,17 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 	if err != nil {
 		return nil, err
 	}
+	in.Candidates = make([]brokerage.Candidate, len(plan.contracted), len(plan.contracted)+min(want.eligible, len(off))+16)
+	// The figures the candidates point to, in one block rather than one
+	// allocation each (earlier pointers stay good if it grows).
+	figures := make([]int, 0, cap(in.Candidates))
 	fresh := func(cand *brokerage.Candidate) {
 		if n, ok := vac[cand.LocationID]; ok {
-			cand.Vacancies = &n
+			figures = append(figures, n)
+			cand.Vacancies = &figures[len(figures)-1]
 		}
 		cand.Concern = concern(cand.ProviderID, cand.LocationID)
 	}
-	in.Candidates = make([]brokerage.Candidate, len(plan.contracted), len(plan.contracted)+min(want.eligible, len(off))+16)
 	copy(in.Candidates, plan.contracted)
 	for i := range in.Candidates {
 		fresh(&in.Candidates[i])
