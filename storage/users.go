@@ -210,7 +210,7 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, tokenHash, label st
 // UserByToken returns the owner of an API token.
 func (db *DB) UserByToken(ctx context.Context, tokenHash string) (*access.User, error) {
 	now := db.now()
-	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id`+userJoinTail+`
+	u, err := scanUser(db.queryRowPrepared(ctx, `SELECT `+userColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id`+userJoinTail+`
 		WHERE t.token_hash = $1 AND u.disabled_at IS NULL AND (t.expires_at > $2 OR (t.expires_at IS NULL AND t.created_at > $3))`,
 		tokenHash, now, now.Add(-access.TokenLifetime)))
 	if err != nil {
