@@ -25,6 +25,11 @@ import (
 // council shares (the vacancy, then the audit chain's head), so those are
 // held for as short a time as possible before commit. A requirement being
 // moved off contract (rare) takes the general path, place.
+//
+// Acceptances that arrive together share one transaction and one durable
+// commit (group commit, group_commit.go): this function is each one's own
+// part, run inside its own savepoint, so a conflict rolls back only its
+// own changes, and nobody is answered before the commit.
 func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, error) {
 	var p *brokerage.Placement
 	err := db.updateGrouped(ctx, func(ctx context.Context, tx *Tx) error {
