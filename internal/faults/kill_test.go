@@ -54,6 +54,12 @@ func TestKillDuringWriteLoad(t *testing.T) {
 				var mu sync.Mutex
 				var wg sync.WaitGroup
 				stop := make(chan struct{})
+				// first closes at the cycle's first acknowledged acceptance: on a
+				// busy machine the server can take longer to answer than the
+				// kill's random delay, and a cycle with nothing acknowledged
+				// proves nothing.
+				first := make(chan struct{})
+				var firstOnce sync.Once
 				for w := 0; w < 8; w++ {
 					wg.Add(1)
 					go func() {
@@ -77,11 +83,16 @@ func TestKillDuringWriteLoad(t *testing.T) {
 								mu.Lock()
 								acked = append(acked, accepted{m.offers[i], placement})
 								mu.Unlock()
+								firstOnce.Do(func() { close(first) })
 							default:
 								t.Errorf("cycle %d: offer %d: %d %s", c, m.offers[i], status, msg)
 							}
 						}
 					}()
+				}
+				select {
+				case <-first:
+				case <-time.After(30 * time.Second):
 				}
 				time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
 				srv.kill()
