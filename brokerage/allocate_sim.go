@@ -159,16 +159,19 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 	// Places free up: each occupied place a location has beyond its free
 	// ones ends, on average, after a year (residents leave, packages end).
 	// A location with no figure is not limited.
+	// The default demand is sized on places (care home beds, and home care
+	// counted in packages); home care kept in hours is left out of it, as
+	// a branch with no figure is.
 	freeing := 0.0
 	for k, l := range capacity {
-		if (l.hours || l.n >= 0) && slices.Contains(sts, k.st) {
-			freeing += 0.02 * float64(max(l.places(), 1))
+		if !l.hours && l.n >= 0 && slices.Contains(sts, k.st) {
+			freeing += 0.02 * float64(max(l.n, 1))
 		}
 	}
 	free := 0
 	for _, l := range capacity {
-		if n := l.places(); n > 0 {
-			free += n
+		if !l.hours && l.n > 0 {
+			free += l.n
 		}
 	}
 	rate := opts.ArrivalsPerDay

@@ -14,7 +14,7 @@ import (
 // LoadSpareHours gives each home care branch's home care its spare hours a
 // week, as branches report them: home care is bought by the hour, so a
 // branch says how many hours of new care it can take on (none at about one
-// branch in seven, otherwise 20 to 150). The figure is drawn from the
+// branch in five, otherwise 5 to 60). The figure is drawn from the
 // location's id, so the rest of the demo is as generated, and stamped at
 // now. It returns how many figures it gave; a branch that already has a
 // home care figure keeps it, so loading again changes nothing.
@@ -69,12 +69,12 @@ func hasHomecare(vs []market.Vacancy) bool {
 }
 
 // spareMinutes is a branch's spare hours a week, in minutes, drawn from its
-// id (Knuth's multiplicative hash): none one time in seven, otherwise 20
-// to 150 hours in steps of 5.
+// id (Knuth's multiplicative hash): none one time in five, otherwise 5 to
+// 60 hours in steps of 5 (spare home care is scarce).
 func spareMinutes(id int64) int {
 	h := uint64(id) * 2654435761 % 4294967296
-	if h%7 == 0 {
+	if h%5 == 0 {
 		return 0
 	}
-	return 60 * (20 + 5*int(h/7%27))
+	return 60 * (5 + 5*int(h/5%12))
 }
