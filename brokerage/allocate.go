@@ -77,6 +77,10 @@ type AllocTotals struct {
 	WeeklyCost money.Money `json:"weekly_cost_pence"`
 	NoPrice    int         `json:"no_price"`
 	Distance   int         `json:"distance"`
+	// SearchStopped is set on a plan when home care kept in hours made the
+	// search for the best plan stop at its limit: the plan is the best
+	// found, never worse than one at a time, but not proven best.
+	SearchStopped bool `json:"search_stopped,omitempty"`
 }
 
 // Better reports whether t beats u on the first three priorities, in order:
@@ -89,6 +93,11 @@ func (t AllocTotals) Better(u AllocTotals) int {
 // Allocation is a plan for a set of requirements, with what the cascade
 // one at a time (in the order given) would do beside it.
 type Allocation struct {
+	// Exact says the plan is proven best on every priority. Home care kept
+	// in hours makes planning a packing problem; when the search for the
+	// best plan stops at its limit, the plan is the best found, never worse
+	// than one at a time (see allocate_hours.go).
+	Exact            bool        `json:"exact"`
 	Lines            []AllocLine `json:"lines"`
 	Totals           AllocTotals `json:"totals"`
 	OneAtATime       []AllocLine `json:"one_at_a_time"`
@@ -99,6 +108,13 @@ type Allocation struct {
 type capKey struct {
 	location int64
 	st       market.ServiceType
+}
+
+// limit is a unit of capacity's size: places (n; -1 not limited), or, for
+// home care kept in hours, minutes a week (hours set, n the minutes).
+type limit struct {
+	n     int
+	hours bool
 }
 
 // option is a place a person may take: an eligible location at a stage of
@@ -144,11 +160,12 @@ const (
 	OnContractFirst
 )
 
-// Allocate plans reqs together in the cascade's order (OwnAreaFirst). Capacity is each location's vacancy figure
-// for the service type (hourly care with no figure is not limited), as the
-// cascade reads it; where two requests' figures for the same place differ,
-// the lower counts. The one-at-a-time comparison takes reqs in the order
-// given.
+// Allocate plans reqs together in the cascade's order (OwnAreaFirst).
+// Capacity is each location's vacancy figure for the service type, or its
+// spare hours a week for home care kept in hours (hourly care with no
+// figure is not limited), as the cascade reads it; where two requests'
+// figures for the same place differ, the lower counts. The one-at-a-time
+// comparison takes reqs in the order given.
 func Allocate(reqs []AllocRequest) *Allocation { return AllocateBy(reqs, OwnAreaFirst) }
 
 // AllocateBy plans reqs together with the first three criteria in the
@@ -166,49 +183,75 @@ func AllocateBy(reqs []AllocRequest, p Priority) *Allocation {
 	people := prepare(reqs)
 	capacity := capacities(people)
 	a := &Allocation{}
-	chosen := solve(people, capacity, p)
+	one := oneAtATime(people, capacity)
+	var chosen []int
+	chosen, a.Exact = solve(people, capacity, p, one)
 	a.Lines = lines(people, chosen, capacity)
 	a.Totals = totals(a.Lines)
-	one := oneAtATime(people, capacity)
+	a.Totals.SearchStopped = !a.Exact
 	a.OneAtATime = lines(people, one, capacity)
 	a.OneAtATimeTotals = totals(a.OneAtATime)
 	return a
 }
 
-// capacities: the places each (location, service type) has; -1 unlimited.
-func capacities(people []person) map[capKey]int {
-	capacity := map[capKey]int{}
+// capacities: the size of each (location, service type); where people's
+// figures differ the lower counts, and hours win over places.
+func capacities(people []person) map[capKey]limit {
+	capacity := map[capKey]limit{}
 	for i := range people {
 		p := &people[i]
 		for _, o := range p.options {
 			k := capKey{o.LocationID, p.req.Input.ServiceType}
-			n := -1
-			if o.Vacancies != nil {
-				n = *o.Vacancies
+			l := limit{n: -1}
+			switch {
+			case ByHours(&o.Candidate, k.st):
+				l = limit{n: *o.SpareMinutes, hours: true}
+			case o.Vacancies != nil:
+				l.n = *o.Vacancies
 			}
-			if old, ok := capacity[k]; !ok || (n >= 0 && (old < 0 || n < old)) {
-				capacity[k] = n
+			old, ok := capacity[k]
+			if !ok || l.hours && !old.hours || l.hours == old.hours && l.n >= 0 && (old.n < 0 || l.n < old.n) {
+				capacity[k] = l
 			}
 		}
 	}
 	return capacity
 }
 
+// use is what person p takes of a unit of capacity l: one place, or its
+// hours a week (at least a minute, as the cascade wants some spare).
+func (p *person) use(l limit) int {
+	if l.hours {
+		return max(p.req.MinutesPerWeek, 1)
+	}
+	return 1
+}
+
+// fits reports whether p can still take a place of l with left remaining.
+func (p *person) fits(l limit, left int) bool {
+	if l.hours {
+		return left >= p.use(l)
+	}
+	return left != 0
+}
+
 // oneAtATime is the cascade as it runs today: each person in turn takes the
-// first place of the first stage with anyone eligible and a place left.
-func oneAtATime(people []person, capacity map[capKey]int) []int {
+// first place of the first stage with anyone eligible and a place (or the
+// hours) left.
+func oneAtATime(people []person, capacity map[capKey]limit) []int {
 	left := map[capKey]int{}
-	for k, n := range capacity {
-		left[k] = n
+	for k, l := range capacity {
+		left[k] = l.n
 	}
 	out := make([]int, len(people))
 	for i := range people {
+		p := &people[i]
 		out[i] = -1
-		for j, o := range people[i].options {
-			k := capKey{o.LocationID, people[i].req.Input.ServiceType}
-			if left[k] != 0 {
+		for j, o := range p.options {
+			k := capKey{o.LocationID, p.req.Input.ServiceType}
+			if l := capacity[k]; p.fits(l, left[k]) {
 				if left[k] > 0 {
-					left[k]--
+					left[k] -= p.use(l)
 				}
 				out[i] = j
 				break
@@ -220,7 +263,7 @@ func oneAtATime(people []person, capacity map[capKey]int) []int {
 
 // lines turns a choice (an option index per person, -1 for none) into the
 // plan's lines, each saying why the person did not get a better stage.
-func lines(people []person, chosen []int, capacity map[capKey]int) []AllocLine {
+func lines(people []person, chosen []int, capacity map[capKey]limit) []AllocLine {
 	takenBy := map[capKey][]int{}
 	for i, j := range chosen {
 		if j >= 0 {
@@ -244,9 +287,11 @@ func lines(people []person, chosen []int, capacity map[capKey]int) []AllocLine {
 }
 
 // why explains, stage by stage above the one reached, why the person is not
-// placed there: nobody eligible (the cascade's own account), or every
-// eligible place taken by others in the plan (named by case reference).
-func why(people []person, i int, reached Stage, takenBy map[capKey][]int, capacity map[capKey]int) string {
+// placed there: nobody eligible (the cascade's own account), every
+// eligible place taken by others in the plan, or not enough spare hours
+// left at a home care branch once others' packages are counted (the others
+// named by case reference).
+func why(people []person, i int, reached Stage, takenBy map[capKey][]int, capacity map[capKey]limit) string {
 	p := &people[i]
 	last := reached - 1
 	if reached == 0 {
@@ -256,28 +301,53 @@ func why(people []person, i int, reached Stage, takenBy map[capKey][]int, capaci
 	for s := StageLocal; s <= last; s++ {
 		sr := p.res.Stage(s)
 		if sr == nil || len(sr.Eligible) == 0 {
-			parts = append(parts, describe(sr))
+			parts = append(parts, describe(sr)+shortOfHours(sr))
 			continue
 		}
 		others := map[string]bool{}
-		var refs []string
+		var refs, short []string
+		full := 0
 		for _, o := range p.options {
 			if o.Stage != s {
 				continue
 			}
-			for _, j := range takenBy[capKey{o.LocationID, p.req.Input.ServiceType}] {
+			k := capKey{o.LocationID, p.req.Input.ServiceType}
+			l, used := capacity[k], 0
+			for _, j := range takenBy[k] {
+				if j == i {
+					continue
+				}
+				used += people[j].use(l)
 				ref := people[j].req.CaseReference
 				if ref == "" {
 					ref = fmt.Sprintf("requirement %d", people[j].req.RequirementID)
 				}
-				if j != i && !others[ref] {
+				if !others[ref] {
 					others[ref] = true
 					refs = append(refs, ref)
 				}
 			}
+			switch {
+			case l.hours && !p.fits(l, l.n-used):
+				short = append(short, fmt.Sprintf("%s: %s left, needs %s", o.LocationName, HoursFigure(max(l.n-used, 0)), HoursFigure(p.req.MinutesPerWeek)))
+			case !l.hours:
+				full++
+			}
 		}
 		slices.Sort(refs)
-		msg := fmt.Sprintf("Stage %d: every place at the %d eligible locations is taken by others", s, len(sr.Eligible))
+		var msg string
+		switch {
+		case len(short) == 0:
+			msg = fmt.Sprintf("Stage %d: every place at the %d eligible locations is taken by others", s, len(sr.Eligible))
+		default:
+			if len(short) > 3 {
+				short = append(short[:3], fmt.Sprintf("%d more", len(short)-3))
+			}
+			msg = fmt.Sprintf("Stage %d: not enough spare hours at %s", s, strings.Join(short, "; at "))
+			if full > 0 {
+				msg += fmt.Sprintf("; every place at the other %d eligible locations is taken", full)
+			}
+		}
 		if len(refs) > 0 {
 			if len(refs) > 5 {
 				refs = append(refs[:5], fmt.Sprintf("%d more", len(refs)-5))
@@ -293,6 +363,27 @@ func why(people []person, i int, reached Stage, takenBy map[capKey][]int, capaci
 		return "Placed with a contracted provider in the person's own area"
 	}
 	return strings.Join(parts, ". ")
+}
+
+// shortOfHours names the locations of a stage the cascade passed over for
+// want of spare hours, with what they have left and what the person needs.
+func shortOfHours(sr *StageResult) string {
+	if sr == nil {
+		return ""
+	}
+	var out []string
+	for _, e := range sr.Excluded {
+		if strings.HasPrefix(e.Reason, "Not enough spare hours") {
+			out = append(out, e.LocationName+": "+e.Reason[strings.LastIndex(e.Reason, ": ")+2:])
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	if len(out) > 3 {
+		out = append(out[:3], fmt.Sprintf("%d more", len(out)-3))
+	}
+	return ": not enough spare hours at " + strings.Join(out, "; at ")
 }
 
 // totals sums lines.
@@ -325,14 +416,15 @@ func totals(ls []AllocLine) AllocTotals {
 // every other line of the plan holds its place. Choosing among them keeps
 // the offer valid for the cascade (it is the stage it reaches).
 func EditOptions(reqs []AllocRequest, lines []AllocLine, i int) (Stage, []Ranked) {
-	held := map[int64]int{}
+	held, minutes := map[int64]int{}, map[int64]int{}
 	for j, l := range lines {
 		if j != i && l.LocationID != 0 && reqs[j].Input.ServiceType == reqs[i].Input.ServiceType {
 			held[l.LocationID]++
+			minutes[l.LocationID] += reqs[j].MinutesPerWeek
 		}
 	}
 	in := reqs[i].Input
-	in.Held = held
+	in.Held, in.HeldMinutes, in.MinutesPerWeek = held, minutes, reqs[i].MinutesPerWeek
 	res := Run(in)
 	if st := res.Stage(res.Current); st != nil {
 		return res.Current, st.Eligible

@@ -149,46 +149,15 @@ func (g *network) route(s, t int, dist []w, seen []bool, prevNode, prevEdge []in
 	}
 }
 
-// solve finds an optimal plan: for each person, the index of the chosen
-// option, or -1 for no place.
-func solve(people []person, capacity map[capKey]int, priority Priority) []int {
+// optionCosts is each person's cost vector for each option.
+func optionCosts(people []person, priority Priority) [][]w {
 	n := len(people)
 	W2 := int64(n + 1)
 	W1 := W2 * W2
-	node := map[capKey]int{}
-	const sink = 0
+	costs := make([][]w, n)
 	for i := range people {
-		for _, o := range people[i].options {
-			k := capKey{o.LocationID, people[i].req.Input.ServiceType}
-			if _, ok := node[k]; !ok {
-				node[k] = 1 + n + len(node)
-			}
-		}
-	}
-	g := &network{adj: make([][]edge, 1+n+len(node)), pot: make([]w, 1+n+len(node))}
-	for k, v := range node {
-		c := capacity[k]
-		if c < 0 || c > n {
-			c = n
-		}
-		g.addEdge(v, sink, c, w{})
-	}
-	// The edge index of each person's option, to read the plan back.
-	edgeOf := make([][]int, n)
-	dist := make([]w, len(g.adj))
-	seen := make([]bool, len(g.adj))
-	prevNode, prevEdge := make([]int, len(g.adj)), make([]int, len(g.adj))
-	for i := range prevNode {
-		prevNode[i] = -1
-	}
-	var touched []int
-	for i := range people {
-		p := &people[i]
-		r := 1 + i
-		edgeOf[i] = make([]int, len(p.options))
-		g.addEdge(r, sink, 1, w{})
-		best := g.pot[sink]
-		for j, o := range p.options {
+		costs[i] = make([]w, len(people[i].options))
+		for j, o := range people[i].options {
 			var stageW int64 = 1
 			switch {
 			case o.Stage == StageLocal && priority == OnContractFirst:
@@ -200,10 +169,87 @@ func solve(people []person, capacity map[capKey]int, priority Priority) []int {
 			}
 			rank := min(int64(o.Rank), 1<<20)
 			d := min(max(int64(o.Distance), 0), 1<<20)
-			cost := w{-stageW, o.costKey(), d, rank}
-			v := node[capKey{o.LocationID, p.req.Input.ServiceType}]
-			edgeOf[i][j] = g.addEdge(r, v, 1, cost)
-			if c := g.pot[v].sub(cost); best.less(c) {
+			costs[i][j] = w{-stageW, o.costKey(), d, rank}
+		}
+	}
+	return costs
+}
+
+// planCost sums a plan's cost vectors (no place costs nothing).
+func planCost(costs [][]w, chosen []int) w {
+	var c w
+	for i, j := range chosen {
+		if j >= 0 {
+			c = c.add(costs[i][j])
+		}
+	}
+	return c
+}
+
+// units numbers the units of capacity people's options use: unitOf[i][j]
+// is the unit of person i's option j, keys the units in order.
+func units(people []person) (unitOf [][]int, keys []capKey) {
+	index := map[capKey]int{}
+	unitOf = make([][]int, len(people))
+	for i := range people {
+		unitOf[i] = make([]int, len(people[i].options))
+		for j, o := range people[i].options {
+			k := capKey{o.LocationID, people[i].req.Input.ServiceType}
+			u, ok := index[k]
+			if !ok {
+				u = len(keys)
+				index[k] = u
+				keys = append(keys, k)
+			}
+			unitOf[i][j] = u
+		}
+	}
+	return unitOf, keys
+}
+
+// flow finds a minimum-cost plan for the people not fixed (fixed[i] >= 0
+// holds person i at that option; nil: nobody), leaving out the options
+// banned (nil: none), with each unit of capacity u holding at most caps[u]
+// places (-1: unlimited). It returns the option per person (fixed ones as
+// given) and how many edges the network had.
+func flow(people []person, costs [][]w, unitOf [][]int, caps []int, fixed []int, banned [][]bool) ([]int, int) {
+	n := len(people)
+	const sink = 0
+	g := &network{adj: make([][]edge, 1+n+len(caps)), pot: make([]w, 1+n+len(caps))}
+	for u, c := range caps {
+		if c < 0 || c > n {
+			c = n
+		}
+		g.addEdge(1+n+u, sink, c, w{})
+	}
+	// The edge index of each person's option, to read the plan back.
+	edgeOf := make([][]int, n)
+	dist := make([]w, len(g.adj))
+	seen := make([]bool, len(g.adj))
+	prevNode, prevEdge := make([]int, len(g.adj)), make([]int, len(g.adj))
+	for i := range prevNode {
+		prevNode[i] = -1
+	}
+	var touched []int
+	edges := len(caps)
+	for i := range people {
+		if fixed != nil && fixed[i] >= 0 {
+			continue
+		}
+		p := &people[i]
+		r := 1 + i
+		edgeOf[i] = make([]int, len(p.options))
+		g.addEdge(r, sink, 1, w{})
+		best := g.pot[sink]
+		for j := range p.options {
+			edgeOf[i][j] = -1
+			if banned != nil && banned[i][j] {
+				continue
+			}
+			v := 1 + n + unitOf[i][j]
+			edgeOf[i][j] = g.addEdge(r, v, 1, costs[i][j])
+			edges++
+			if c := g.pot[v].sub(costs[i][j]); best.less(c) {
 				best = c
 			}
 		}
@@ -215,11 +261,15 @@ func solve(people []person, capacity map[capKey]int, priority Priority) []int {
 	out := make([]int, n)
 	for i := range people {
 		out[i] = -1
+		if fixed != nil && fixed[i] >= 0 {
+			out[i] = fixed[i]
+			continue
+		}
 		for j, ei := range edgeOf[i] {
-			if g.adj[1+i][ei].cap == 0 {
+			if ei >= 0 && g.adj[1+i][ei].cap == 0 {
 				out[i] = j
 			}
 		}
 	}
-	return out
+	return out, edges
 }

@@ -16,9 +16,12 @@ import (
 // provider away from the person's area is never in their cascade), and of
 // those only the best K by the plan's order (weekly cost, then distance)
 // and the first K by the cascade's order (distance, rating, price) can
-// matter, where K is the number of people planned plus the locations the
-// person already tried. Why: the others take at most n-1 places, each kept
-// location has at least one, so among the first K one is always free; a
+// matter, where K is the number of people planned of the person's service
+// type (only they compete for its places) plus the locations the person
+// already tried. Why: the others take at most n-1 places, each kept
+// location has at least one (a home care branch kept in hours, at least
+// the person's hours: each of the others uses one location), so among the
+// first K one is always untouched by the others; a
 // person placed further down could move to it at the same stage without
 // losing on any priority. So the plan found over the kept locations is
 // optimal over all of them, and the one-at-a-time cascade (which takes the
@@ -90,9 +93,15 @@ func newGroup(in *Input) *group {
 func prepare(reqs []AllocRequest) []person {
 	groups := map[groupKey]*group{}
 	people := make([]person, len(reqs))
-	k := len(reqs)
+	// Only people of the same service type compete for a place.
+	sameType := map[market.ServiceType]int{}
 	for i := range reqs {
+		sameType[reqs[i].Input.ServiceType]++
+	}
+	for i := range reqs {
+		k := sameType[reqs[i].Input.ServiceType]
 		in := reqs[i].Input
+		in.MinutesPerWeek = reqs[i].MinutesPerWeek
 		p := &people[i]
 		p.req = &reqs[i]
 		p.max = in.MaxStage
@@ -137,10 +146,16 @@ func (g *group) keep(in *Input, limit, minutes int) []Candidate {
 			near[a] = 1
 		}
 	}
+	// A home care branch without the person's hours spare is not eligible
+	// for them, whatever it is for others.
+	short := func(i int32) bool {
+		c := &in.Candidates[i]
+		return ByHours(c, in.ServiceType) && *c.SpareMinutes < max(minutes, 1)
+	}
 	var out []Candidate
 	for a := range near {
 		for _, i := range g.byArea[a] {
-			if !g.isOff[i] {
+			if !g.isOff[i] || short(i) {
 				out = append(out, in.Candidates[i])
 			}
 		}
@@ -149,8 +164,17 @@ func (g *group) keep(in *Input, limit, minutes int) []Candidate {
 	for i := range dist {
 		dist[i] = -1
 	}
-	planKey, cascadeKey := make([]int64, len(g.off)), make([]int64, len(g.off))
-	for j, i := range g.off {
+	off := g.off
+	if !in.ServiceType.IsBedBased() {
+		off = make([]int32, 0, len(g.off))
+		for _, i := range g.off {
+			if !short(i) {
+				off = append(off, i)
+			}
+		}
+	}
+	planKey, cascadeKey := make([]int64, len(off)), make([]int64, len(off))
+	for j, i := range off {
 		o := g.outcodeOf[i]
 		if dist[o] < 0 {
 			dist[o] = int64(min(OutcodeDistance(in.Outcode, g.outcodes[o]), 127))
@@ -170,8 +194,8 @@ func (g *group) keep(in *Input, limit, minutes int) []Candidate {
 		// index (< 2^25).
 		cascadeKey[j] = locality<<61 | dist[o]<<54 | g.tail[i]
 	}
-	if len(g.off) <= 2*limit {
-		for _, i := range g.off {
+	if len(off) <= 2*limit {
+		for _, i := range off {
 			out = append(out, in.Candidates[i])
 		}
 		return out

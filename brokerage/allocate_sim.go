@@ -62,8 +62,9 @@ type SimSide struct {
 	NoPrice      int         `json:"no_price"`
 	MeanDistance float64     `json:"mean_distance"`
 	// Of placements with a vacancy figure (care homes, and home care where
-	// the provider gives one), the provider that took the most: its share
-	// of them, and its share of the places free at the start.
+	// the provider gives one, in places or spare hours), the provider that
+	// took the most: its share of them, and its share of the places free
+	// at the start (spare hours counted as packages of 10 hours).
 	TopProvider      string  `json:"top_provider"`
 	TopProviderShare float64 `json:"top_provider_share"`
 	TopCapacityShare float64 `json:"top_provider_capacity_share"`
@@ -103,15 +104,33 @@ type simPerson struct {
 }
 
 type simPlacement struct {
-	loc    int64
-	st     market.ServiceType
-	endDay int
+	loc     int64
+	st      market.ServiceType
+	minutes int
+	endDay  int
+}
+
+// packageMinutes is a typical home care package, 10 hours a week: a branch
+// kept in hours counts as its spare hours over this many places where the
+// simulation weighs places (how fast other packages end, providers' shares).
+const packageMinutes = 600
+
+// places is how many places l counts as (hours: packages of
+// packageMinutes, at least one while any are spare).
+func (l limit) places() int {
+	if l.hours {
+		if l.n <= 0 {
+			return 0
+		}
+		return max(l.n/packageMinutes, 1)
+	}
+	return l.n
 }
 
 // simSide is one side's running state.
 type simSide struct {
 	out      SimSide
-	capacity map[capKey]int // -1 unlimited
+	capacity map[capKey]limit
 	live     []simPlacement
 	waiting  []*simPerson
 	byProv   map[int64]int
@@ -140,18 +159,19 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 	// Places free up: each occupied place a location has beyond its free
 	// ones ends, on average, after a year (residents leave, packages end).
 	// A location with no figure is not limited.
+	// The default demand is sized on places (care home beds, and home care
+	// counted in packages); home care kept in hours is left out of it, as
+	// a branch with no figure is.
 	freeing := 0.0
-	for st, in := range m.Services {
-		for _, c := range in.Candidates {
-			if c.Vacancies != nil && slices.Contains(sts, st) {
-				freeing += 0.02 * float64(max(*c.Vacancies, 1))
-			}
+	for k, l := range capacity {
+		if !l.hours && l.n >= 0 && slices.Contains(sts, k.st) {
+			freeing += 0.02 * float64(max(l.n, 1))
 		}
 	}
 	free := 0
-	for _, n := range capacity {
-		if n > 0 {
-			free += n
+	for _, l := range capacity {
+		if !l.hours && l.n > 0 {
+			free += l.n
 		}
 	}
 	rate := opts.ArrivalsPerDay
@@ -162,7 +182,7 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 	res := &SimResult{Days: opts.Days, Seed: opts.Seed, ArrivalsPerDay: math.Round(rate*10) / 10}
 	sides := []*simSide{{out: SimSide{Name: "One at a time"}}, {out: SimSide{Name: "Daily batch"}}, {out: SimSide{Name: "Daily batch, on contract first"}}}
 	for _, s := range sides {
-		s.capacity, s.byProv = map[capKey]int{}, map[int64]int{}
+		s.capacity, s.byProv = map[capKey]limit{}, map[int64]int{}
 		for k, v := range capacity {
 			s.capacity[k] = v
 		}
@@ -183,10 +203,11 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 		if err := ctx.Err(); err != nil {
 			return nil, caremarket.Errorf(caremarket.EINVALID, "The simulation took too long: try fewer days")
 		}
-		// Places freeing today, the same on both sides.
+		// Places freeing today, the same on both sides (a home care
+		// branch kept in hours: another package of 10 hours ends).
 		var freed []capKey
 		for _, k := range keys {
-			if n := capacity[k]; n >= 0 && rng.Float64() < 0.02*float64(max(n, 1)) {
+			if l := capacity[k]; (l.hours || l.n >= 0) && rng.Float64() < 0.02*float64(max(l.places(), 1)) {
 				freed = append(freed, k)
 			}
 		}
@@ -198,9 +219,7 @@ func Simulate(ctx context.Context, m *SimMarket, opts SimOptions) (*SimResult, e
 		for _, s := range sides {
 			s.endPlacements(day)
 			for _, k := range freed {
-				if s.capacity[k] >= 0 {
-					s.capacity[k]++
-				}
+				s.free(k, packageMinutes)
 			}
 			s.out.Requirements += len(arrivals)
 		}
@@ -258,21 +277,27 @@ func newSimPerson(rng *rand.Rand, m *SimMarket, sts []market.ServiceType, weight
 	return p
 }
 
-// simCapacity: the places free at the start by (location, service type),
-// each location's provider, providers' names, and each provider's share of
-// the places.
-func simCapacity(m *SimMarket) (map[capKey]int, map[int64]int64, map[int64]string, map[int64]float64) {
-	capacity, provOf, names, share := map[capKey]int{}, map[int64]int64{}, map[int64]string{}, map[int64]float64{}
+// simCapacity: the places (or spare hours) free at the start by
+// (location, service type), each location's provider, providers' names,
+// and each provider's share of the places (hours counted as packages of
+// packageMinutes).
+func simCapacity(m *SimMarket) (map[capKey]limit, map[int64]int64, map[int64]string, map[int64]float64) {
+	capacity, provOf, names, share := map[capKey]limit{}, map[int64]int64{}, map[int64]string{}, map[int64]float64{}
 	total := 0
 	for st, in := range m.Services {
 		for _, c := range in.Candidates {
-			n := -1
-			if c.Vacancies != nil {
-				n = *c.Vacancies
+			l := limit{n: -1}
+			switch {
+			case ByHours(&c, st):
+				l = limit{n: *c.SpareMinutes, hours: true}
+			case c.Vacancies != nil:
+				l.n = *c.Vacancies
+			}
+			if n := l.places(); n >= 0 {
 				total += n
 				share[c.ProviderID] += float64(n)
 			}
-			capacity[capKey{c.LocationID, st}] = n
+			capacity[capKey{c.LocationID, st}] = l
 			provOf[c.LocationID], names[c.ProviderID] = c.ProviderID, c.ProviderName
 		}
 	}
@@ -284,13 +309,37 @@ func simCapacity(m *SimMarket) (map[capKey]int, map[int64]int64, map[int64]strin
 	return capacity, provOf, names, share
 }
 
+// free gives a unit back a place, or, kept in hours, minutes.
+func (s *simSide) free(k capKey, minutes int) {
+	switch l := s.capacity[k]; {
+	case l.hours:
+		l.n += minutes
+		s.capacity[k] = l
+	case l.n >= 0:
+		l.n++
+		s.capacity[k] = l
+	}
+}
+
+// take uses a place, or minutes, of a unit.
+func (s *simSide) take(k capKey, minutes int) {
+	switch l := s.capacity[k]; {
+	case l.hours:
+		l.n = max(l.n-max(minutes, 1), 0)
+		s.capacity[k] = l
+	case l.n > 0:
+		l.n--
+		s.capacity[k] = l
+	}
+}
+
+// endPlacements frees the places (and a package's hours) of placements
+// ending by day.
 func (s *simSide) endPlacements(day int) {
 	kept := s.live[:0]
 	for _, p := range s.live {
 		if p.endDay <= day {
-			if s.capacity[capKey{p.loc, p.st}] >= 0 {
-				s.capacity[capKey{p.loc, p.st}]++
-			}
+			s.free(capKey{p.loc, p.st}, p.minutes)
 			continue
 		}
 		kept = append(kept, p)
@@ -311,11 +360,14 @@ func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[i
 		cs := make([]Candidate, len(in.Candidates))
 		copy(cs, in.Candidates)
 		for i := range cs {
-			if n := s.capacity[capKey{cs[i].LocationID, st}]; n >= 0 {
-				v := n
+			cs[i].Vacancies, cs[i].SpareMinutes = nil, nil
+			switch l := s.capacity[capKey{cs[i].LocationID, st}]; {
+			case l.hours:
+				v := l.n
+				cs[i].SpareMinutes = &v
+			case l.n >= 0:
+				v := l.n
 				cs[i].Vacancies = &v
-			} else {
-				cs[i].Vacancies = nil
 			}
 		}
 		cands[st] = cs
@@ -348,10 +400,8 @@ func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[i
 			continue
 		}
 		k := capKey{l.LocationID, p.st}
-		if s.capacity[k] > 0 {
-			s.capacity[k]--
-		}
-		s.live = append(s.live, simPlacement{loc: l.LocationID, st: p.st, endDay: day + p.stay})
+		s.take(k, p.minutes)
+		s.live = append(s.live, simPlacement{loc: l.LocationID, st: p.st, minutes: p.minutes, endDay: day + p.stay})
 		s.out.Waits += day - p.day
 		switch l.Stage {
 		case StageLocal:
@@ -367,7 +417,7 @@ func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[i
 			s.out.NoPrice++
 		}
 		s.distance += l.Distance
-		if s.capacity[k] >= 0 {
+		if c := s.capacity[k]; c.hours || c.n >= 0 {
 			s.byProv[provOf[l.LocationID]]++
 			s.limited++
 		}

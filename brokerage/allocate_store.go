@@ -40,10 +40,12 @@ type BatchLine struct {
 	RequirementID int64              `json:"requirement_id"`
 	CaseReference string             `json:"case_reference"`
 	ServiceType   market.ServiceType `json:"service_type"`
-	AreaName      string             `json:"area_name"`
-	Outcode       string             `json:"outcode"`
-	Proposed      AllocLine          `json:"proposed"`
-	OneAtATime    AllocLine          `json:"one_at_a_time"`
+	// MinutesPerWeek is the hours of hourly care needed (0 for a bed).
+	MinutesPerWeek int       `json:"minutes_per_week"`
+	AreaName       string    `json:"area_name"`
+	Outcode        string    `json:"outcode"`
+	Proposed       AllocLine `json:"proposed"`
+	OneAtATime     AllocLine `json:"one_at_a_time"`
 	// LocationID is the location to offer to: the plan's, or the broker's
 	// choice (Edited); 0 sends no offer for this line.
 	LocationID   int64  `json:"location_id"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // randomMarket builds a random market of nLocs locations in nAreas areas
 // and nReqs requests, every rule of the cascade in play: lots, admissions,
 // Inadequate ratings, deregistration, serious concerns, no capacity, no
-// vacancy figure (hourly care), locations already tried, moves to contract.
+// vacancy figure (hourly care), home care kept in spare hours, locations
+// already tried, moves to contract.
 func randomMarket(rng *rand.Rand, nAreas, nLocs, nReqs int) []AllocRequest {
 	border := map[[2]int64]bool{}
 	for a := int64(1); a <= int64(nAreas); a++ {
@@ -26,7 +28,7 @@ func randomMarket(rng *rand.Rand, nAreas, nLocs, nReqs int) []AllocRequest {
 		}
 	}
 	st := market.Nursing
-	if rng.IntN(4) == 0 {
+	if rng.IntN(3) == 0 {
 		st = market.Homecare
 	}
 	var lots []Lot
@@ -54,9 +56,14 @@ func randomMarket(rng *rand.Rand, nAreas, nLocs, nReqs int) []AllocRequest {
 		case 1:
 			c.Concern = "safeguarding"
 		}
-		if st == market.Homecare && rng.IntN(3) == 0 {
+		switch {
+		case st == market.Homecare && rng.IntN(4) == 0:
 			// no figure: not limited
-		} else {
+		case st == market.Homecare && rng.IntN(3) > 0:
+			// spare hours a week, in half hours, up to 40 hours
+			m := 30 * rng.IntN(81)
+			c.SpareMinutes = &m
+		default:
 			v := rng.IntN(3)
 			c.Vacancies = &v
 		}
@@ -87,8 +94,9 @@ func randomMarket(rng *rand.Rand, nAreas, nLocs, nReqs int) []AllocRequest {
 		}
 		minutes := 0
 		if st == market.Homecare {
-			minutes = 60 * (1 + rng.IntN(20))
+			minutes = 30 * (1 + rng.IntN(40))
 		}
+		in.MinutesPerWeek = minutes
 		reqs[i] = AllocRequest{RequirementID: int64(i + 1), CaseReference: fmt.Sprintf("MOS-%d", i+1), MinutesPerWeek: minutes, Input: in}
 	}
 	return reqs
@@ -147,6 +155,7 @@ func bruteForce(reqs []AllocRequest, p Priority) objective {
 	}
 	opts := make([][]opt, len(reqs))
 	capacity := map[int64]int{}
+	hours := map[int64]bool{}
 	for i, r := range reqs {
 		res := Run(r.Input)
 		max := r.Input.MaxStage
@@ -161,7 +170,10 @@ func bruteForce(reqs []AllocRequest, p Priority) objective {
 				}
 				opts[i] = append(opts[i], o)
 				capacity[e.LocationID] = -1
-				if e.Vacancies != nil {
+				switch {
+				case ByHours(&e.Candidate, r.Input.ServiceType):
+					capacity[e.LocationID], hours[e.LocationID] = *e.SpareMinutes, true
+				case e.Vacancies != nil:
 					capacity[e.LocationID] = *e.Vacancies
 				}
 			}
@@ -180,13 +192,21 @@ func bruteForce(reqs []AllocRequest, p Priority) objective {
 		cur[i] = AllocLine{}
 		rec(i + 1)
 		for _, o := range opts[i] {
-			if capacity[o.loc] == 0 {
+			use := 1
+			if hours[o.loc] {
+				use = max(reqs[i].MinutesPerWeek, 1)
+			}
+			if capacity[o.loc] == 0 || capacity[o.loc] > 0 && capacity[o.loc] < use {
 				continue
 			}
-			capacity[o.loc]--
+			if capacity[o.loc] > 0 {
+				capacity[o.loc] -= use
+			}
 			cur[i] = AllocLine{Stage: o.stage, LocationID: o.loc, WeeklyCost: o.cost, Distance: o.dist}
 			rec(i + 1)
-			capacity[o.loc]++
+			if capacity[o.loc] >= 0 {
+				capacity[o.loc] += use
+			}
 		}
 	}
 	rec(0)
@@ -199,22 +219,24 @@ func bruteForce(reqs []AllocRequest, p Priority) objective {
 // its location.
 func checkPlan(t *testing.T, reqs []AllocRequest, ls []AllocLine) {
 	t.Helper()
-	used := map[int64]int{}
-	for _, l := range ls {
+	used, usedMinutes := map[int64]int{}, map[int64]int{}
+	for i, l := range ls {
 		if l.LocationID != 0 {
 			used[l.LocationID]++
+			usedMinutes[l.LocationID] += reqs[i].MinutesPerWeek
 		}
 	}
 	for i, l := range ls {
-		held := map[int64]int{}
+		held, heldMinutes := map[int64]int{}, map[int64]int{}
 		for loc, n := range used {
-			held[loc] = n
+			held[loc], heldMinutes[loc] = n, usedMinutes[loc]
 		}
 		if l.LocationID != 0 {
 			held[l.LocationID]--
+			heldMinutes[l.LocationID] -= reqs[i].MinutesPerWeek
 		}
 		in := reqs[i].Input
-		in.Held = held
+		in.Held, in.HeldMinutes = held, heldMinutes
 		res := Run(in)
 		if res.Current != l.Stage {
 			t.Fatalf("line %d (%+v): with the plan's other places held the cascade reaches stage %d, not %d", i, l, res.Current, l.Stage)
@@ -238,6 +260,9 @@ func TestAllocateAgainstBruteForce(t *testing.T) {
 		reqs := randomMarket(rng, 2+rng.IntN(3), nLocs, nReqs)
 		for _, p := range []Priority{OwnAreaFirst, OnContractFirst} {
 			a := AllocateBy(reqs, p)
+			if !a.Exact {
+				t.Fatalf("market %d: the search stopped on a small market", n)
+			}
 			want := bruteForce(reqs, p)
 			if got := scoreBy(a.Lines, p); got != want {
 				t.Fatalf("market %d, priority %d: engine scores %v, brute force %v\n%+v", n, p, got, want, a.Lines)
@@ -252,15 +277,25 @@ func TestAllocateAgainstBruteForce(t *testing.T) {
 // priorities, in order, and is often better.
 func TestAllocateNeverWorseThanOneAtATime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	better := 0
+	better, hours, hoursBetter, stopped := 0, 0, 0, 0
 	for n := range 1000 {
 		reqs := randomMarket(rng, 2+rng.IntN(6), 5+rng.IntN(60), 2+rng.IntN(25))
 		a := Allocate(reqs)
+		inHours := slices.ContainsFunc(reqs[0].Input.Candidates, func(c Candidate) bool { return ByHours(&c, reqs[0].Input.ServiceType) })
+		if inHours {
+			hours++
+		}
+		if !a.Exact {
+			stopped++
+		}
 		switch c := a.Totals.Better(a.OneAtATimeTotals); {
 		case c < 0:
 			t.Fatalf("market %d: plan %+v is worse than one at a time %+v", n, a.Totals, a.OneAtATimeTotals)
 		case c > 0:
 			better++
+			if inHours {
+				hoursBetter++
+			}
 		}
 		if c := a.Totals.Better(a.OneAtATimeTotals); c == 0 && score(a.OneAtATime).less(score(a.Lines)) {
 			t.Fatalf("market %d: one at a time is cheaper or nearer at equal stages", n)
@@ -275,8 +310,9 @@ func TestAllocateNeverWorseThanOneAtATime(t *testing.T) {
 		}
 		checkPlan(t, reqs, c.Lines)
 	}
-	t.Logf("the plan beat one at a time in %d of 1,000 markets", better)
-	if better == 0 {
+	t.Logf("the plan beat one at a time in %d of 1,000 markets; %d markets kept home care in hours, the plan beat one at a time in %d of them; the search stopped at its limit in %d",
+		better, hours, hoursBetter, stopped)
+	if better == 0 || hoursBetter == 0 {
 		t.Fatal("the plan never beat one at a time: the markets test nothing")
 	}
 }
@@ -352,6 +388,12 @@ func marketOf(seed uint64, nLocs, nReqs int) []AllocRequest {
 		st := sts[rng.IntN(len(sts))]
 		c := Candidate{LocationID: int64(i + 1), ProviderID: int64(1 + i/2), AreaID: int64(area), Rating: ratings[rng.IntN(len(ratings))], Vacancies: &v,
 			Postcode: postcode(area) + " 1AA"}
+		if st == market.Homecare {
+			// A branch with room keeps its spare hours: 8 to 17 hours a
+			// week for each package it could take.
+			m := v * 60 * (8 + rng.IntN(10))
+			c.SpareMinutes = &m
+		}
 		if rng.IntN(3) > 0 {
 			c.Admissions = []Admission{{LotID: int64((area-1)/side + 1), Quality: rng.IntN(10000)}}
 			c.Price = money.Money(70000 + 100*rng.IntN(500))
@@ -382,6 +424,7 @@ func marketOf(seed uint64, nLocs, nReqs int) []AllocRequest {
 		if st == market.Homecare {
 			minutes = 60 * (5 + rng.IntN(20))
 		}
+		in.MinutesPerWeek = minutes
 		reqs[i] = AllocRequest{RequirementID: int64(i + 1), CaseReference: fmt.Sprintf("MOS-%d", i+1), MinutesPerWeek: minutes, Input: in}
 	}
 	return reqs
@@ -411,7 +454,7 @@ func TestAllocateNationalScale(t *testing.T) {
 	reqs := marketOf(2, 30_000, 200)
 	start := time.Now()
 	a := Allocate(reqs)
-	t.Logf("200 requirements, 30,000 locations: %v; plan %+v; one at a time %+v", time.Since(start), a.Totals, a.OneAtATimeTotals)
+	t.Logf("200 requirements, 30,000 locations: %v; plan %+v (proven best: %v); one at a time %+v", time.Since(start), a.Totals, a.Exact, a.OneAtATimeTotals)
 	if a.Totals.Better(a.OneAtATimeTotals) < 0 {
 		t.Fatal("worse than one at a time")
 	}

@@ -91,8 +91,10 @@ type OfferRequest struct {
 	WeeklyCost        money.Money `json:"weekly_cost_pence"`
 	OffContractReason string      `json:"off_contract_reason"`
 	// Held are places promised to other lines of a batch allocation being
-	// sent: the cascade counts them as taken (Input.Held).
-	Held map[int64]int `json:"-"`
+	// sent: the cascade counts them as taken (Input.Held), and the home care
+	// hours they hold (Input.HeldMinutes).
+	Held        map[int64]int `json:"-"`
+	HeldMinutes map[int64]int `json:"-"`
 	// SkipReason says why eligible locations ranked above LocationID are
 	// passed over (CheckChoice).
 	SkipReason string `json:"skip_reason"`

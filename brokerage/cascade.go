@@ -86,6 +86,11 @@ type Candidate struct {
 	// Vacancies is the provider's last figure for the service type; nil when
 	// it never gave one.
 	Vacancies *int `json:"vacancies,omitempty"`
+	// SpareMinutes is, for hourly care (home care), the hours a week of new
+	// care the location says it can take on, in minutes; nil when it gave
+	// none. When set it is the location's capacity for the service type: a
+	// package takes its hours a week from it, and Vacancies is not used.
+	SpareMinutes *int `json:"spare_minutes_per_week,omitempty"`
 	// Price is the contracted price in force on the start date for the
 	// service type and need band (0: none agreed).
 	Price      money.Money `json:"price_pence"`
@@ -112,6 +117,12 @@ type Input struct {
 	// Held are places, by location, promised to other people of the same
 	// batch allocation: the cascade counts them as taken.
 	Held map[int64]int
+	// MinutesPerWeek is the hours a week of hourly care the person needs,
+	// in minutes: a location that keeps its capacity in hours must have
+	// that many spare. HeldMinutes are, by location, the hours promised to
+	// other people of the same batch allocation.
+	MinutesPerWeek int
+	HeldMinutes    map[int64]int
 	// Centroids are postcode district centroids (ONS Postcode Directory),
 	// by upper-case outcode: with the person's and a candidate's both
 	// known, distance is in miles. Without them (nil), district steps.
@@ -208,16 +219,51 @@ func exclusion(c *Candidate, in *Input) string {
 		return "Rated Inadequate by CQC: takes no new placements while that rating holds"
 	case c.Concern != "":
 		return "Under the council's serious concerns process: " + c.Concern
-	case !hasCapacity(c, in.ServiceType):
-		return "No capacity: the provider's vacancy figure is 0"
-	case c.Vacancies != nil && in.Held[c.LocationID] >= *c.Vacancies:
-		return "No capacity left: its places are being offered to other people planned in the same batch"
+	}
+	if why := capacityReason(c, in); why != "" {
+		return why
 	}
 	if why, ok := in.Tried[c.LocationID]; ok {
 		return "Already offered: " + why
 	}
 	return ""
 }
+
+// capacityReason is why c cannot take the person for want of capacity
+// ("" when it can). A location that keeps its home care capacity in hours
+// must have the person's hours a week spare (acceptance takes them, never
+// below zero), so offering a package it cannot take would only fail at
+// acceptance; other figures count places.
+func capacityReason(c *Candidate, in *Input) string {
+	if ByHours(c, in.ServiceType) {
+		held := in.HeldMinutes[c.LocationID]
+		left := *c.SpareMinutes - held
+		if left > 0 && left >= in.MinutesPerWeek {
+			return ""
+		}
+		if held > 0 {
+			return fmt.Sprintf("Not enough spare hours left: %s of its %s spare hours a week are being offered to other people planned in the same batch; %s left, needs %s",
+				HoursFigure(held), HoursFigure(*c.SpareMinutes), HoursFigure(max(left, 0)), HoursFigure(in.MinutesPerWeek))
+		}
+		return fmt.Sprintf("Not enough spare hours: %s left, needs %s", HoursFigure(max(left, 0)), HoursFigure(in.MinutesPerWeek))
+	}
+	switch {
+	case !hasCapacity(c, in.ServiceType):
+		return "No capacity: the provider's vacancy figure is 0"
+	case c.Vacancies != nil && in.Held[c.LocationID] >= *c.Vacancies:
+		return "No capacity left: its places are being offered to other people planned in the same batch"
+	}
+	return ""
+}
+
+// ByHours reports whether c keeps its capacity for st in hours: hourly
+// care (not a care home bed) with a spare hours figure.
+func ByHours(c *Candidate, st market.ServiceType) bool {
+	return c.SpareMinutes != nil && !st.IsBedBased()
+}
+
+// HoursFigure writes minutes as a number of hours (market.HoursFigure).
+func HoursFigure(minutes int) string { return market.HoursFigure(minutes) }
 
 // hasCapacity: a care home bed needs a vacancy figure above 0 (acceptance
 // reserves one); hourly care is taken unless the provider said it has no

@@ -243,6 +243,12 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
 			return nil, fmt.Errorf("demo: allocation: %w", err)
 		}
+		// Home care branches' spare hours a week (home care's capacity).
+		n, err := allocationdemo.LoadSpareHours(ctx, db, now)
+		if err != nil {
+			return nil, fmt.Errorf("demo: spare hours: %w", err)
+		}
+		res.Counts.Vacancies += n
 	}
 	return res, nil
 }

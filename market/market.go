@@ -7,7 +7,9 @@ package market
 
 import (
 	"context"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,12 +98,73 @@ type Location struct {
 
 // Vacancy is how many places a location has free for one service type, and
 // when the provider last said so (old figures are not to be trusted).
+//
+// Home care is bought by the hour, so a home care branch (any hourly
+// service) may instead say how many hours a week of new care it can take
+// on: SpareMinutes, in minutes. When set it is the capacity, each package
+// accepted takes its hours a week from it (never below zero), and
+// Vacancies (a count of packages, as before hours were kept) is not used.
 type Vacancy struct {
-	LocationID  int64       `json:"location_id"`
-	ServiceType ServiceType `json:"service_type"`
-	Vacancies   int         `json:"vacancies"`
-	UpdatedAt   time.Time   `json:"updated_at"`
-	UpdatedBy   string      `json:"updated_by"`
+	LocationID   int64       `json:"location_id"`
+	ServiceType  ServiceType `json:"service_type"`
+	Vacancies    int         `json:"vacancies"`
+	SpareMinutes *int        `json:"spare_minutes_per_week,omitempty"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	UpdatedBy    string      `json:"updated_by"`
+}
+
+// MaxSpareMinutes bounds a spare hours figure: 20,000 hours a week is far
+// above any branch (Kent buys about 72,000 visits a week in all).
+const MaxSpareMinutes = 20_000 * 60
+
+// Figure is the capacity in words: "120 spare hours a week", "1 vacancy",
+// "3 vacancies".
+func (v Vacancy) Figure() string {
+	if v.SpareMinutes != nil {
+		return SpareHoursLabel(*v.SpareMinutes)
+	}
+	if v.Vacancies == 1 {
+		return "1 vacancy"
+	}
+	return strconv.Itoa(v.Vacancies) + " vacancies"
+}
+
+// SpareHoursLabel writes minutes as spare hours a week ("120 spare hours a
+// week", "7.5 spare hours a week", "1 spare hour a week").
+func SpareHoursLabel(minutes int) string {
+	h := HoursFigure(minutes)
+	if h == "1" {
+		return "1 spare hour a week"
+	}
+	return h + " spare hours a week"
+}
+
+// HoursFigure writes minutes as a number of hours: "14", "10.5", "7.25",
+// or to two places ("6.33").
+func HoursFigure(minutes int) string {
+	if minutes%60 == 0 {
+		return strconv.Itoa(minutes / 60)
+	}
+	return strings.TrimRight(strconv.FormatFloat(float64(minutes)/60, 'f', 2, 64), "0")
+}
+
+// ParseHours reads hours a week as a person types them ("120", "7.5",
+// "7:30") into minutes; ok is false for anything else or a negative.
+func ParseHours(s string) (minutes int, ok bool) {
+	s = strings.TrimSpace(s)
+	if h, m, found := strings.Cut(s, ":"); found {
+		hi, err1 := strconv.Atoi(h)
+		mi, err2 := strconv.Atoi(m)
+		if err1 != nil || err2 != nil || hi < 0 || mi < 0 || mi > 59 || len(m) != 2 {
+			return 0, false
+		}
+		return hi*60 + mi, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > MaxSpareMinutes/60 {
+		return 0, false
+	}
+	return int(math.Round(f * 60)), true
 }
 
 // ProviderFilter narrows a provider search.
@@ -312,6 +375,14 @@ func (v *Vacancy) Validate() error {
 	}
 	if v.Vacancies < 0 || v.Vacancies > 1000 {
 		f["vacancies"] = "Vacancies must be a whole number between 0 and 1000"
+	}
+	if v.SpareMinutes != nil {
+		switch {
+		case v.ServiceType.IsBedBased():
+			f["spare_minutes_per_week"] = "Spare hours are for care bought by the hour: give a care home's vacancies instead"
+		case *v.SpareMinutes < 0 || *v.SpareMinutes > MaxSpareMinutes:
+			f["spare_minutes_per_week"] = "Spare hours must be between 0 and 20,000 a week"
+		}
 	}
 	return caremarket.Invalid(f)
 }

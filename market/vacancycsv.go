@@ -15,6 +15,9 @@ type VacancyRow struct {
 	CQCLocationID string      `json:"cqc_location_id,omitempty"` // the CQC id
 	ServiceType   ServiceType `json:"service_type"`
 	Vacancies     int         `json:"vacancies"`
+	// SpareMinutes is a home care branch's spare hours a week, in minutes
+	// (the spare_hours column), when given instead of vacancies.
+	SpareMinutes *int `json:"spare_minutes_per_week,omitempty"`
 }
 
 // LineError is a line of an uploaded file that cannot be used, and why.
@@ -31,7 +34,9 @@ const MaxVacancyRows = 5000
 
 // ParseVacancyCSV reads a bulk vacancy file. Its first row names the columns
 // (in any order): cqc_location_id or location_id, service_type (the code,
-// like "nursing", or the label, like "Nursing High") and vacancies. It
+// like "nursing", or the label, like "Nursing High") and vacancies, or
+// spare_hours for care bought by the hour (hours a week, like 120 or 7.5;
+// a line gives one or the other, and a care home always vacancies). It
 // returns the rows it could read and, for every line it could not, the
 // reason; the caller saves nothing unless there are no errors, so a provider
 // fixes the file and uploads it again.
@@ -44,7 +49,8 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 	cqcCol, hasCQC := t.Has("cqc_location_id")
 	stCol, hasST := t.Has("service_type")
 	vacCol, hasVac := t.Has("vacancies")
-	if !(hasID || hasCQC) || !hasST || !hasVac {
+	hoursCol, hasHours := t.Has("spare_hours")
+	if !(hasID || hasCQC) || !hasST || !hasVac && !hasHours {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and vacancies"}}
 	}
 	var rows []VacancyRow
@@ -68,10 +74,7 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 		if v.ServiceType = ParseServiceType(st); v.ServiceType == "" {
 			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types (like nursing or residential_high)", st))
 		}
-		n := get(vacCol)
-		if v.Vacancies, err = strconv.Atoi(n); err != nil || v.Vacancies < 0 || v.Vacancies > 1000 {
-			problems = append(problems, fmt.Sprintf("vacancies %q is not a whole number between 0 and 1000", n))
-		}
+		problems = append(problems, v.readFigure(get(vacCol), get(hoursCol), hasVac, hasHours)...)
 		if len(problems) == 0 {
 			key := v.CQCLocationID + "/" + strconv.FormatInt(v.LocationID, 10) + "/" + string(v.ServiceType)
 			if first, dup := seen[key]; dup {
@@ -102,4 +105,29 @@ func ParseServiceType(s string) ServiceType {
 		}
 	}
 	return ""
+}
+
+// readFigure reads a line's vacancies or spare hours (vac and hours are the
+// cells, "" when the column is absent).
+func (v *VacancyRow) readFigure(vac, hours string, hasVac, hasHours bool) []string {
+	if hasHours && hours != "" {
+		m, ok := ParseHours(hours)
+		switch {
+		case v.ServiceType.IsBedBased():
+			return []string{fmt.Sprintf("spare_hours is for care bought by the hour; give %s's vacancies instead", v.ServiceType.Label())}
+		case !ok || m > MaxSpareMinutes:
+			return []string{fmt.Sprintf("spare_hours %q is not a number of hours a week between 0 and 20000 (like 120 or 7.5)", hours)}
+		}
+		v.SpareMinutes = &m
+		return nil
+	}
+	if !hasVac || vac == "" && hasHours {
+		return []string{"give vacancies, or spare_hours for care bought by the hour"}
+	}
+	n, err := strconv.Atoi(vac)
+	if err != nil || n < 0 || n > 1000 {
+		return []string{fmt.Sprintf("vacancies %q is not a whole number between 0 and 1000", vac)}
+	}
+	v.Vacancies = n
+	return nil
 }

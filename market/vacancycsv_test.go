@@ -102,3 +102,31 @@ func FuzzParseVacancyCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestParseVacancyCSVSpareHours: home care gives spare hours a week in the
+// spare_hours column; a care home may not.
+func TestParseVacancyCSVSpareHours(t *testing.T) {
+	rows, errs := ParseVacancyCSV(strings.NewReader("location_id,service_type,vacancies,spare_hours\n17,homecare,,120\n18,homecare,,7:30\n19,nursing,2,\n20,nursing,,10\n21,homecare,,\n22,homecare,,lots\n"))
+	if len(rows) != 3 || *rows[0].SpareMinutes != 7200 || *rows[1].SpareMinutes != 450 || rows[2].SpareMinutes != nil || rows[2].Vacancies != 2 {
+		t.Fatalf("rows %+v", rows)
+	}
+	want := []string{
+		"line 5: spare_hours is for care bought by the hour; give Nursing's vacancies instead",
+		"line 6: give vacancies, or spare_hours for care bought by the hour",
+		`line 7: spare_hours "lots" is not a number of hours a week between 0 and 20000 (like 120 or 7.5)`,
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v", errs)
+	}
+	for i, e := range errs {
+		if e.Error() != want[i] {
+			t.Errorf("error %d: %q, want %q", i, e.Error(), want[i])
+		}
+	}
+	if v := (Vacancy{SpareMinutes: rows[0].SpareMinutes}); v.Figure() != "120 spare hours a week" {
+		t.Errorf("figure %q", v.Figure())
+	}
+	if m, ok := ParseHours("7.25"); !ok || m != 435 || HoursFigure(435) != "7.25" || HoursFigure(380) != "6.33" {
+		t.Errorf("hours %d %v", m, ok)
+	}
+}

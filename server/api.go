@@ -336,10 +336,12 @@ func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error 
 	return reply(w, http.StatusOK)(listResult(s.Store.Vacancies(r.Context(), id)))
 }
 
-// vacancyInput is one vacancy figure of a location.
+// vacancyInput is one vacancy figure of a location: for care bought by the
+// hour, the spare hours a week (in minutes) may be given instead.
 type vacancyInput struct {
-	ServiceType market.ServiceType `json:"service_type"`
-	Vacancies   int                `json:"vacancies"`
+	ServiceType  market.ServiceType `json:"service_type"`
+	Vacancies    int                `json:"vacancies"`
+	SpareMinutes *int               `json:"spare_minutes_per_week"`
 }
 
 func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {
@@ -351,7 +353,7 @@ func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	v := &market.Vacancy{LocationID: id, ServiceType: in.ServiceType, Vacancies: in.Vacancies}
+	v := &market.Vacancy{LocationID: id, ServiceType: in.ServiceType, Vacancies: in.Vacancies, SpareMinutes: in.SpareMinutes}
 	if err := s.Store.SetVacancy(r.Context(), v); err != nil {
 		return err
 	}

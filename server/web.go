@@ -30,6 +30,8 @@ type pages struct {
 
 var funcs = template.FuncMap{
 	"serviceLabel": func(s market.ServiceType) string { return s.Label() },
+	"hoursFigure":  market.HoursFigure,
+	"spareHours":   func(m *int) string { return market.SpareHoursLabel(*m) },
 	"ratingLabel":  func(r market.Rating) string { return r.Label() },
 	"roleLabel":    func(r caremarket.Role) string { return r.Label() },
 	"serviceTypes": func() []market.ServiceType { return market.ServiceTypes },

@@ -8,6 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 )
 
@@ -196,6 +197,9 @@ func (s *Server) showAllocationLine(w http.ResponseWriter, r *http.Request, stat
 		label := fmt.Sprintf("%s (%s, %s)", e.LocationName, e.ProviderName, e.AreaName)
 		if e.Price > 0 {
 			label += ", " + brokerage.WeeklyCost(line.ServiceType, e.Price, 0).String() + " contracted price"
+		}
+		if e.SpareMinutes != nil {
+			label += ", " + market.SpareHoursLabel(*e.SpareMinutes) + " before this batch"
 		}
 		options = append(options, option{Value: strconv.FormatInt(e.LocationID, 10), Label: label})
 	}

@@ -319,7 +319,7 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	cw.Write([]string{"cqc_location_id", "location_name", "service_type", "vacancies"})
+	cw.Write([]string{"cqc_location_id", "location_name", "service_type", "vacancies", "spare_hours"})
 	lines := 0
 	for page := 1; lines < market.MaxVacancyRows; page++ {
 		locs, total, err := h.s.Store.ListLocations(ctx, market.LocationFilter{Page: market.Page{Number: page, PerPage: market.MaxPerPage}})
@@ -335,17 +335,20 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 		for _, l := range locs {
-			now := map[market.ServiceType]int{}
+			now := map[market.ServiceType]market.Vacancy{}
 			for _, v := range figures[l.ID] {
-				now[v.ServiceType] = v.Vacancies
+				now[v.ServiceType] = v
 			}
 			for _, st := range l.ServiceTypes {
-				figure := ""
-				if n, ok := now[st]; ok {
-					figure = strconv.Itoa(n)
+				// Care bought by the hour is given in spare hours a week.
+				figure, hours := "", ""
+				if v, ok := now[st]; ok && v.SpareMinutes != nil {
+					hours = market.HoursFigure(*v.SpareMinutes)
+				} else if ok {
+					figure = strconv.Itoa(v.Vacancies)
 				}
 				if lines < market.MaxVacancyRows {
-					cw.Write([]string{l.CQCLocationID, csvSafe(l.Name), string(st), figure})
+					cw.Write([]string{l.CQCLocationID, csvSafe(l.Name), string(st), figure, hours})
 					lines++
 				}
 			}

@@ -343,16 +343,22 @@ func (s *Server) renderLocations(w http.ResponseWriter, r *http.Request, status 
 	return nil
 }
 
-// vacancyRow is one service type a location offers, with its vacancies.
+// vacancyRow is one service type a location offers, with its vacancies:
+// for care bought by the hour (home care), its spare hours a week.
 type vacancyRow struct {
 	ServiceType market.ServiceType
 	Field       string // the form field that updates it
 	Value       string // what the field shows: as posted, or the saved figure
+	Label       string // the field's label
+	Hours       bool   // the field takes spare hours a week
 	Vacancy     *market.Vacancy
 	Stale       bool
 }
 
 func vacancyField(st market.ServiceType) string { return "vacancies-" + string(st) }
+
+// hoursField is the form field of an hourly service's spare hours.
+func hoursField(st market.ServiceType) string { return "hours-" + string(st) }
 
 // vacancyRows lines up a location's service types with their vacancies; a
 // figure older than staleAfter is stale. posted, after a failed update,
@@ -364,9 +370,18 @@ func vacancyRows(l *market.Location, vs []market.Vacancy, now time.Time, staleAf
 	}
 	rows := make([]vacancyRow, 0, len(l.ServiceTypes))
 	for _, st := range l.ServiceTypes {
-		row := vacancyRow{ServiceType: st, Field: vacancyField(st)}
+		row := vacancyRow{ServiceType: st, Field: vacancyField(st), Label: st.Label()}
+		if !st.IsBedBased() {
+			row.Field, row.Hours, row.Label = hoursField(st), true, st.Label()+": spare hours a week"
+		}
 		if v, ok := saved[st]; ok {
-			row.Vacancy, row.Stale, row.Value = &v, now.Sub(v.UpdatedAt) > staleAfter, strconv.Itoa(v.Vacancies)
+			row.Vacancy, row.Stale = &v, now.Sub(v.UpdatedAt) > staleAfter
+			switch {
+			case v.SpareMinutes != nil:
+				row.Value = market.HoursFigure(*v.SpareMinutes)
+			case !row.Hours:
+				row.Value = strconv.Itoa(v.Vacancies)
+			}
 		}
 		if posted != nil {
 			row.Value = posted.Get(row.Field)
@@ -427,8 +442,9 @@ func (s *Server) locationPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderLocation(w, r, id, http.StatusOK, nil, nil)
 }
 
-// vacanciesPost records the vacancies typed for each service type; a blank
-// field leaves that service type as it was.
+// vacanciesPost records the vacancies typed for each service type (for
+// care bought by the hour, the spare hours a week); a blank field leaves
+// that service type as it was.
 func (s *Server) vacanciesPost(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -441,6 +457,10 @@ func (s *Server) vacanciesPost(w http.ResponseWriter, r *http.Request) error {
 	f := readFields(r.PostForm)
 	var updates []market.Vacancy
 	for _, st := range l.ServiceTypes {
+		if v, ok := spareHoursOf(f, r.PostForm, id, st); ok {
+			updates = append(updates, v)
+			continue
+		}
 		name := vacancyField(st)
 		if strings.TrimSpace(r.PostForm.Get(name)) == "" {
 			continue
@@ -468,6 +488,26 @@ func (s *Server) vacanciesPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	redirectWithFlash(w, r, "/locations/"+strconv.FormatInt(id, 10)+"#vacancies", "Vacancies updated")
 	return nil
+}
+
+// spareHoursOf reads an hourly service's spare hours a week from the form,
+// if typed.
+func spareHoursOf(f *formFields, form url.Values, id int64, st market.ServiceType) (market.Vacancy, bool) {
+	name := hoursField(st)
+	typed := strings.TrimSpace(form.Get(name))
+	if st.IsBedBased() || typed == "" {
+		return market.Vacancy{}, false
+	}
+	v := market.Vacancy{LocationID: id, ServiceType: st}
+	m, ok := market.ParseHours(typed)
+	if !ok {
+		f.fail(name, st.Label()+": enter the spare hours a week as a number, like 120 or 7.5")
+	}
+	v.SpareMinutes = &m
+	if msg := caremarket.ErrorFields(v.Validate())["spare_minutes_per_week"]; msg != "" {
+		f.fail(name, st.Label()+": "+msg)
+	}
+	return v, true
 }
 
 // locationForm is what the add and change location pages show.

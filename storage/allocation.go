@@ -162,7 +162,7 @@ func (db *DB) allocation(ctx context.Context, q queryer, council, id int64, lock
 	if err := fromJSON(one, &b.OneAtATimeTotals); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT l.requirement_id, r.case_reference, r.service_type, a.name, r.outcode, l.proposed, l.one_at_a_time,
+	rows, err := q.QueryContext(ctx, `SELECT l.requirement_id, r.case_reference, r.service_type, r.minutes_per_week, a.name, r.outcode, l.proposed, l.one_at_a_time,
 		COALESCE(l.location_id, 0), COALESCE(loc.name, ''), l.stage, l.edited, l.weekly_cost_pence, l.off_contract_reason, COALESCE(l.offer_id, 0), l.outcome
 		FROM allocation_lines l JOIN care_requirements r ON r.id = l.requirement_id JOIN areas a ON a.id = r.area_id
 		LEFT JOIN locations loc ON loc.id = l.location_id
@@ -176,7 +176,7 @@ func (db *DB) allocation(ctx context.Context, q queryer, council, id int64, lock
 		var proposed, oneLine string
 		var stage int
 		var cost int64
-		if err := rows.Scan(&l.RequirementID, &l.CaseReference, &l.ServiceType, &l.AreaName, &l.Outcode, &proposed, &oneLine, &l.LocationID,
+		if err := rows.Scan(&l.RequirementID, &l.CaseReference, &l.ServiceType, &l.MinutesPerWeek, &l.AreaName, &l.Outcode, &proposed, &oneLine, &l.LocationID,
 			&l.LocationName, &stage, &l.Edited, &cost, &l.OffContractReason, &l.OfferID, &l.Outcome); err != nil {
 			return nil, fmt.Errorf("storage: scan allocation line: %w", err)
 		}
@@ -224,15 +224,16 @@ func cmpErr(errs ...error) error {
 }
 
 // held counts the places the batch's other lines (of the same service
-// type) hold, by location.
-func held(b *brokerage.Batch, requirementID int64, st market.ServiceType) map[int64]int {
-	h := map[int64]int{}
+// type) hold, by location, and the home care hours they hold, in minutes.
+func held(b *brokerage.Batch, requirementID int64, st market.ServiceType) (places, minutes map[int64]int) {
+	places, minutes = map[int64]int{}, map[int64]int{}
 	for _, l := range b.Lines {
 		if l.RequirementID != requirementID && l.LocationID != 0 && l.ServiceType == st {
-			h[l.LocationID]++
+			places[l.LocationID]++
+			minutes[l.LocationID] += l.MinutesPerWeek
 		}
 	}
-	return h
+	return places, minutes
 }
 
 func lineOf(b *brokerage.Batch, requirementID int64) (*brokerage.BatchLine, error) {
@@ -259,7 +260,7 @@ func (db *DB) choices(ctx context.Context, q queryer, council int64, b *brokerag
 	if err != nil {
 		return 0, nil, err
 	}
-	in.Held = held(b, l.RequirementID, l.ServiceType)
+	in.Held, in.HeldMinutes = held(b, l.RequirementID, l.ServiceType)
 	res := brokerage.Run(in)
 	if st := res.Stage(res.Current); st != nil {
 		return res.Current, st.Eligible, nil
@@ -393,8 +394,8 @@ func (tx *Tx) sendLine(ctx context.Context, b *brokerage.Batch, l *brokerage.Bat
 	if err != nil {
 		return 0, "", err
 	}
-	q := brokerage.OfferRequest{LocationID: l.LocationID, WeeklyCost: l.WeeklyCost, OffContractReason: l.OffContractReason,
-		Held: held(b, l.RequirementID, l.ServiceType)}
+	q := brokerage.OfferRequest{LocationID: l.LocationID, WeeklyCost: l.WeeklyCost, OffContractReason: l.OffContractReason}
+	q.Held, q.HeldMinutes = held(b, l.RequirementID, l.ServiceType)
 	if l.Stage == brokerage.StageOffContract {
 		if q.WeeklyCost == 0 && l.LocationID == l.Proposed.LocationID {
 			q.WeeklyCost = l.Proposed.WeeklyCost

@@ -423,7 +423,7 @@ func (tx *Tx) checkSourcing(ctx context.Context, r *brokerage.Requirement) error
 
 // offerNext runs the cascade in the transaction and makes the offer.
 func (tx *Tx) offerNext(ctx context.Context, r *brokerage.Requirement, q brokerage.OfferRequest) (*brokerage.Offer, error) {
-	resp, read, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held, resend: q.Resend})
+	resp, read, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held, heldMinutes: q.HeldMinutes, resend: q.Resend})
 	if err != nil {
 		return nil, err
 	}
@@ -526,7 +526,7 @@ func (tx *Tx) advance(ctx context.Context, requirementID int64, expiresIn time.D
 // off-contract placement to contract.
 func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) error {
 	// 1. Reserve a vacancy.
-	if err := tx.reserve(ctx, r.ServiceType, p); err != nil {
+	if err := tx.reserve(ctx, r, p); err != nil {
 		return err
 	}
 	// 2. The requirement is placed once.

@@ -72,8 +72,8 @@ func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, 
 		r := &brokerage.Requirement{ID: o.RequirementID}
 		err = tx.QueryRowContext(ctx, `UPDATE care_requirements SET status = 'placed', updated_at = $1
 			WHERE id = $2 AND council_id = $3 AND status = 'open' AND move_from_placement_id IS NULL
-			RETURNING service_type, area_id, outcode, start_date, (SELECT name FROM areas WHERE id = care_requirements.area_id)`,
-			tx.now, r.ID, tx.actor.CouncilID).Scan(&r.ServiceType, &r.AreaID, &r.Outcode, scanDay{&r.StartDate}, &r.AreaName)
+			RETURNING service_type, area_id, outcode, start_date, minutes_per_week, (SELECT name FROM areas WHERE id = care_requirements.area_id)`,
+			tx.now, r.ID, tx.actor.CouncilID).Scan(&r.ServiceType, &r.AreaID, &r.Outcode, scanDay{&r.StartDate}, &r.MinutesPerWeek, &r.AreaName)
 		general := errors.Is(err, sql.ErrNoRows)
 		if general {
 			if r, err = db.requirement(ctx, tx, tx.actor.CouncilID, o.RequirementID); err != nil {
@@ -100,7 +100,7 @@ func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, 
 			return err
 		}
 		// 4. The vacancy, then 5. the audit record.
-		if err := tx.reserve(ctx, r.ServiceType, p); err != nil {
+		if err := tx.reserve(ctx, r, p); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "placement.create", "placement", p.ID, nil, p)
@@ -114,21 +114,30 @@ func acceptedDetail(o *brokerage.Offer, p *brokerage.Placement) string {
 
 // reserve takes one vacancy of the location for the service type, never
 // below zero. A care home bed must have one; hourly care reserves one when
-// the provider keeps a capacity figure.
-func (tx *Tx) reserve(ctx context.Context, st market.ServiceType, p *brokerage.Placement) error {
-	res, err := tx.ExecContext(ctx, `UPDATE vacancies SET vacancies = vacancies - 1, updated_at = $1, updated_by = $2
-		WHERE location_id = $3 AND council_id = $4 AND service_type = $5 AND vacancies > 0`,
-		tx.now, "placement: "+tx.actor.Email, p.LocationID, tx.actor.CouncilID, string(st))
+// the provider keeps a capacity figure, or, where the branch keeps its
+// spare hours (spare_minutes), takes the package's hours a week from them,
+// never below zero: one conditional UPDATE either way, so two acceptances
+// cannot take more hours than are spare.
+func (tx *Tx) reserve(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement) error {
+	st, need := r.ServiceType, max(r.MinutesPerWeek, 1)
+	res, err := tx.ExecContext(ctx, `UPDATE vacancies SET vacancies = CASE WHEN spare_minutes IS NULL THEN vacancies - 1 ELSE vacancies END,
+		spare_minutes = spare_minutes - $6, updated_at = $1, updated_by = $2
+		WHERE location_id = $3 AND council_id = $4 AND service_type = $5 AND (spare_minutes IS NULL AND vacancies > 0 OR spare_minutes >= $6)`,
+		tx.now, "placement: "+tx.actor.Email, p.LocationID, tx.actor.CouncilID, string(st), need)
 	if err != nil {
 		return fmt.Errorf("storage: reserve vacancy: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		var figures int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM vacancies WHERE location_id = $1 AND service_type = $2`,
-			p.LocationID, string(st)).Scan(&figures); err != nil {
+		var spare sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT spare_minutes FROM vacancies WHERE location_id = $1 AND service_type = $2`,
+			p.LocationID, string(st)).Scan(&spare)
+		switch {
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return err
-		}
-		if figures > 0 || st.IsBedBased() {
+		case spare.Valid:
+			return caremarket.Errorf(caremarket.ECONFLICT, "%s has not enough spare hours left for %s: %s left, needs %s", p.LocationName, st.Label(),
+				market.HoursFigure(int(spare.Int64)), market.HoursFigure(need))
+		case err == nil || st.IsBedBased():
 			return caremarket.Errorf(caremarket.ECONFLICT, "%s has no vacancy left for %s: the place has been taken", p.LocationName, st.Label())
 		}
 	}

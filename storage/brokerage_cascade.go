@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -29,8 +30,10 @@ import (
 type cascadeWant struct {
 	eligible int
 	location int64
-	// held are places promised to other lines of a batch allocation.
-	held map[int64]int
+	// held are places (and heldMinutes home care hours) promised to other
+	// lines of a batch allocation.
+	held        map[int64]int
+	heldMinutes map[int64]int
 	// resend offers location again although it declined or let an offer
 	// lapse.
 	resend bool
@@ -51,10 +54,11 @@ type cascadeRead struct {
 // rating, registration, vacancies, contracted price, open concerns and lot
 // admissions.
 func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *brokerage.Requirement, want cascadeWant) (*cascadeRead, error) {
-	in := brokerage.Input{ServiceType: r.ServiceType, NeedBand: r.NeedBand, Outcode: r.Outcode, AreaID: r.AreaID, Tried: map[int64]string{}, Held: want.held}
+	in := brokerage.Input{ServiceType: r.ServiceType, NeedBand: r.NeedBand, Outcode: r.Outcode, AreaID: r.AreaID, Tried: map[int64]string{},
+		Held: want.held, HeldMinutes: want.heldMinutes, MinutesPerWeek: r.MinutesPerWeek}
 	if r.MoveFromPlacementID != 0 {
 		in.MaxStage = brokerage.StageNeighbours
-		want = cascadeWant{held: want.held}
+		want = cascadeWant{held: want.held, heldMinutes: want.heldMinutes}
 	}
 	plan, err := db.cascadePlan(ctx, q, council, &in, ymd(r.StartDate))
 	if err != nil {
@@ -97,9 +101,9 @@ func (db *DB) cascadeInput(ctx context.Context, q queryer, council int64, r *bro
 	// allocation each (earlier pointers stay good if it grows).
 	figures := make([]int, 0, cap(in.Candidates))
 	fresh := func(cand *brokerage.Candidate) {
-		if n, ok := vac[cand.LocationID]; ok {
-			figures = append(figures, n)
-			cand.Vacancies = &figures[len(figures)-1]
+		if f, ok := vac[cand.LocationID]; ok {
+			figures = append(figures, f.n)
+			cand.Vacancies, cand.SpareMinutes = &figures[len(figures)-1], f.spare
 		}
 		cand.Concern = concern(cand.ProviderID, cand.LocationID)
 	}
@@ -308,9 +312,16 @@ func (db *DB) freshConcerns(ctx context.Context, q queryer, council int64) (func
 	}, nil
 }
 
+// vacancyFigure is a location's figure for a service type: places, and
+// for hourly care the spare hours a week, in minutes, when kept.
+type vacancyFigure struct {
+	n     int
+	spare *int
+}
+
 // freshVacancies reads the vacancy figures of the given locations for st.
-func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st market.ServiceType, ids []int64) (map[int64]int, error) {
-	out := make(map[int64]int, len(ids))
+func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st market.ServiceType, ids []int64) (map[int64]vacancyFigure, error) {
+	out := make(map[int64]vacancyFigure, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -320,7 +331,7 @@ func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st m
 		b, _ := json.Marshal(ids)
 		list, cond = string(b), `location_id IN (SELECT value FROM json_each($3))`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT location_id, vacancies FROM vacancies WHERE council_id = $1 AND service_type = $2 AND `+cond,
+	rows, err := q.QueryContext(ctx, `SELECT location_id, vacancies, spare_minutes FROM vacancies WHERE council_id = $1 AND service_type = $2 AND `+cond,
 		council, string(st), list)
 	if err != nil {
 		return nil, fmt.Errorf("storage: read vacancies: %w", err)
@@ -328,11 +339,13 @@ func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st m
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		var f vacancyFigure
+		var spare sql.NullInt64
+		if err := rows.Scan(&id, &f.n, &spare); err != nil {
 			return nil, err
 		}
-		out[id] = n
+		f.spare = spareOf(spare)
+		out[id] = f
 	}
 	return out, rows.Err()
 }

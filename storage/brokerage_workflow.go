@@ -31,7 +31,7 @@ func (tx *Tx) offerChosen(ctx context.Context, r *brokerage.Requirement, q broke
 	}
 	var skipped []brokerage.Skipped
 	if q.LocationID != 0 {
-		res, _, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held, resend: q.Resend})
+		res, _, err := tx.db.runCascade(ctx, tx, tx.actor.CouncilID, r, cascadeWant{eligible: 1, location: q.LocationID, held: q.Held, heldMinutes: q.HeldMinutes, resend: q.Resend})
 		if err != nil {
 			return nil, err
 		}

@@ -39,10 +39,10 @@ func (db *DB) ApplyVacancies(ctx context.Context, rows []market.VacancyRow) (int
 		if len(lineErrs) > 0 {
 			return caremarket.Errorf(caremarket.EINVALID, "%d of the file's %d lines have problems; no vacancies were saved", len(lineErrs), len(rows))
 		}
-		for chunk := range slices.Chunk(args, narrowChunk*6) {
-			if _, err := tx.ExecContext(ctx, tx.db.positional(`INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by) VALUES `+
-				values(len(chunk)/6, 6)+` ON CONFLICT (location_id, service_type) DO UPDATE SET vacancies = excluded.vacancies,
-				updated_at = excluded.updated_at, updated_by = excluded.updated_by`), chunk...); err != nil {
+		for chunk := range slices.Chunk(args, narrowChunk*7) {
+			if _, err := tx.ExecContext(ctx, tx.db.positional(`INSERT INTO vacancies (location_id, council_id, service_type, vacancies, spare_minutes, updated_at, updated_by) VALUES `+
+				values(len(chunk)/7, 7)+` ON CONFLICT (location_id, service_type) DO UPDATE SET vacancies = excluded.vacancies,
+				spare_minutes = excluded.spare_minutes, updated_at = excluded.updated_at, updated_by = excluded.updated_by`), chunk...); err != nil {
 				return fmt.Errorf("storage: unable to save vacancies: %w", err)
 			}
 		}
@@ -157,7 +157,7 @@ func (ls *vacancyLocations) loadServices(ctx context.Context, tx *Tx) error {
 // check turns each row into the arguments of its upsert and a line of the
 // audit summary, or into the reason it cannot be saved.
 func (ls *vacancyLocations) check(tx *Tx, rows []market.VacancyRow) ([]any, []map[string]any, []market.LineError) {
-	args := make([]any, 0, len(rows)*6)
+	args := make([]any, 0, len(rows)*7)
 	var summary []map[string]any
 	var lineErrs []market.LineError
 	// One figure per location and service type: a file may name a
@@ -185,8 +185,12 @@ func (ls *vacancyLocations) check(tx *Tx, rows []market.VacancyRow) ([]any, []ma
 			lineErrs = append(lineErrs, market.LineError{Line: r.Line, Reason: fmt.Sprintf("location %s and %s are also on line %d", name, r.ServiceType.Label(), seen[key{l.id, r.ServiceType}])})
 		default:
 			seen[key{l.id, r.ServiceType}] = r.Line
-			args = append(args, l.id, tx.actor.CouncilID, string(r.ServiceType), r.Vacancies, tx.now, tx.actor.Email)
-			summary = append(summary, map[string]any{"location_id": l.id, "service_type": r.ServiceType, "vacancies": r.Vacancies})
+			args = append(args, l.id, tx.actor.CouncilID, string(r.ServiceType), r.Vacancies, nullInt(r.SpareMinutes), tx.now, tx.actor.Email)
+			line := map[string]any{"location_id": l.id, "service_type": r.ServiceType, "vacancies": r.Vacancies}
+			if r.SpareMinutes != nil {
+				line["spare_minutes_per_week"] = *r.SpareMinutes
+			}
+			summary = append(summary, line)
 		}
 	}
 	return args, summary, lineErrs

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -72,7 +73,7 @@ func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
 	if err := actor.Require(caremarket.RoleProvider); err != nil {
 		return nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.updated_at, v.updated_by
+	rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.spare_minutes, v.updated_at, v.updated_by
 		FROM vacancies v JOIN locations l ON l.id = v.location_id AND l.council_id = v.council_id
 		WHERE v.council_id = $1 AND l.provider_id = $2 ORDER BY v.updated_at, v.location_id, v.service_type`, actor.CouncilID, actor.ProviderID)
 	if err != nil {
@@ -82,9 +83,11 @@ func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
 	out := []market.Vacancy{}
 	for rows.Next() {
 		var v market.Vacancy
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &v.UpdatedAt, &v.UpdatedBy); err != nil {
+		var spare sql.NullInt64
+		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
 			return nil, err
 		}
+		v.SpareMinutes = spareOf(spare)
 		out = append(out, v)
 	}
 	return out, rows.Err()

@@ -247,7 +247,7 @@ func (db *DB) Vacancies(ctx context.Context, locationID int64) ([]market.Vacancy
 	if _, err := db.location(ctx, db.sql, actor, locationID, ""); err != nil {
 		return nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT location_id, service_type, vacancies, updated_at, updated_by FROM vacancies
+	rows, err := db.sql.QueryContext(ctx, `SELECT location_id, service_type, vacancies, spare_minutes, updated_at, updated_by FROM vacancies
 		WHERE location_id = $1 AND council_id = $2 ORDER BY service_type`, locationID, actor.CouncilID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list vacancies: %w", err)
@@ -256,9 +256,11 @@ func (db *DB) Vacancies(ctx context.Context, locationID int64) ([]market.Vacancy
 	out := []market.Vacancy{}
 	for rows.Next() {
 		var v market.Vacancy
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &v.UpdatedAt, &v.UpdatedBy); err != nil {
+		var spare sql.NullInt64
+		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
 			return nil, err
 		}
+		v.SpareMinutes = spareOf(spare)
 		out = append(out, v)
 	}
 	return out, rows.Err()
@@ -269,7 +271,8 @@ func (db *DB) Vacancies(ctx context.Context, locationID int64) ([]market.Vacancy
 var canUpdateVacancies = []caremarket.Role{caremarket.RoleProvider, caremarket.RoleBroker, caremarket.RoleCommissioner, caremarket.RoleAdmin}
 
 // SetVacancy records how many places a location has free for a service type
-// it offers, stamped with the time and who said so.
+// it offers (or, for hourly care, its spare hours a week), stamped with the
+// time and who said so.
 func (db *DB) SetVacancy(ctx context.Context, v *market.Vacancy) error {
 	if err := v.Validate(); err != nil {
 		return err
@@ -291,19 +294,22 @@ func (db *DB) SetVacancy(ctx context.Context, v *market.Vacancy) error {
 		}
 		var before *market.Vacancy
 		var old market.Vacancy
-		err := tx.QueryRowContext(ctx, `SELECT location_id, service_type, vacancies, updated_at, updated_by FROM vacancies
+		var spare sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT location_id, service_type, vacancies, spare_minutes, updated_at, updated_by FROM vacancies
 			WHERE location_id = $1 AND service_type = $2`, v.LocationID, string(v.ServiceType)).
-			Scan(&old.LocationID, &old.ServiceType, &old.Vacancies, &old.UpdatedAt, &old.UpdatedBy)
+			Scan(&old.LocationID, &old.ServiceType, &old.Vacancies, &spare, &old.UpdatedAt, &old.UpdatedBy)
 		if err == nil {
+			old.SpareMinutes = spareOf(spare)
 			before = &old
 		} else if err != sql.ErrNoRows {
 			return fmt.Errorf("storage: read vacancy: %w", err)
 		}
 		v.UpdatedAt, v.UpdatedBy = tx.now, tx.actor.Email
-		if _, err := tx.ExecContext(ctx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (location_id, service_type) DO UPDATE SET vacancies = excluded.vacancies, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-			v.LocationID, tx.actor.CouncilID, string(v.ServiceType), v.Vacancies, v.UpdatedAt, v.UpdatedBy); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, spare_minutes, updated_at, updated_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (location_id, service_type) DO UPDATE SET vacancies = excluded.vacancies, spare_minutes = excluded.spare_minutes,
+			updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			v.LocationID, tx.actor.CouncilID, string(v.ServiceType), v.Vacancies, nullInt(v.SpareMinutes), v.UpdatedAt, v.UpdatedBy); err != nil {
 			return fmt.Errorf("storage: set vacancy: %w", err)
 		}
 		return tx.audit(ctx, "vacancy.set", "location", v.LocationID, before, v)

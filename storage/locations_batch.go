@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -26,17 +27,19 @@ func (db *DB) VacanciesAt(ctx context.Context, locationIDs []int64) (map[int64][
 		if s.provider() {
 			s.and("v.location_id IN (SELECT id FROM locations WHERE council_id = v.council_id AND provider_id = ?)", actor.ProviderID)
 		}
-		rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.updated_at, v.updated_by
+		rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.spare_minutes, v.updated_at, v.updated_by
 			FROM vacancies v WHERE `+s.where()+` ORDER BY v.location_id, v.service_type`, s.args...)
 		if err != nil {
 			return nil, fmt.Errorf("storage: list vacancies: %w", err)
 		}
 		for rows.Next() {
 			var v market.Vacancy
-			if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &v.UpdatedAt, &v.UpdatedBy); err != nil {
+			var spare sql.NullInt64
+			if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("storage: list vacancies: %w", err)
 			}
+			v.SpareMinutes = spareOf(spare)
 			out[v.LocationID] = append(out[v.LocationID], v)
 		}
 		rows.Close()

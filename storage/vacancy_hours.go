@@ -1,0 +1,24 @@
+package storage
+
+import "database/sql"
+
+// Home care kept in hours: vacancies.spare_minutes is a branch's spare
+// hours a week for an hourly service, in minutes (NULL: the row counts
+// places, as vacancies). See market.Vacancy.
+
+// nullInt is p as a nullable column value (nil: NULL).
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int64(*p)
+}
+
+// spareOf is a scanned spare_minutes as the figure (nil: none).
+func spareOf(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
