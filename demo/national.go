@@ -82,8 +82,8 @@ type National struct {
 
 // LoadNational creates a council (slug) with the twelve Kent districts and
 // their borders, and loads into it in bulk a generated market of nLocations
-// locations (GenerateMarket seed 1), their vacancies, GeneratePrices' price
-// history (seed 1, priceRounds rounds from April three years ago) and one
+// locations (GenerateMarket from random source 1), their vacancies,
+// GeneratePrices' price history (random source 1, priceRounds rounds from April three years ago) and one
 // framework whose lots (nursing, residential, home care; all areas) admit
 // two providers in three. It ends with ANALYZE (PostgreSQL) or PRAGMA
 // optimize (SQLite), as production does after a bulk change.

@@ -99,7 +99,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 		evenArea[a.ID] = i%2 == 0
 	}
 
-	// Care and support in prisons (seed 002): four home care agencies of
+	// Care and support in prisons (part of Kent's home care service): four home care agencies of
 	// one district also work in its prison.
 	hc, _, err := db.ListLocations(ctx, market.LocationFilter{ServiceType: market.Homecare, Page: market.Page{PerPage: market.MaxPerPage}})
 	if err != nil {

@@ -356,7 +356,7 @@ func costModels(from time.Time) []*pricing.CostModel {
 			Overheads: b.overheads, Return: 500})
 	}
 	// Home care by the hour: paid travel time and mileage, longer in rural
-	// clusters (seed 003: urban and rural lots).
+	// clusters (home care is let in urban and rural clusters).
 	out = append(out, &pricing.CostModel{Name: "Home care " + year, ServiceType: market.Homecare, EffectiveFrom: from,
 		PayPremium: 80, OnCosts: onCosts, MileageRate: 45,
 		Urban:     pricing.SettingCosts{NonStaffPerHour: 120, TravelMinutesPerHour: dec(1200), MilesPerHour: dec(400)},

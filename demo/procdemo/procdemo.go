@@ -1,10 +1,11 @@
 // Package procdemo loads the procurement part of the demo into a council
 // that already has areas and providers (the demo package's Kent): the
 // finished Care and Support in the Home tender of 2019-20 (CSIH-2020) whose
-// funnel matches seed 004 (108 applications, 93 passed selection, 63 passed
-// quality first time), the OPRN open framework (OPRN-2026, seed 000) with its
-// window open, the All Age Home Care open framework (AAHC-2027, seed 002)
-// with its window to come, and the 2019 contract of seed 003.
+// funnel matches Kent's award report (108 applications, 93 passed selection,
+// 63 passed quality first time), the Older Persons Residential and Nursing
+// open framework (OPRN-2026) with its window open, the All Age Home Care open
+// framework (AAHC-2027) with its window to come, and the 2019 Care and
+// Support in the Home contract with its extensions.
 //
 // Everything goes through storage's ordinary, audited methods, acting as
 // the council's people; the clock is moved to when each step happened.
@@ -22,7 +23,10 @@ import (
 	"github.com/caremarket/caremarket/storage"
 )
 
-// Seed 004, 3.14.
+// The 2020 Care and Support in the Home tender as Kent's award report
+// counts it: "108 providers submitted a response", "93 of these passed the
+// initial selection criteria", "63 providers passed the Quality Question
+// criteria in the first instance".
 const (
 	CSIHApplications       = 108
 	CSIHPassedSelection    = 93
@@ -97,7 +101,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	if err := loadAAHC(ctx, db, comm, allAreas, now, res); err != nil {
 		return nil, fmt.Errorf("procdemo: AAHC-2027: %w", err)
 	}
-	// Seed 003: the 2019 Care and Support in the Home contract, extended a
+	// The 2019 Care and Support in the Home contract, extended a
 	// year to 7 April 2024 and then by its three-year option with break clauses.
 	taken1, taken2 := procurement.Date(2022, 10, 3), procurement.Date(2024, 1, 25)
 	c := &procurement.Contract{ProviderID: providers[0].ID, Reference: "CSIH-2019", Title: "Care and Support in the Home (2019 framework)",
