@@ -298,11 +298,7 @@ func withCurrent(gs, current []pricing.GuidePrice) []priceRow {
 }
 
 func (h *pricingHandlers) costModelPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.st.CostModel(r.Context(), id)
+	m, err := loadPath(r, pathID, h.st.CostModel)
 	if err != nil {
 		return err
 	}
