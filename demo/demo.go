@@ -158,19 +158,33 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 	if err != nil {
 		return nil, err
 	}
+	if err := loadMarket(ctx, db, now, areaIDs, hash, res, func(t time.Time) { clock = t }); err != nil {
+		return nil, err
+	}
+	db.Now = realNow
+	if err := loadStages(ctx, db, now, stage); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// loadMarket creates the generated market's providers and locations, a
+// user for each role, and the vacancies, oldest first (setClock moves the
+// database's clock to each vacancy's time).
+func loadMarket(ctx context.Context, db *storage.DB, now time.Time, areaIDs []int64, hash string, res *Result, setClock func(time.Time)) error {
 	m := GenerateMarket(Seed, now, KentLocations, areaIDs)
 	var vacancies []market.Vacancy
 	for i := range m.Providers {
 		p := &m.Providers[i]
 		if err := db.CreateProvider(ctx, &p.Provider); err != nil {
-			return nil, fmt.Errorf("demo: create provider %q: %w", p.Provider.Name, err)
+			return fmt.Errorf("demo: create provider %q: %w", p.Provider.Name, err)
 		}
 		res.Counts.Providers++
 		for j := range p.Locations {
 			l := &p.Locations[j]
 			l.Location.ProviderID = p.Provider.ID
 			if err := db.CreateLocation(ctx, &l.Location); err != nil {
-				return nil, fmt.Errorf("demo: create location %q: %w", l.Location.Name, err)
+				return fmt.Errorf("demo: create location %q: %w", l.Location.Name, err)
 			}
 			res.Counts.Locations++
 			for _, v := range l.Vacancies {
@@ -186,7 +200,7 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 			u.ProviderID = demoProvider(m, areaIDs)
 		}
 		if err := db.CreateUser(ctx, u); err != nil {
-			return nil, fmt.Errorf("demo: create %s user: %w", s.Role, err)
+			return fmt.Errorf("demo: create %s user: %w", s.Role, err)
 		}
 		res.Counts.Users++
 		res.SignIns = append(res.SignIns, s)
@@ -195,39 +209,43 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 	// Vacancies go in oldest first, so the audit log stays in time order.
 	slices.SortStableFunc(vacancies, func(a, b market.Vacancy) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
 	for i := range vacancies {
-		clock = vacancies[i].UpdatedAt
+		setClock(vacancies[i].UpdatedAt)
 		if err := db.SetVacancy(ctx, &vacancies[i]); err != nil {
-			return nil, fmt.Errorf("demo: set vacancy: %w", err)
+			return fmt.Errorf("demo: set vacancy: %w", err)
 		}
 		res.Counts.Vacancies++
 	}
-	db.Now = realNow
+	return nil
+}
+
+// loadStages loads each feature's demo up to and including stage.
+func loadStages(ctx context.Context, db *storage.DB, now time.Time, stage Stage) error {
 	if stage >= StageProcurement {
-		// The council's agreements (seeds 002-004): a finished tender, two open
+		// The council's agreements (as Kent's decision papers describe them): a finished tender, two open
 		// frameworks with one window open, and a contract's history.
 		if _, err := procdemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: procurement: %w", err)
+			return fmt.Errorf("demo: procurement: %w", err)
 		}
 	}
 	if stage >= StagePricing {
 		// Cost models and guide prices, and the OPRN price rounds: the autumn
 		// round decided (today's contracted prices), the spring round open.
 		if err := pricedemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: pricing: %w", err)
+			return fmt.Errorf("demo: pricing: %w", err)
 		}
 	}
 	if stage >= StageBrokerage {
 		// Requirements and placements across Kent at every stage of the
 		// cascade, including off-contract placements awaiting a move.
 		if _, err := brokerdemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: brokerage: %w", err)
+			return fmt.Errorf("demo: brokerage: %w", err)
 		}
 	}
 	if stage >= StageFinance {
 		// Budget lines and budgets, placement history at a tenth of Kent's
 		// size, a year of payments and the status quo against the framework.
 		if _, err := financedemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: finance: %w", err)
+			return fmt.Errorf("demo: finance: %w", err)
 		}
 	}
 	if stage >= StageQuality {
@@ -235,13 +253,13 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		// their action plans; two years of brokerage history behind the
 		// performance figures.
 		if _, err := qualitydemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: quality: %w", err)
+			return fmt.Errorf("demo: quality: %w", err)
 		}
 		// Last, as it is this morning's: a discharge wave waiting for
 		// offers, for batch allocation (after the history, which it must
 		// not be mixed into).
 		if _, err := allocationdemo.LoadDemo(ctx, db, now); err != nil {
-			return nil, fmt.Errorf("demo: allocation: %w", err)
+			return fmt.Errorf("demo: allocation: %w", err)
 		}
 		// Home care branches' spare hours a week (home care's capacity).
 		n, err := allocationdemo.LoadSpareHours(ctx, db, now)
@@ -250,7 +268,7 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		}
 		res.Counts.Vacancies += n
 	}
-	return res, nil
+	return nil
 }
 
 // loadAreas creates the clusters, the districts (in KentDistricts order) and

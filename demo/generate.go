@@ -299,7 +299,7 @@ var (
 		{12, []market.ServiceType{market.Nursing, market.NursingHigh}, 30, 90},
 		{10, []market.ServiceType{market.Residential, market.Nursing}, 30, 80},
 		{10, []market.ServiceType{market.Residential, market.ResidentialHigh, market.Nursing, market.NursingHigh}, 40, 90},
-		{15, []market.ServiceType{market.ResidentialLD}, 6, 12}, // seed 001: specialist homes are small
+		{15, []market.ServiceType{market.ResidentialLD}, 6, 12}, // specialist homes have "between 3-6 beds", lower needs 6-10
 		{5, []market.ServiceType{market.ResidentialPD}, 6, 12},
 		{7, []market.ServiceType{market.ResidentialMH}, 6, 14},
 		{3, []market.ServiceType{market.ResidentialLD, market.ResidentialPD}, 6, 12},

@@ -16,8 +16,9 @@ type District struct {
 	Outcodes []string
 }
 
-// KentClusters are the demo's commissioning clusters. Seed 003 divides home
-// care into urban and rural clusters; the grouping here is illustrative, not
+// KentClusters are the demo's commissioning clusters. Kent divides its home
+// care contract "by geographical provision (clusters) to cover Urban and
+// Rural areas"; the grouping here is illustrative, not
 // KCC's published lot map.
 var KentClusters = []market.Cluster{
 	{Name: "North Kent", Setting: market.Urban},

@@ -82,25 +82,81 @@ type National struct {
 
 // LoadNational creates a council (slug) with the twelve Kent districts and
 // their borders, and loads into it in bulk a generated market of nLocations
-// locations (GenerateMarket seed 1), their vacancies, GeneratePrices' price
-// history (seed 1, priceRounds rounds from April three years ago) and one
-// framework whose lots (nursing, residential, home care; all areas) admit
+// locations (GenerateMarket from random source 1), their vacancies,
+// GeneratePrices' price history (random source 1, priceRounds rounds from
+// April three years ago) and one framework whose lots (nursing, residential, home care; all areas) admit
 // two providers in three. It ends with ANALYZE (PostgreSQL) or PRAGMA
 // optimize (SQLite), as production does after a bulk change.
 func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, priceRounds int, now time.Time) (*National, error) {
+	sys, areas, err := kentDistricts(ctx, db, slug)
+	if err != nil {
+		return nil, err
+	}
+	council := caremarket.ActorFrom(sys).CouncilID
+	areaIDs := make([]int64, len(areas))
+	for i, a := range areas {
+		areaIDs[i] = a.ID
+	}
+	m := GenerateMarket(1, now, nLocations, areaIDs)
+	if err := BulkLoadMarket(ctx, db, council, m); err != nil {
+		return nil, err
+	}
+	a, err := nationalFramework(sys, db, areaIDs, now)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	ts := now.UTC().Truncate(time.Microsecond)
+	providerIDs, err := ids(tx, `SELECT cqc_provider_id, id FROM providers WHERE council_id = $1`, council)
+	if err != nil {
+		return nil, err
+	}
+	locationIDs, err := ids(tx, `SELECT cqc_location_id, id FROM locations WHERE council_id = $1`, council)
+	if err != nil {
+		return nil, err
+	}
+	if err := bulkAdmit(tx, council, a, m, providerIDs, ts); err != nil {
+		return nil, err
+	}
+	if err := bulkVacancies(tx, council, m, locationIDs, ts); err != nil {
+		return nil, err
+	}
+	gen := GeneratePrices(1, m, priceRounds, time.Date(now.Year()-3, 4, 1, 0, 0, 0, 0, time.UTC))
+	if err := bulkPrices(tx, council, m, gen, providerIDs, locationIDs, ts); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	refresh := `ANALYZE`
+	if db.Driver() == "sqlite" {
+		refresh = `PRAGMA optimize = 0x10002`
+	}
+	if _, err := db.SQL().ExecContext(ctx, refresh); err != nil {
+		return nil, err
+	}
+	return &National{System: sys, Areas: areas, Market: m, Prices: len(gen)}, nil
+}
+
+// kentDistricts creates a council (slug) with the twelve Kent districts
+// and their borders, and returns a context acting as its system admin and
+// the areas.
+func kentDistricts(ctx context.Context, db *storage.DB, slug string) (context.Context, []market.Area, error) {
 	names := make([]string, len(KentDistricts))
 	for i, d := range KentDistricts {
 		names[i] = d.Name
 	}
 	sys, areas, err := benchCouncil(ctx, db, slug, names...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	council := caremarket.ActorFrom(sys).CouncilID
-	areaIDs := make([]int64, len(areas))
 	byName := map[string]int64{}
-	for i, a := range areas {
-		areaIDs[i], byName[a.Name] = a.ID, a.ID
+	for _, a := range areas {
+		byName[a.Name] = a.ID
 	}
 	for _, d := range KentDistricts {
 		var nb []int64
@@ -111,15 +167,17 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 		}
 		if len(nb) > 0 {
 			if err := db.SetNeighbours(sys, byName[d.Name], nb); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	m := GenerateMarket(1, now, nLocations, areaIDs)
-	if err := BulkLoadMarket(ctx, db, council, m); err != nil {
-		return nil, err
-	}
+	return sys, areas, nil
+}
 
+// nationalFramework creates the framework whose lots (nursing,
+// residential, home care) cover every area.
+func nationalFramework(sys context.Context, db *storage.DB, areaIDs []int64, now time.Time) (*procurement.Agreement, error) {
+	council := caremarket.ActorFrom(sys).CouncilID
 	comm := caremarket.NewContext(sys, &caremarket.Actor{Email: string(caremarket.RoleCommissioner) + "@test", CouncilID: council,
 		CouncilSlug: caremarket.ActorFrom(sys).CouncilSlug, Role: caremarket.RoleCommissioner})
 	a := &procurement.Agreement{Reference: "NATIONAL", Title: "National bench framework", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
@@ -132,26 +190,18 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 	if err := db.CreateAgreement(comm, a); err != nil {
 		return nil, err
 	}
-	tx, err := db.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	ts := now.UTC().Truncate(time.Microsecond)
+	return a, nil
+}
+
+// bulkAdmit applies two providers in three to a tender window of a and
+// awards them every lot.
+func bulkAdmit(tx *sql.Tx, council int64, a *procurement.Agreement, m *Market, providerIDs map[string]int64, ts time.Time) error {
 	var window int64
 	if err := tx.QueryRow(`INSERT INTO proc_windows (council_id, agreement_id, kind, title, opens_at, deadline, lot_ids, created_at)
 		VALUES ($1, $2, 'tender', 'Bench', $3, $3, '[]', $3) RETURNING id`, council, a.ID, ts).Scan(&window); err != nil {
-		return nil, err
+		return err
 	}
-	providerIDs, err := ids(tx, `SELECT cqc_provider_id, id FROM providers WHERE council_id = $1`, council)
-	if err != nil {
-		return nil, err
-	}
-	locationIDs, err := ids(tx, `SELECT cqc_location_id, id FROM locations WHERE council_id = $1`, council)
-	if err != nil {
-		return nil, err
-	}
-	var apps, awards, vacs, prices [][]any
+	var apps, awards [][]any
 	for i, p := range m.Providers {
 		if i%3 == 0 {
 			continue
@@ -159,24 +209,24 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 		apps = append(apps, []any{council, window, providerIDs[p.Provider.CQCProviderID], "[]", "submitted", ts, ts, ts})
 	}
 	if err := insertRows(tx, `INSERT INTO applications (council_id, window_id, provider_id, lot_ids, status, submitted_at, created_at, updated_at)`, apps); err != nil {
-		return nil, err
+		return err
 	}
 	appIDs := map[int64]int64{}
 	rows, err := tx.Query(`SELECT provider_id, id FROM applications WHERE window_id = $1`, window)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var p, id int64
 		if err := rows.Scan(&p, &id); err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
 		appIDs[p] = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range m.Providers {
 		pid := providerIDs[p.Provider.CQCProviderID]
@@ -189,8 +239,14 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 		}
 	}
 	if err := insertRows(tx, `INSERT INTO awards (council_id, agreement_id, window_id, lot_id, application_id, provider_id, score, decided_at)`, awards); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// bulkVacancies inserts every generated location's vacancies.
+func bulkVacancies(tx *sql.Tx, council int64, m *Market, locationIDs map[string]int64, ts time.Time) error {
+	var vacs [][]any
 	for _, p := range m.Providers {
 		for _, lp := range p.Locations {
 			for _, v := range lp.Vacancies {
@@ -198,10 +254,12 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 			}
 		}
 	}
-	if err := insertRows(tx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)`, vacs); err != nil {
-		return nil, err
-	}
-	gen := GeneratePrices(1, m, priceRounds, time.Date(now.Year()-3, 4, 1, 0, 0, 0, 0, time.UTC))
+	return insertRows(tx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)`, vacs)
+}
+
+// bulkPrices inserts the generated price history as contracted prices.
+func bulkPrices(tx *sql.Tx, council int64, m *Market, gen []GeneratedPrice, providerIDs, locationIDs map[string]int64, ts time.Time) error {
+	var prices [][]any
 	provOf := map[string]int64{}
 	for _, p := range m.Providers {
 		for _, lp := range p.Locations {
@@ -216,20 +274,7 @@ func LoadNational(ctx context.Context, db *storage.DB, slug string, nLocations, 
 		prices = append(prices, []any{council, provOf[g.CQCLocationID], locationIDs[g.CQCLocationID], string(g.ServiceType), pricing.StandardBand, basis, g.Pence,
 			g.From.Format(time.DateOnly), "submission", ts})
 	}
-	if err := insertRows(tx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence, effective_from, source, created_at)`, prices); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	refresh := `ANALYZE`
-	if db.Driver() == "sqlite" {
-		refresh = `PRAGMA optimize = 0x10002`
-	}
-	if _, err := db.SQL().ExecContext(ctx, refresh); err != nil {
-		return nil, err
-	}
-	return &National{System: sys, Areas: areas, Market: m, Prices: len(gen)}, nil
+	return insertRows(tx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence, effective_from, source, created_at)`, prices)
 }
 
 // benchCouncil creates a council (slug) with one cluster and the given

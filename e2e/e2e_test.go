@@ -12,10 +12,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -37,9 +34,7 @@ import (
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
-	"github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // EnvRequire makes a missing browser a failure instead of a skip.
@@ -76,14 +71,7 @@ var errorHeadings = []string{"Page not found", "You cannot do this", "Sign in to
 	"Sorry, there is a problem with the service", "There is a problem"}
 
 func TestBrowserJourneys(t *testing.T) {
-	browser := findBrowser(t)
-
-	db := storagetest.SQLite(t)
-	ctx := context.Background()
-	res, err := demo.Load(ctx, db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
 
 	journeys := []journey{
@@ -409,42 +397,11 @@ func startBrowser(t *testing.T, path string) context.Context {
 	return browserCtx
 }
 
-// serve starts the real server on a free loopback port and returns its
-// base URL; it shuts down gracefully when the test ends.
-func serve(t *testing.T, db *storage.DB) string {
-	t.Helper()
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := server.New(db, logger)
-	// Chromium treats http://127.0.0.1 as a secure context and keeps the
-	// service's Secure cookies, so srv.InsecureCookies stays false: the
-	// test sees the cookies production sends.
-	httpSrv := srv.HTTPServer("127.0.0.1:0")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- httpSrv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := httpSrv.Shutdown(ctx); err != nil {
-			t.Errorf("shut down the server: %v", err)
-		}
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("server: %v", err)
-		}
-	})
-	base := "http://" + ln.Addr().String()
-	startMail(t, db, base, logger)
-	return base
-}
-
 // providerName is the name of the demo provider user's provider, which
 // heads that user's home page.
 func providerName(t *testing.T, db *storage.DB, res *demo.Result) string {
 	t.Helper()
-	ctx := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	ctx := systemOf(res)
 	for _, s := range res.SignIns {
 		if s.Role != caremarket.RoleProvider {
 			continue
@@ -469,11 +426,7 @@ func providerName(t *testing.T, db *storage.DB, res *demo.Result) string {
 // spring price; a price outside the guide band needs a reason; the
 // commissioner decides it; price variation shows by service type and area.
 func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db *storage.DB, res *demo.Result) {
-	sys := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
-	who := map[caremarket.Role]demo.SignIn{}
-	for _, s := range res.SignIns {
-		who[s.Role] = s
-	}
+	sys, who := systemOf(res), byRole(res)
 	// What the provider will price: its first home in the open round.
 	u, err := db.UserByEmail(sys, who[caremarket.RoleProvider].Email)
 	if err != nil {

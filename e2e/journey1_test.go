@@ -1,15 +1,8 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,11 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/procurement"
-	"github.com/caremarket/caremarket/server"
-	"github.com/caremarket/caremarket/storage"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestBrowserJourney1 is journey 1 of DOMAIN.md in the browser: the
@@ -39,29 +28,14 @@ import (
 // database's) the test moves past the window's deadline, as
 // server/web_procurement_test.go does.
 func TestBrowserJourney1(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	var shift atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	db.Now = now
-	base := serveWithClock(t, db, now)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "journey1-*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
+	base := startServer(t, db, serverOptions{now: now})
+	freshScreenshots(t, "journey1-*.png")
 
-	sys := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
-	who := map[caremarket.Role]demo.SignIn{}
-	for _, s := range res.SignIns {
-		who[s.Role] = s
-	}
+	sys, who := systemOf(res), byRole(res)
 	evaluator, err := db.UserByEmail(sys, who[caremarket.RoleEvaluator].Email)
 	if err != nil {
 		t.Fatalf("the demo evaluator: %v", err)
@@ -314,30 +288,4 @@ func TestBrowserJourney1(t *testing.T) {
 		t.Errorf("the provider does not see itself on the lot: %q", got)
 	}
 	signOut()
-}
-
-// serveWithClock is serve with the server's clock set to now.
-func serveWithClock(t *testing.T, db *storage.DB, now func() time.Time) string {
-	t.Helper()
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := server.New(db, logger)
-	srv.Now = now
-	httpSrv := srv.HTTPServer("127.0.0.1:0")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- httpSrv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := httpSrv.Shutdown(ctx); err != nil {
-			t.Errorf("shut down the server: %v", err)
-		}
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("server: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
 }

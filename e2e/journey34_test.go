@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +17,6 @@ import (
 	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestBrokerageJourneys drives journeys 3 and 4 of DOMAIN.md through the
@@ -27,27 +24,9 @@ import (
 // a nursing requirement in Thanet placed through the cascade, and a home
 // care package no contracted agency can take, placed off contract.
 func TestBrokerageJourneys(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
-	// TestBrowserJourneys empties the folder when it runs first; run alone,
-	// this test needs it to exist.
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Nor may pictures of an earlier run's steps linger.
-	for _, glob := range []string{"journey3-*.png", "journey4-*.png"} {
-		old, _ := filepath.Glob(filepath.Join(screenshotDir, glob))
-		for _, f := range old {
-			if err := os.Remove(f); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	freshScreenshots(t, "journey3-*.png", "journey4-*.png")
 	browserCtx := startBrowser(t, browser)
 	f := newJ34(t, db, res)
 	t.Run("journey3", func(t *testing.T) { f.t = t; f.nursingInThanet(browserCtx, base) })
@@ -66,11 +45,7 @@ type j34 struct {
 }
 
 func newJ34(t *testing.T, db *storage.DB, res *demo.Result) *j34 {
-	f := &j34{t: t, db: db, who: map[caremarket.Role]demo.SignIn{}}
-	f.sys = caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
-	for _, s := range res.SignIns {
-		f.who[s.Role] = s
-	}
+	f := &j34{t: t, db: db, who: byRole(res), sys: systemOf(res)}
 	u, err := db.UserByEmail(f.sys, f.who[caremarket.RoleBroker].Email)
 	if err != nil {
 		t.Fatal(err)

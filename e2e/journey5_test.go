@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,9 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/finance"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestFinanceJourney drives journey 5 of DOMAIN.md over the Kent demo:
@@ -21,27 +16,11 @@ import (
 // line (with the chart of spend by month), opens a variance to see the
 // forecast by year with its working, and exports it as CSV.
 func TestFinanceJourney(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
 	now := time.Now()
-	res, err := demo.Load(context.Background(), db, now)
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, now)
 	base := serve(t, db)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "journey5-*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-	var who demo.SignIn
-	for _, s := range res.SignIns {
-		if s.Role == caremarket.RoleFinance {
-			who = s
-		}
-	}
+	freshScreenshots(t, "journey5-*.png")
+	who := byRole(res)[caremarket.RoleFinance]
 	browserCtx := startBrowser(t, browser)
 	p, done := openTab(t, browserCtx, base, "journey5", 2*time.Minute)
 	defer done()

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,9 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/quality"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestMonitoringJourney drives journey 6 of DOMAIN.md over the Kent demo:
@@ -24,25 +19,10 @@ import (
 // the report, responds and sends evidence; the officer accepts it and the
 // overdue action no longer counts against the home.
 func TestMonitoringJourney(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "journey6-*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-	who := map[caremarket.Role]demo.SignIn{}
-	for _, s := range res.SignIns {
-		who[s.Role] = s
-	}
-	sys := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	freshScreenshots(t, "journey6-*.png")
+	who, sys := byRole(res), systemOf(res)
 	puser, err := db.UserByEmail(sys, who[caremarket.RoleProvider].Email)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +15,6 @@ import (
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestBrowserJourney7 drives journey 7 of DOMAIN.md, a hospital discharge
@@ -27,22 +23,9 @@ import (
 // location the cascade allows, sends the offers in one action, and a
 // provider accepts one of them as it would any offer.
 func TestBrowserJourney7(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "journey7-*.png"))
-	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			t.Fatal(err)
-		}
-	}
+	freshScreenshots(t, "journey7-*.png")
 	browserCtx := startBrowser(t, browser)
 	f := newJ34(t, db, res)
 

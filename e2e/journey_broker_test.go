@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +10,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestBrokerWork drives the broker's daily work as a person clicks it: the
@@ -23,16 +19,9 @@ import (
 // offer sent again (shorter, as urgent) and given more time, a note, the
 // board searched; then commissioning sees the home passed over.
 func TestBrokerWork(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	freshScreenshots(t)
 	browserCtx := startBrowser(t, browser)
 	f := newJ34(t, db, res)
 	thanet := f.area("Thanet")

@@ -1,12 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"errors"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,33 +12,22 @@ import (
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/access/oidctest"
 	"github.com/caremarket/caremarket/demo"
-	"github.com/caremarket/caremarket/server"
-	"github.com/caremarket/caremarket/storage"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestBrowserSecurity signs a commissioner in through the council's
 // identity provider (an OpenID Connect provider started by the test), and
 // has the demo admin set up an authenticator app and sign in with a code.
 func TestBrowserSecurity(t *testing.T) {
-	browser := findBrowser(t)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	db := storagetest.SQLite(t)
-	ctx := context.Background()
-	res, err := demo.Load(ctx, db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
+	freshScreenshots(t)
 	idp := oidctest.New("caremarket-demo", "demo-client-secret")
 	t.Cleanup(idp.Close)
-	sys := caremarket.NewContext(ctx, caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	sys := systemOf(res)
 	if err := db.SetCouncilAuth(sys, &access.CouncilAuth{SSO: access.SSOConfig{Enabled: true, Issuer: idp.Issuer(), ClientID: "caremarket-demo",
 		ClientSecret: "demo-client-secret", GroupsClaim: "groups", RoleMap: []access.GroupRole{{Group: "care-commissioning", Role: caremarket.RoleCommissioner}}}}); err != nil {
 		t.Fatal(err)
 	}
-	base := serveAt(t, db)
+	base := startServer(t, db, serverOptions{public: true})
 	browserCtx := startBrowser(t, browser)
 
 	t.Run("single sign-on", func(t *testing.T) {
@@ -112,29 +95,4 @@ func TestBrowserSecurity(t *testing.T) {
 			t.Errorf("signed in as %q", who)
 		}
 	})
-}
-
-// serveAt starts the server on a loopback port with its public address set,
-// which single sign-on's redirect address needs.
-func serveAt(t *testing.T, db *storage.DB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	srv := server.New(db, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
-	srv.PublicURL = base
-	httpSrv := srv.HTTPServer("127.0.0.1:0")
-	done := make(chan error, 1)
-	go func() { done <- httpSrv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		httpSrv.Shutdown(ctx)
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("server: %v", err)
-		}
-	})
-	return base
 }

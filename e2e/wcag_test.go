@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/caremarket/caremarket/demo"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // axeSource is axe-core (Deque Systems, MPL-2.0; licence beside it in
@@ -60,20 +58,9 @@ type pageCheck struct {
 // axe-core finds, must not scroll sideways, and must be under 1 MB of HTML.
 // The sections of the service navigation are photographed at phone width.
 func TestAccessibility(t *testing.T) {
-	browser := findBrowser(t)
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatalf("load the demo: %v", err)
-	}
+	browser, db, res := loadDemo(t, time.Now())
 	base := serve(t, db)
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(screenshotDir, "phone-*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
+	freshScreenshots(t, "phone-*.png")
 	browserCtx := startBrowser(t, browser)
 	for _, si := range res.SignIns {
 		t.Run(string(si.Role), func(t *testing.T) { a11yCrawl(t, browserCtx, base, si) })

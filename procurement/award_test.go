@@ -65,8 +65,8 @@ func TestStandstill(t *testing.T) {
 	}
 }
 
-// TestContractHistory records seed 003: the Care and Support in the Home
-// contract from 8 April 2019 for four years, extended a year to 7 April 2024,
+// TestContractHistory records Kent's Care and Support in the Home contract
+// (decision 23/00003) from 8 April 2019 for four years, extended a year to 7 April 2024,
 // then by the optional three years to 7 April 2027 with break clauses.
 func TestContractHistory(t *testing.T) {
 	c := &Contract{Reference: "CSIH-2019", Title: "Care and Support in the Home", ProviderID: 1,

@@ -171,8 +171,9 @@ func (m *Moderation) passed(q *Question) bool {
 }
 
 // CheckResubmit allows one resubmission of a quality answer that failed at
-// its first attempt, where the agreement allows it (seed 004, 3.14:
-// "permitted to resubmit this element"). Selection answers are not
+// its first attempt, where the agreement allows it (as in Kent's Care and
+// Support in the Home tender, where providers who failed the quality
+// questions "were permitted to resubmit this element"). Selection answers are not
 // resubmitted.
 func CheckResubmit(a *Agreement, w *Window, app *Application, q *Question, mods []Moderation) error {
 	if !a.AllowResubmission {

@@ -244,70 +244,112 @@ func ReleasePackage(n NoticeSet, o OCDSOptions, now time.Time) *OCDSPackage {
 		published = now
 	}
 	council := OCDSParty{ID: ocdsPartyPrefixCouncil + n.CouncilSlug, Name: n.CouncilName, Roles: []string{"buyer", "procuringEntity"}}
-	buyer := &OCDSOrgRef{ID: council.ID, Name: council.Name}
+	b := &releases{n: &n, a: a, ocid: ocid, now: now, council: council, buyer: &OCDSOrgRef{ID: council.ID, Name: council.Name},
+		lotsByID: map[int64]Lot{}, agreementPeriod: &OCDSPeriod{StartDate: ocdsTime(a.Start), EndDate: ocdsTime(a.End)}}
+	for _, l := range a.Lots {
+		b.lotsByID[l.ID] = l
+	}
 	pkg := &OCDSPackage{URI: base + url.PathEscape(ocid) + ".json", Version: OCDSVersion, PublishedDate: ocdsTime(published),
 		Publisher: OCDSPublisher{Name: n.CouncilName}}
-
-	lotsByID := map[int64]Lot{}
-	for _, l := range a.Lots {
-		lotsByID[l.ID] = l
-	}
-	items := func(ids []int64) []OCDSItem {
-		var out []OCDSItem
-		for _, id := range ids {
-			if l, ok := lotsByID[id]; ok {
-				out = append(out, lotItem(l))
-			}
-		}
-		return out
-	}
-	agreementPeriod := &OCDSPeriod{StartDate: ocdsTime(a.Start), EndDate: ocdsTime(a.End)}
-
-	tender := func(w *Window, status string) *OCDSTender {
-		method, details := procurementMethod(a, w)
-		t := &OCDSTender{ID: a.Reference, Title: a.Title, Description: a.Description, Status: status, ProcuringEntity: buyer,
-			Value: ocdsMoney(a.LifetimeValuePence), ProcurementMethod: method, ProcurementMethodDetails: details,
-			MainProcurementCategory: "services", AwardCriteria: "ratedCriteria",
-			AwardCriteriaDetails: "Selection criteria (pass or fail) then weighted quality questions with pass marks",
-			SubmissionMethod:     []string{"electronicSubmission"}, ContractPeriod: agreementPeriod}
-		if w != nil {
-			t.ID = a.Reference + "-W" + strconv.FormatInt(w.ID, 10)
-			t.Title = a.Title + ": " + w.Title
-			t.Items = items(w.LotIDs)
-			t.TenderPeriod = &OCDSPeriod{StartDate: ocdsTime(w.Opens), EndDate: ocdsTime(w.Deadline)}
-			if c, ok := n.Tenderers[w.ID]; ok {
-				t.NumberOfTenderers = &c
-			}
-		} else {
-			var ids []int64
-			for _, l := range a.Lots {
-				ids = append(ids, l.ID)
-			}
-			t.Items = items(ids)
-		}
-		return t
-	}
-
-	// Tender notices, one for each window.
 	windows := append([]Window(nil), n.Windows...)
 	sort.Slice(windows, func(i, j int) bool { return windows[i].Opens.Before(windows[j].Opens) })
+	pkg.Releases = append(pkg.Releases, b.tenderNotices(windows)...)
+	pkg.Releases = append(pkg.Releases, b.awardNotices(windows)...)
+	pkg.Releases = append(pkg.Releases, b.contractNotices()...)
+
+	// An agreement with nothing yet to publish still has its planned tender.
+	if len(pkg.Releases) == 0 {
+		pkg.Releases = append(pkg.Releases, OCDSRelease{OCID: ocid, ID: ocid + "-planning", Date: ocdsTime(a.CreatedAt.Add(0)),
+			Tag: []string{"planning"}, InitiationType: "tender", Language: "en", Parties: []OCDSParty{council}, Buyer: b.buyer,
+			Tender: b.tender(nil, "planned")})
+		if a.CreatedAt.IsZero() {
+			pkg.Releases[0].Date = ocdsTime(published)
+		}
+	}
+	return pkg
+}
+
+// releases holds what every release of one agreement's package shares.
+type releases struct {
+	n               *NoticeSet
+	a               *Agreement
+	ocid            string
+	now             time.Time
+	council         OCDSParty
+	buyer           *OCDSOrgRef
+	lotsByID        map[int64]Lot
+	agreementPeriod *OCDSPeriod
+}
+
+// items are the lots of ids, as OCDS items.
+func (b *releases) items(ids []int64) []OCDSItem {
+	var out []OCDSItem
+	for _, id := range ids {
+		if l, ok := b.lotsByID[id]; ok {
+			out = append(out, lotItem(l))
+		}
+	}
+	return out
+}
+
+// tender is the agreement's tender as seen through window w (nil: the
+// whole agreement, every lot).
+func (b *releases) tender(w *Window, status string) *OCDSTender {
+	a := b.a
+	method, details := procurementMethod(a, w)
+	t := &OCDSTender{ID: a.Reference, Title: a.Title, Description: a.Description, Status: status, ProcuringEntity: b.buyer,
+		Value: ocdsMoney(a.LifetimeValuePence), ProcurementMethod: method, ProcurementMethodDetails: details,
+		MainProcurementCategory: "services", AwardCriteria: "ratedCriteria",
+		AwardCriteriaDetails: "Selection criteria (pass or fail) then weighted quality questions with pass marks",
+		SubmissionMethod:     []string{"electronicSubmission"}, ContractPeriod: b.agreementPeriod}
+	if w != nil {
+		t.ID = a.Reference + "-W" + strconv.FormatInt(w.ID, 10)
+		t.Title = a.Title + ": " + w.Title
+		t.Items = b.items(w.LotIDs)
+		t.TenderPeriod = &OCDSPeriod{StartDate: ocdsTime(w.Opens), EndDate: ocdsTime(w.Deadline)}
+		if c, ok := b.n.Tenderers[w.ID]; ok {
+			t.NumberOfTenderers = &c
+		}
+	} else {
+		var ids []int64
+		for _, l := range a.Lots {
+			ids = append(ids, l.ID)
+		}
+		t.Items = b.items(ids)
+	}
+	return t
+}
+
+// tenderNotices are the tender notices, one for each window.
+func (b *releases) tenderNotices(windows []Window) []OCDSRelease {
+	var out []OCDSRelease
 	for i := range windows {
 		w := &windows[i]
 		status := "active"
-		switch w.Status(now) {
+		switch w.Status(b.now) {
 		case "upcoming":
 			status = "planned"
 		case "closed":
 			status = "complete"
 		}
-		pkg.Releases = append(pkg.Releases, OCDSRelease{OCID: ocid, ID: ocid + "-tender-" + strconv.FormatInt(w.ID, 10), Date: ocdsTime(w.Opens),
-			Tag: []string{"tender"}, InitiationType: "tender", Language: "en", Parties: []OCDSParty{council}, Buyer: buyer, Tender: tender(w, status)})
+		out = append(out, OCDSRelease{OCID: b.ocid, ID: b.ocid + "-tender-" + strconv.FormatInt(w.ID, 10), Date: ocdsTime(w.Opens),
+			Tag: []string{"tender"}, InitiationType: "tender", Language: "en", Parties: []OCDSParty{b.council}, Buyer: b.buyer, Tender: b.tender(w, status)})
 	}
+	return out
+}
 
-	// Contract award notices: one for each window with published awards.
+func awardID(aw Award) string { return "award-" + strconv.FormatInt(aw.ID, 10) }
+
+func supplier(id int64, name string) OCDSOrgRef {
+	return OCDSOrgRef{ID: ocdsPartyPrefixProvider + strconv.FormatInt(id, 10), Name: name}
+}
+
+// awardNotices are the contract award notices: one for each window with
+// published awards.
+func (b *releases) awardNotices(windows []Window) []OCDSRelease {
 	awardsByWindow := map[int64][]Award{}
 	var windowOrder []int64
-	for _, aw := range n.Awards {
+	for _, aw := range b.n.Awards {
 		if aw.NoticeAt == nil {
 			continue
 		}
@@ -320,16 +362,13 @@ func ReleasePackage(n NoticeSet, o OCDSOptions, now time.Time) *OCDSPackage {
 	for i := range windows {
 		windowByID[windows[i].ID] = &windows[i]
 	}
-	awardID := func(aw Award) string { return "award-" + strconv.FormatInt(aw.ID, 10) }
-	supplier := func(id int64, name string) OCDSOrgRef {
-		return OCDSOrgRef{ID: ocdsPartyPrefixProvider + strconv.FormatInt(id, 10), Name: name}
-	}
+	var out []OCDSRelease
 	for _, wid := range windowOrder {
 		aws := awardsByWindow[wid]
 		sort.Slice(aws, func(i, j int) bool { return aws[i].ID < aws[j].ID })
-		rel := OCDSRelease{OCID: ocid, ID: ocid + "-award-" + strconv.FormatInt(wid, 10), Date: ocdsTime(*aws[0].NoticeAt),
-			Tag: []string{"award"}, InitiationType: "tender", Language: "en", Buyer: buyer, Tender: tender(windowByID[wid], "complete")}
-		parties := []OCDSParty{council}
+		rel := OCDSRelease{OCID: b.ocid, ID: b.ocid + "-award-" + strconv.FormatInt(wid, 10), Date: ocdsTime(*aws[0].NoticeAt),
+			Tag: []string{"award"}, InitiationType: "tender", Language: "en", Buyer: b.buyer, Tender: b.tender(windowByID[wid], "complete")}
+		parties := []OCDSParty{b.council}
 		seen := map[int64]bool{}
 		for _, aw := range aws {
 			sup := supplier(aw.ProviderID, aw.ProviderName)
@@ -337,33 +376,37 @@ func ReleasePackage(n NoticeSet, o OCDSOptions, now time.Time) *OCDSPackage {
 				seen[aw.ProviderID] = true
 				parties = append(parties, OCDSParty{ID: sup.ID, Name: sup.Name, Roles: []string{"supplier", "tenderer"}})
 			}
-			l := lotsByID[aw.LotID]
+			l := b.lotsByID[aw.LotID]
 			oa := OCDSAward{ID: awardID(aw), Title: fmt.Sprintf("Lot %d: %s", l.Number, l.Title), Status: "active", Date: ocdsTime(*aw.NoticeAt),
-				Suppliers: []OCDSOrgRef{sup}, Items: []OCDSItem{lotItem(l)}, ContractPeriod: agreementPeriod}
+				Suppliers: []OCDSOrgRef{sup}, Items: []OCDSItem{lotItem(l)}, ContractPeriod: b.agreementPeriod}
 			if aw.Standstill != nil && aw.Standstill.Applies {
 				oa.Description = "Standstill: " + aw.Standstill.Rule + ", ending at midnight on " + fmtDate(aw.Standstill.Ends)
 			}
 			if windowByID[wid] == nil {
-				rel.Tender = tender(nil, "complete")
+				rel.Tender = b.tender(nil, "complete")
 			}
 			rel.Awards = append(rel.Awards, oa)
 		}
 		rel.Parties = parties
-		pkg.Releases = append(pkg.Releases, rel)
+		out = append(out, rel)
 	}
+	return out
+}
 
-	// Contract details notices, one for each contract.
+// contractNotices are the contract details notices, one for each contract.
+func (b *releases) contractNotices() []OCDSRelease {
 	awardsByID := map[int64]Award{}
-	for _, aw := range n.Awards {
+	for _, aw := range b.n.Awards {
 		awardsByID[aw.ID] = aw
 	}
-	contracts := append([]Contract(nil), n.Contracts...)
+	contracts := append([]Contract(nil), b.n.Contracts...)
 	sort.Slice(contracts, func(i, j int) bool { return contracts[i].ID < contracts[j].ID })
+	var out []OCDSRelease
 	for _, c := range contracts {
 		sup := supplier(c.ProviderID, c.ProviderName)
-		rel := OCDSRelease{OCID: ocid, ID: ocid + "-contract-" + strconv.FormatInt(c.ID, 10), Date: ocdsTime(c.EnteredOn),
-			Tag: []string{"contract"}, InitiationType: "tender", Language: "en", Buyer: buyer,
-			Parties: []OCDSParty{council, {ID: sup.ID, Name: sup.Name, Roles: []string{"supplier"}}}}
+		rel := OCDSRelease{OCID: b.ocid, ID: b.ocid + "-contract-" + strconv.FormatInt(c.ID, 10), Date: ocdsTime(c.EnteredOn),
+			Tag: []string{"contract"}, InitiationType: "tender", Language: "en", Buyer: b.buyer,
+			Parties: []OCDSParty{b.council, {ID: sup.ID, Name: sup.Name, Roles: []string{"supplier"}}}}
 		if c.EnteredOn.IsZero() {
 			rel.Date = ocdsTime(c.CreatedAt)
 		}
@@ -377,38 +420,34 @@ func ReleasePackage(n NoticeSet, o OCDSOptions, now time.Time) *OCDSPackage {
 			rel.Awards = []OCDSAward{{ID: aid, Title: c.Title, Status: "active", Suppliers: []OCDSOrgRef{sup},
 				ContractPeriod: &OCDSPeriod{StartDate: ocdsTime(c.Start), EndDate: ocdsTime(c.End)}}}
 		}
-		status := map[string]string{"pending": "pending", "active": "active", "ended": "terminated"}[c.Status(now)]
-		oc := OCDSContract{ID: "contract-" + strconv.FormatInt(c.ID, 10), AwardID: aid, Title: c.Title, Status: status,
-			Description: contractDescription(&c),
-			Period:      &OCDSPeriod{StartDate: ocdsTime(c.Start), EndDate: ocdsTime(c.End), MaxExtentDate: ocdsTime(c.MaxEnd())},
-			Value:       ocdsMoney(c.VariedLifetimeValuePence())}
-		if !c.EnteredOn.IsZero() {
-			oc.DateSigned = ocdsTime(c.EnteredOn)
-		}
-		for i, e := range c.Extensions {
-			if e.Taken && e.TakenOn != nil {
-				oc.Amendments = append(oc.Amendments, OCDSAmendment{ID: "extension-" + strconv.Itoa(i+1), Date: ocdsTime(*e.TakenOn),
-					Description: fmt.Sprintf("Extension option %d taken: %d months", i+1, e.Months)})
-			}
-		}
-		for i, v := range c.Variations {
-			oc.Amendments = append(oc.Amendments, OCDSAmendment{ID: "variation-" + strconv.Itoa(i+1), Date: ocdsTime(v.Date),
-				Description: fmt.Sprintf("%s (value change %s)", v.Description, money.Money(v.ValueChangePence).Short())})
-		}
-		rel.Contracts = []OCDSContract{oc}
-		pkg.Releases = append(pkg.Releases, rel)
+		rel.Contracts = []OCDSContract{contractBlock(&c, aid, b.now)}
+		out = append(out, rel)
 	}
+	return out
+}
 
-	// An agreement with nothing yet to publish still has its planned tender.
-	if len(pkg.Releases) == 0 {
-		pkg.Releases = append(pkg.Releases, OCDSRelease{OCID: ocid, ID: ocid + "-planning", Date: ocdsTime(a.CreatedAt.Add(0)),
-			Tag: []string{"planning"}, InitiationType: "tender", Language: "en", Parties: []OCDSParty{council}, Buyer: buyer,
-			Tender: tender(nil, "planned")})
-		if a.CreatedAt.IsZero() {
-			pkg.Releases[0].Date = ocdsTime(published)
+// contractBlock is contract c as an OCDS contract of award aid, its
+// extensions taken and variations as amendments.
+func contractBlock(c *Contract, aid string, now time.Time) OCDSContract {
+	status := map[string]string{"pending": "pending", "active": "active", "ended": "terminated"}[c.Status(now)]
+	oc := OCDSContract{ID: "contract-" + strconv.FormatInt(c.ID, 10), AwardID: aid, Title: c.Title, Status: status,
+		Description: contractDescription(c),
+		Period:      &OCDSPeriod{StartDate: ocdsTime(c.Start), EndDate: ocdsTime(c.End), MaxExtentDate: ocdsTime(c.MaxEnd())},
+		Value:       ocdsMoney(c.VariedLifetimeValuePence())}
+	if !c.EnteredOn.IsZero() {
+		oc.DateSigned = ocdsTime(c.EnteredOn)
+	}
+	for i, e := range c.Extensions {
+		if e.Taken && e.TakenOn != nil {
+			oc.Amendments = append(oc.Amendments, OCDSAmendment{ID: "extension-" + strconv.Itoa(i+1), Date: ocdsTime(*e.TakenOn),
+				Description: fmt.Sprintf("Extension option %d taken: %d months", i+1, e.Months)})
 		}
 	}
-	return pkg
+	for i, v := range c.Variations {
+		oc.Amendments = append(oc.Amendments, OCDSAmendment{ID: "variation-" + strconv.Itoa(i+1), Date: ocdsTime(v.Date),
+			Description: fmt.Sprintf("%s (value change %s)", v.Description, money.Money(v.ValueChangePence).Short())})
+	}
+	return oc
 }
 
 func contractDescription(c *Contract) string {

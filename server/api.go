@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,6 +94,17 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, caremarket.Errorf(caremarket.ENOTFOUND, "Not found: %q is not an id", r.PathValue("id"))
 	}
 	return id, nil
+}
+
+// loadPath reads the id in the request's path with idOf (pathID, or
+// managedID where only market managers may go) and loads what it names.
+func loadPath[T any](r *http.Request, idOf func(*http.Request) (int64, error), load func(context.Context, int64) (T, error)) (T, error) {
+	id, err := idOf(r)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return load(r.Context(), id)
 }
 
 // query reads optional query parameters, collecting a message per bad one.

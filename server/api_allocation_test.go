@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/procurement"
@@ -20,29 +19,14 @@ func TestAllocationAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newAPIFixture(t, db)
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return now }
-		f.srv.Now = func() time.Time { return now }
+		f.clocksAt(db, &now)
 		_, gamma := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.dover, market.Nursing)
-		for _, l := range []int64{f.alphaHome.ID, gamma.ID} {
-			if err := db.SetVacancy(f.kent, &market.Vacancy{LocationID: l, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		comm := storagetest.As(f.kent, caremarket.RoleCommissioner, 0)
-		a := &procurement.Agreement{Reference: "KENT-DPS", Title: "Kent placements", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
-			LightTouch: true, Start: procurement.Date(2025, 4, 1), End: procurement.Date(2029, 3, 31),
-			Lots: []procurement.Lot{{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: []int64{f.thanet.ID},
-				CallOff: procurement.DirectAward, Ranking: []procurement.RankBy{procurement.RankPrice}, CallOffTerms: "Terms", Mechanism: "Price"}}}
-		if err := db.CreateAgreement(comm, a); err != nil {
-			t.Fatal(err)
-		}
-		if err := brokerdemo.Admit(f.kent, db, a, []brokerdemo.Admission{{LotID: a.Lots[0].ID, ProviderID: f.alpha.ID, Mark: 4}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := brokerdemo.SetPrices(f.kent, db, "Spring", []brokerdemo.Price{
-			{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00}}); err != nil {
-			t.Fatal(err)
-		}
+		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
+			market.Vacancy{LocationID: gamma.ID, ServiceType: market.Nursing, Vacancies: 1})
+		f.placementsFramework(t, db, "KENT-DPS", []procurement.Lot{{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: []int64{f.thanet.ID},
+			CallOff: procurement.DirectAward, Ranking: []procurement.RankBy{procurement.RankPrice}, CallOffTerms: "Terms", Mechanism: "Price"}},
+			[]brokerdemo.Admission{{LotID: 1, ProviderID: f.alpha.ID, Mark: 4}},
+			[]brokerdemo.Price{{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00}})
 		var ids []any
 		for _, ref := range []string{"MOS-1", "MOS-2"} {
 			r := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{

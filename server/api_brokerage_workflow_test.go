@@ -21,34 +21,14 @@ func TestBrokerWorkflowAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newAPIFixture(t, db)
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		db.Now = func() time.Time { return now }
-		f.srv.Now = func() time.Time { return now }
+		f.clocksAt(db, &now)
 		_, gammaHome := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.thanet, market.Nursing)
 		gammaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, gammaHome.ProviderID)
-		for _, v := range []market.Vacancy{{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
-			{LocationID: gammaHome.ID, ServiceType: market.Nursing, Vacancies: 1}} {
-			if err := db.SetVacancy(f.kent, &v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		comm := storagetest.As(f.kent, caremarket.RoleCommissioner, 0)
-		a := &procurement.Agreement{Reference: "KENT-FW", Title: "Kent placements", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
-			LightTouch: true, Start: procurement.Date(2025, 4, 1), End: procurement.Date(2029, 3, 31),
-			Lots: []procurement.Lot{{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: []int64{f.thanet.ID, f.dover.ID},
-				CallOff: procurement.Either, Ranking: []procurement.RankBy{procurement.RankPrice, procurement.RankQuality}, CallOffTerms: "Terms", Mechanism: "Price then quality"}}}
-		if err := db.CreateAgreement(comm, a); err != nil {
-			t.Fatal(err)
-		}
-		if err := brokerdemo.Admit(f.kent, db, a, []brokerdemo.Admission{{LotID: a.Lots[0].ID, ProviderID: f.alpha.ID, Mark: 4},
-			{LotID: a.Lots[0].ID, ProviderID: gammaHome.ProviderID, Mark: 5}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := brokerdemo.SetPrices(f.kent, db, "Spring", []brokerdemo.Price{
-			{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00},
-			{ProviderID: gammaHome.ProviderID, LocationID: gammaHome.ID, ServiceType: market.Nursing, Price: 1000_00},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
+			market.Vacancy{LocationID: gammaHome.ID, ServiceType: market.Nursing, Vacancies: 1})
+		f.placementsFramework(t, db, "KENT-FW", []procurement.Lot{nursingLot(f.thanet.ID, f.dover.ID)},
+			[]brokerdemo.Admission{{LotID: 1, ProviderID: f.alpha.ID, Mark: 4}, {LotID: 1, ProviderID: gammaHome.ProviderID, Mark: 5}},
+			alphaGammaPrices(f, gammaHome))
 		id := func(r apiResponse) string { return idOf(int64(r.body["id"].(float64))) }
 		req := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{
 			"case_reference": "MOS-600001", "service_type": "nursing", "start_date": "2026-03-09", "area_id": f.thanet.ID,

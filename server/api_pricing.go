@@ -180,11 +180,7 @@ func (h *pricingHandlers) apiPreviewCostModel(w http.ResponseWriter, r *http.Req
 }
 
 func (h *pricingHandlers) apiGetCostModel(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.st.CostModel(r.Context(), id)
+	m, err := loadPath(r, pathID, h.st.CostModel)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,10 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
+	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/demo/procdemo"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -37,4 +40,61 @@ func procDemoCouncil(t testing.TB, db *storage.DB) context.Context {
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// clocksAt sets the database's and the server's clocks to read *now, so
+// the test moves both by changing it.
+func (f *apiFixture) clocksAt(db *storage.DB, now *time.Time) {
+	db.Now = func() time.Time { return *now }
+	f.srv.Now = func() time.Time { return *now }
+}
+
+// setVacancies sets each vacancy, acting as ctx.
+func setVacancies(t testing.TB, db *storage.DB, ctx context.Context, vs ...market.Vacancy) {
+	t.Helper()
+	for _, v := range vs {
+		if err := db.SetVacancy(ctx, &v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// placementsFramework creates a closed framework (reference ref, April 2025
+// to March 2029) with lots in Kent, as its commissioner; admits each
+// admission to the lot its LotID numbers (the lot's number, not its id);
+// and sets the contracted prices, as the spring round would.
+func (f *apiFixture) placementsFramework(t testing.TB, db *storage.DB, ref string, lots []procurement.Lot, admissions []brokerdemo.Admission, prices []brokerdemo.Price) *procurement.Agreement {
+	t.Helper()
+	comm := storagetest.As(f.kent, caremarket.RoleCommissioner, 0)
+	a := &procurement.Agreement{Reference: ref, Title: "Kent placements", Type: procurement.ClosedFramework, Regime: procurement.PCR2015,
+		LightTouch: true, Start: procurement.Date(2025, 4, 1), End: procurement.Date(2029, 3, 31), Lots: lots}
+	if err := db.CreateAgreement(comm, a); err != nil {
+		t.Fatal(err)
+	}
+	for i := range admissions {
+		admissions[i].LotID = a.Lots[admissions[i].LotID-1].ID
+	}
+	if err := brokerdemo.Admit(f.kent, db, a, admissions); err != nil {
+		t.Fatal(err)
+	}
+	if err := brokerdemo.SetPrices(f.kent, db, "Spring", prices); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// nursingLot is lot 1: nursing in areas, by either call-off, ranked by
+// price then quality.
+func nursingLot(areas ...int64) procurement.Lot {
+	return procurement.Lot{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: areas,
+		CallOff: procurement.Either, Ranking: []procurement.RankBy{procurement.RankPrice, procurement.RankQuality}, CallOffTerms: "Terms", Mechanism: "Price then quality"}
+}
+
+// alphaGammaPrices are Alpha's nursing home at £900 a week and gamma's at
+// £1,000.
+func alphaGammaPrices(f *apiFixture, gamma *market.Location) []brokerdemo.Price {
+	return []brokerdemo.Price{
+		{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00},
+		{ProviderID: gamma.ProviderID, LocationID: gamma.ID, ServiceType: market.Nursing, Price: 1000_00},
+	}
 }

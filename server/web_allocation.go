@@ -81,11 +81,7 @@ func (s *Server) allocationPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showAllocation(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	b, err := s.Store.Allocation(r.Context(), id)
+	b, err := loadPath(r, pathID, s.Store.Allocation)
 	if err != nil {
 		return err
 	}

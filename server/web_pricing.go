@@ -15,7 +15,7 @@ import (
 	"github.com/caremarket/caremarket/pricing"
 )
 
-// The pricing pages (issue 5), by role: everyone sees guide prices; a
+// The pricing pages, by role: everyone sees guide prices; a
 // provider user submits prices in the rounds it is invited to (form or CSV)
 // and sees its own; commissioners keep cost models, open rounds, decide,
 // and apply uplifts; council staff see price variation. Every page works
@@ -298,11 +298,7 @@ func withCurrent(gs, current []pricing.GuidePrice) []priceRow {
 }
 
 func (h *pricingHandlers) costModelPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.st.CostModel(r.Context(), id)
+	m, err := loadPath(r, pathID, h.st.CostModel)
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,10 @@ func TestWebPricingJourney(t *testing.T) {
 		f.form(t, comm, "/pricing/uplifts", uv, http.StatusSeeOther)
 		f.page(t, comm, "/pricing/uplifts", http.StatusOK, "NLW")
 
-		// Seed 001.
+		// The 16 specialist homes on legacy terms in Kent's report on opening
+		// its specialist residential DPS: a whole-year cost of £7,198,785
+		// including £123,912 to stabilise costs; 40% of placement costs went
+		// down, 60% up.
 		fixture, err := os.ReadFile("../pricing/testdata/legacy_seed001.csv")
 		if err != nil {
 			t.Fatal(err)

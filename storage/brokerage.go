@@ -14,7 +14,7 @@ import (
 	"github.com/caremarket/caremarket/procurement"
 )
 
-// Brokerage storage (issue 6): requirements, the cascade and direct-award
+// Brokerage storage: requirements, the cascade and direct-award
 // offers here; competitions, bids, placements, serious concerns and the
 // off-contract report in brokerage_placements.go.
 //
@@ -382,7 +382,10 @@ func (db *DB) offer(ctx context.Context, q queryer, actor *caremarket.Actor, id 
 // MakeOffer offers a requirement to the top-ranked eligible location of the
 // cascade's current stage (or to q.LocationID, if eligible there). Stage 3
 // (off contract) is reached only when stages 1 and 2 have nobody eligible,
-// and needs a reason and the agreed cost (seed 004, 5.2-5.4). Brokers.
+// and needs a reason and the agreed cost: "off-contract purchasing will
+// only take place" after contracted providers in the area, then in
+// neighbouring areas, could not take it, and "all use of non contracted
+// provision should be discussed with commissioning". Brokers.
 func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.OfferRequest) (*brokerage.Offer, error) {
 	var o *brokerage.Offer
 	err := db.update(ctx, func(tx *Tx) error {

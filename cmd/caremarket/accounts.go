@@ -21,28 +21,22 @@ func init() {
 func tokensList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("tokens list", stderr)
 	email := fs.String("email", "", "only this person's tokens")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tokens, err := db.ListTokens(ctx, true)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCREATED\tEXPIRES")
-	want := strings.ToLower(strings.TrimSpace(*email))
-	for _, t := range tokens {
-		if want != "" && t.UserEmail != want {
-			continue
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		tokens, err := db.ListTokens(ctx, true)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.UserEmail, t.CreatedAt.Format("2 January 2006"), t.ExpiresAt.Format("2 January 2006"))
-	}
-	return tw.Flush()
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCREATED\tEXPIRES")
+		want := strings.ToLower(strings.TrimSpace(*email))
+		for _, t := range tokens {
+			if want != "" && t.UserEmail != want {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.UserEmail, t.CreatedAt.Format("2 January 2006"), t.ExpiresAt.Format("2 January 2006"))
+		}
+		return tw.Flush()
+	})
 }
 
 func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -69,23 +63,17 @@ func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func usersDisable(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("users disable", stderr)
 	email := fs.String("email", "", "the account's email address (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u, err := userInCouncil(ctx, db, *email)
-	if err != nil {
-		return err
-	}
-	if err := db.DisableUser(ctx, u.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "disabled %s: its sessions and API tokens have ended\n", u.Email)
-	return nil
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		u, err := userInCouncil(ctx, db, *email)
+		if err != nil {
+			return err
+		}
+		if err := db.DisableUser(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "disabled %s: its sessions and API tokens have ended\n", u.Email)
+		return nil
+	})
 }
 
 // userInCouncil finds an account of the council in ctx by email.

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/storage"
 )
 
 func init() {
@@ -17,25 +18,19 @@ func exportOCDS(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ref := fs.String("agreement", "", "agreement reference, like AAHC-2027 (required)")
 	prefix := fs.String("ocid-prefix", procurement.DefaultOCIDPrefix, "the publisher's registered OCID prefix")
 	base := fs.String("base-uri", "https://caremarket.invalid/ocds/", "where packages are published (the package uri is this plus the ocid)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	a, err := db.AgreementByReference(ctx, *ref)
-	if err != nil {
-		return err
-	}
-	n, err := db.Notices(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	now := db.Now()
-	pkg := procurement.ReleasePackage(*n, procurement.OCDSOptions{OCIDPrefix: *prefix, BaseURI: *base, Published: now}, now)
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(pkg)
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		a, err := db.AgreementByReference(ctx, *ref)
+		if err != nil {
+			return err
+		}
+		n, err := db.Notices(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		now := db.Now()
+		pkg := procurement.ReleasePackage(*n, procurement.OCDSOptions{OCIDPrefix: *prefix, BaseURI: *base, Published: now}, now)
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(pkg)
+	})
 }

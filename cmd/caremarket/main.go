@@ -138,6 +138,21 @@ func newCouncilFlags(name string, stderr io.Writer) (*flag.FlagSet, *councilFlag
 	return fs, c
 }
 
+// run parses args into fs, opens and migrates the database, and runs do
+// with it, acting as the system admin of --council; it closes the database
+// after.
+func (c *councilFlags) run(ctx context.Context, fs *flag.FlagSet, args []string, do func(context.Context, *storage.DB) error) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, ctx, err := c.openIn(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return do(ctx, db)
+}
+
 // openIn opens and migrates the database and returns a context acting as
 // the system admin of --council. The caller closes the database.
 func (c *councilFlags) openIn(ctx context.Context) (*storage.DB, context.Context, error) {

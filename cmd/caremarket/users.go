@@ -28,36 +28,32 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	name := fs.String("name", "", "the person's name")
 	provider := fs.Int64("provider", 0, "provider id (required for, and only for, --role provider)")
 	token := fs.Bool("token", false, "print only an API token on stdout instead of a password (for scripts)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
-	// A one-time password: long and random, to be changed at first sign-in.
-	password := access.NewOneTimePassword(access.PasswordContext{Email: *email, Councils: []string{d.council}})
-	if !*token {
-		if u.PasswordHash, err = access.HashPassword(password); err != nil {
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		u := &access.User{Email: *email, Name: *name, Role: caremarket.Role(*role), ProviderID: *provider, MustChangePassword: !*token}
+		// A one-time password: long and random, to be changed at first sign-in.
+		password := access.NewOneTimePassword(access.PasswordContext{Email: *email, Councils: []string{d.council}})
+		if !*token {
+			hash, err := access.HashPassword(password)
+			if err != nil {
+				return err
+			}
+			u.PasswordHash = hash
+		}
+		if err := db.CreateUser(ctx, u); err != nil {
 			return err
 		}
-	}
-	if err := db.CreateUser(ctx, u); err != nil {
-		return err
-	}
-	if *token {
-		secret, hash := access.NewSecret()
-		if err := db.CreateToken(ctx, u.ID, hash, "created by caremarket users create"); err != nil {
-			return err
+		if *token {
+			secret, hash := access.NewSecret()
+			if err := db.CreateToken(ctx, u.ID, hash, "created by caremarket users create"); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, secret)
+			return nil
 		}
-		fmt.Fprintln(stdout, secret)
+		fmt.Fprintf(stderr, "created %s (%s) in %s; one-time password:\n", u.Email, u.Role, d.council)
+		fmt.Fprintln(stdout, password)
 		return nil
-	}
-	fmt.Fprintf(stderr, "created %s (%s) in %s; one-time password:\n", u.Email, u.Role, d.council)
-	fmt.Fprintln(stdout, password)
-	return nil
+	})
 }
 
 func councilsCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -1,6 +1,6 @@
 // Package brokerdemo loads the brokerage part of the Kent demo (care
 // requirements and placements across Kent that exercise every stage of the
-// sourcing cascade, seed 004 5.4) and gives tests, benchmarks and the demo
+// sourcing cascade: the area, its neighbours, then off contract) and gives tests, benchmarks and the demo
 // one way to admit providers to a lot through the procurement journey.
 //
 // Everything goes through storage's ordinary, audited methods.

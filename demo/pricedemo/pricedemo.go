@@ -199,47 +199,77 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 		return err
 	}
 
-	// The autumn round: priced, closed and decided.
-	prev := &pricing.Round{AgreementID: ag.ID, Name: cal.prevName, OpensOn: cal.prevOpens, ClosesOn: cal.prevCloses,
-		EffectiveFrom: cal.prevEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: providerIDs}
-	at(cal.prevOpens.Add(9 * time.Hour))
-	if err := db.OpenPriceRound(comm, prev); err != nil {
+	r := &rounds{db: db, at: at, rng: rng, comm: comm, agreementID: ag.ID, cal: cal, homes: homes, actors: actors, guides: guides,
+		providerIDs: providerIDs, userProvider: userProvider, prevPrices: map[priceKey]money.Money{}, now: now}
+	if err := r.autumn(); err != nil {
+		return err
+	}
+	return r.spring()
+}
+
+// rounds is what the demo's two price rounds share: the homes priced,
+// their providers, the guide prices, and the autumn's prices (the spring's
+// start from them).
+type rounds struct {
+	db           *storage.DB
+	at           func(time.Time)
+	rng          *rand.Rand
+	comm         context.Context
+	agreementID  int64
+	cal          calendar
+	homes        []home
+	actors       map[int64]context.Context
+	guides       map[pricing.PriceKey]money.Money
+	providerIDs  []int64
+	userProvider int64
+	prevPrices   map[priceKey]money.Money
+	now          time.Time
+}
+
+// autumn runs the autumn round: priced, closed and decided.
+func (r *rounds) autumn() error {
+	prev := &pricing.Round{AgreementID: r.agreementID, Name: r.cal.prevName, OpensOn: r.cal.prevOpens, ClosesOn: r.cal.prevCloses,
+		EffectiveFrom: r.cal.prevEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: r.providerIDs}
+	r.at(r.cal.prevOpens.Add(9 * time.Hour))
+	if err := r.db.OpenPriceRound(r.comm, prev); err != nil {
 		return fmt.Errorf("pricedemo: open %s: %w", prev.Name, err)
 	}
-	prevPrices := map[priceKey]money.Money{}
-	subs, err := submitRound(db, at, rng, prev, homes, actors, guides, 0, autumnSubmitShare, 0.01, prevPrices)
+	subs, err := submitRound(r.db, r.at, r.rng, prev, r.homes, r.actors, r.guides, 0, autumnSubmitShare, 0.01, r.prevPrices)
 	if err != nil {
 		return fmt.Errorf("pricedemo: %s: %w", prev.Name, err)
 	}
-	at(cal.prevCloses.Add(17 * time.Hour))
-	if err := db.ClosePriceRound(comm, prev.ID); err != nil {
+	r.at(r.cal.prevCloses.Add(17 * time.Hour))
+	if err := r.db.ClosePriceRound(r.comm, prev.ID); err != nil {
 		return fmt.Errorf("pricedemo: close %s: %w", prev.Name, err)
 	}
-	decideFrom := cal.prevCloses.AddDate(0, 0, 3).Add(9 * time.Hour)
-	decideFor := cal.prevEffective.AddDate(0, 0, -7).Sub(decideFrom)
+	decideFrom := r.cal.prevCloses.AddDate(0, 0, 3).Add(9 * time.Hour)
+	decideFor := r.cal.prevEffective.AddDate(0, 0, -7).Sub(decideFrom)
 	for i, s := range subs {
-		at(decideFrom.Add(decideFor * time.Duration(i) / time.Duration(len(subs))))
+		r.at(decideFrom.Add(decideFor * time.Duration(i) / time.Duration(len(subs))))
 		approve := true
 		switch {
-		case !s.Check.Within && rng.IntN(100) < 40:
+		case !s.Check.Within && r.rng.IntN(100) < 40:
 			approve = false
-		case s.Check.Within && rng.IntN(100) < 2:
+		case s.Check.Within && r.rng.IntN(100) < 2:
 			approve = false
 		}
-		if err := decide(comm, db, rng, s, approve); err != nil {
+		if err := decide(r.comm, r.db, r.rng, s, approve); err != nil {
 			return fmt.Errorf("pricedemo: %s: %w", prev.Name, err)
 		}
 	}
+	return nil
+}
 
-	// The spring round, open now: the demo provider user's provider has not
-	// priced yet, so that user has a round to answer.
-	cur := &pricing.Round{AgreementID: ag.ID, Name: cal.curName, OpensOn: cal.curOpens, ClosesOn: cal.curCloses,
-		EffectiveFrom: cal.curEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: providerIDs}
-	at(cal.curOpens.Add(9 * time.Hour))
-	if err := db.OpenPriceRound(comm, cur); err != nil {
+// spring runs the spring round, open now: the demo provider user's
+// provider has not priced yet, so that user has a round to answer.
+func (r *rounds) spring() error {
+	cur := &pricing.Round{AgreementID: r.agreementID, Name: r.cal.curName, OpensOn: r.cal.curOpens, ClosesOn: r.cal.curCloses,
+		EffectiveFrom: r.cal.curEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: r.providerIDs}
+	r.at(r.cal.curOpens.Add(9 * time.Hour))
+	if err := r.db.OpenPriceRound(r.comm, cur); err != nil {
 		return fmt.Errorf("pricedemo: open %s: %w", cur.Name, err)
 	}
-	subs, err = submitRound(db, at, rng, cur, homes, actors, guides, userProvider, springSubmitShare, 0.045, prevPrices)
+	subs, err := submitRound(r.db, r.at, r.rng, cur, r.homes, r.actors, r.guides, r.userProvider, springSubmitShare, 0.045, r.prevPrices)
 	if err != nil {
 		return fmt.Errorf("pricedemo: %s: %w", cur.Name, err)
 	}
@@ -247,19 +277,19 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 	var rejected []pricing.Submission
 	decided := 0
 	for _, s := range subs {
-		r := rng.IntN(100)
-		if r >= springApproved+springRejected {
+		roll := r.rng.IntN(100)
+		if roll >= springApproved+springRejected {
 			continue
 		}
-		approve := r < springApproved
-		if !s.Check.Within && approve && rng.IntN(2) == 0 {
+		approve := roll < springApproved
+		if !s.Check.Within && approve && r.rng.IntN(2) == 0 {
 			continue // outside the band: the commissioner has asked for evidence
 		}
-		at(s.SubmittedAt.Add(time.Duration(24+rng.IntN(72)) * time.Hour))
-		if db.Now().After(now.Add(-time.Hour)) {
+		r.at(s.SubmittedAt.Add(time.Duration(24+r.rng.IntN(72)) * time.Hour))
+		if r.db.Now().After(r.now.Add(-time.Hour)) {
 			continue
 		}
-		if err := decide(comm, db, rng, s, approve); err != nil {
+		if err := decide(r.comm, r.db, r.rng, s, approve); err != nil {
 			return fmt.Errorf("pricedemo: %s: %w", cur.Name, err)
 		}
 		decided++
@@ -272,19 +302,19 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) error {
 	again := map[int64][]pricing.SubmissionRow{}
 	var againOrder []int64
 	for _, s := range rejected {
-		if rng.IntN(2) == 0 || s.Check.Guide == 0 {
+		if r.rng.IntN(2) == 0 || s.Check.Guide == 0 {
 			continue
 		}
-		price := s.Check.Guide + money.Money(rng.IntN(int(s.Check.High-s.Check.Guide)/100+1))*100
+		price := s.Check.Guide + money.Money(r.rng.IntN(int(s.Check.High-s.Check.Guide)/100+1))*100
 		if _, ok := again[s.ProviderID]; !ok {
 			againOrder = append(againOrder, s.ProviderID)
 		}
 		again[s.ProviderID] = append(again[s.ProviderID], pricing.SubmissionRow{Line: len(again[s.ProviderID]) + 1, LocationID: s.LocationID,
 			ServiceType: s.ServiceType, Band: s.Band, Price: price})
 	}
-	at(now.Add(-2 * time.Hour))
+	r.at(r.now.Add(-2 * time.Hour))
 	for _, p := range againOrder {
-		if _, lineErrs, err := db.SubmitPrices(actors[p], cur.ID, again[p], "form"); err != nil {
+		if _, lineErrs, err := r.db.SubmitPrices(r.actors[p], cur.ID, again[p], "form"); err != nil {
 			return fmt.Errorf("pricedemo: %s resubmission: %w %v", cur.Name, err, lineErrs)
 		}
 	}
@@ -356,7 +386,7 @@ func costModels(from time.Time) []*pricing.CostModel {
 			Overheads: b.overheads, Return: 500})
 	}
 	// Home care by the hour: paid travel time and mileage, longer in rural
-	// clusters (seed 003: urban and rural lots).
+	// clusters (home care is let in urban and rural clusters).
 	out = append(out, &pricing.CostModel{Name: "Home care " + year, ServiceType: market.Homecare, EffectiveFrom: from,
 		PayPremium: 80, OnCosts: onCosts, MileageRate: 45,
 		Urban:     pricing.SettingCosts{NonStaffPerHour: 120, TravelMinutesPerHour: dec(1200), MilesPerHour: dec(400)},

@@ -1,10 +1,11 @@
 // Package procdemo loads the procurement part of the demo into a council
 // that already has areas and providers (the demo package's Kent): the
 // finished Care and Support in the Home tender of 2019-20 (CSIH-2020) whose
-// funnel matches seed 004 (108 applications, 93 passed selection, 63 passed
-// quality first time), the OPRN open framework (OPRN-2026, seed 000) with its
-// window open, the All Age Home Care open framework (AAHC-2027, seed 002)
-// with its window to come, and the 2019 contract of seed 003.
+// funnel matches Kent's award report (108 applications, 93 passed selection,
+// 63 passed quality first time), the Older Persons Residential and Nursing
+// open framework (OPRN-2026) with its window open, the All Age Home Care open
+// framework (AAHC-2027) with its window to come, and the 2019 Care and
+// Support in the Home contract with its extensions.
 //
 // Everything goes through storage's ordinary, audited methods, acting as
 // the council's people; the clock is moved to when each step happened.
@@ -22,7 +23,10 @@ import (
 	"github.com/caremarket/caremarket/storage"
 )
 
-// Seed 004, 3.14.
+// The 2020 Care and Support in the Home tender as Kent's award report
+// counts it: "108 providers submitted a response", "93 of these passed the
+// initial selection criteria", "63 providers passed the Quality Question
+// criteria in the first instance".
 const (
 	CSIHApplications       = 108
 	CSIHPassedSelection    = 93
@@ -97,7 +101,7 @@ func LoadDemo(ctx context.Context, db *storage.DB, now time.Time) (*Result, erro
 	if err := loadAAHC(ctx, db, comm, allAreas, now, res); err != nil {
 		return nil, fmt.Errorf("procdemo: AAHC-2027: %w", err)
 	}
-	// Seed 003: the 2019 Care and Support in the Home contract, extended a
+	// The 2019 Care and Support in the Home contract, extended a
 	// year to 7 April 2024 and then by its three-year option with break clauses.
 	taken1, taken2 := procurement.Date(2022, 10, 3), procurement.Date(2024, 1, 25)
 	c := &procurement.Contract{ProviderID: providers[0].ID, Reference: "CSIH-2019", Title: "Care and Support in the Home (2019 framework)",
@@ -197,36 +201,64 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 	if err := db.AssignEvaluator(comm, w.ID, evalUser, false); err != nil {
 		return err
 	}
-	// Applications: all 108 in October 2019.
-	apps := make([]*procurement.Application, len(providers))
-	for i, p := range providers {
-		at(london(2019, 10, 2+i%29, 9+i%8, i%60))
-		pctx := providerCtx(sys, p)
-		app := &procurement.Application{WindowID: w.ID, LotIDs: []int64{lotIDs[i%len(lotIDs)]}}
-		if i%3 == 0 {
-			app.LotIDs = append(app.LotIDs, lotIDs[(i+1)%len(lotIDs)])
+	c := &csih{db: db, at: at, comm: comm, eval: eval, sys: sys, providers: providers, res: res, w: w, lotIDs: lotIDs}
+	for _, step := range []func() error{c.apply, c.evaluate, c.resubmit, c.award} {
+		if err := step(); err != nil {
+			return err
 		}
-		for _, q := range w.Questions {
+	}
+	return nil
+}
+
+// csih is the 2020 Care and Support in the Home tender as loadCSIH runs
+// it: its window, lots and applications, and who acts.
+type csih struct {
+	db         *storage.DB
+	at         func(time.Time)
+	comm, eval context.Context
+	sys        *caremarket.Actor
+	providers  []market.Provider
+	res        *Result
+	w          *procurement.Window
+	lotIDs     []int64
+	apps       []*procurement.Application
+}
+
+func (c *csih) apply() error {
+	// Applications: all 108 in October 2019.
+	c.apps = make([]*procurement.Application, len(c.providers))
+	for i, p := range c.providers {
+		c.at(london(2019, 10, 2+i%29, 9+i%8, i%60))
+		pctx := providerCtx(c.sys, p)
+		app := &procurement.Application{WindowID: c.w.ID, LotIDs: []int64{c.lotIDs[i%len(c.lotIDs)]}}
+		if i%3 == 0 {
+			app.LotIDs = append(app.LotIDs, c.lotIDs[(i+1)%len(c.lotIDs)])
+		}
+		for _, q := range c.w.Questions {
 			an := procurement.Answer{QuestionID: q.ID, Attempt: 1, Text: fmt.Sprintf("%s: our answer to question %d.", p.Name, q.Number)}
 			if q.EvidenceRequired {
 				an.Evidence = "Certificate and accounts uploaded to the Kent Business Portal"
 			}
 			app.Answers = append(app.Answers, an)
 		}
-		if err := db.SaveApplication(pctx, app); err != nil {
+		if err := c.db.SaveApplication(pctx, app); err != nil {
 			return err
 		}
-		if _, err := db.SubmitApplication(pctx, app.ID); err != nil {
+		if _, err := c.db.SubmitApplication(pctx, app.ID); err != nil {
 			return err
 		}
-		apps[i] = app
-		res.Applications++
+		c.apps[i] = app
+		c.res.Applications++
 	}
+	return nil
+}
+
+func (c *csih) evaluate() error {
 	// Evaluation in November 2019: the first 93 pass selection; of those the
 	// first 63 pass quality first time; the next 20 fail one answer and pass
 	// on resubmission; the last 10 fail and do not recover.
-	at(london(2019, 11, 12, 10, 0))
-	if err := db.DeclareInterests(eval, w.ID, nil, "No conflicts of interest"); err != nil {
+	c.at(london(2019, 11, 12, 10, 0))
+	if err := c.db.DeclareInterests(c.eval, c.w.ID, nil, "No conflicts of interest"); err != nil {
 		return err
 	}
 	yes, no := true, false
@@ -249,36 +281,40 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 		}
 		return mark{nil, 3 + i%2}
 	}
-	for i, app := range apps {
-		for _, q := range w.Questions {
+	for i, app := range c.apps {
+		for _, q := range c.w.Questions {
 			if q.Kind == procurement.Quality && i >= CSIHPassedSelection {
 				continue // quality is not assessed after failing selection
 			}
 			m := marksFor(i, q)
-			t := db.Now()
-			if err := db.SaveScore(eval, &procurement.Score{ApplicationID: app.ID, QuestionID: q.ID, Attempt: 1, Pass: m.pass, Points: m.points,
+			t := c.db.Now()
+			if err := c.db.SaveScore(c.eval, &procurement.Score{ApplicationID: app.ID, QuestionID: q.ID, Attempt: 1, Pass: m.pass, Points: m.points,
 				Comment: "Scored against the published criteria", SubmittedAt: &t}); err != nil {
 				return err
 			}
 		}
 	}
-	at(london(2019, 11, 18, 15, 0))
-	for i, app := range apps {
-		for _, q := range w.Questions {
+	c.at(london(2019, 11, 18, 15, 0))
+	for i, app := range c.apps {
+		for _, q := range c.w.Questions {
 			if q.Kind == procurement.Quality && i >= CSIHPassedSelection {
 				continue
 			}
 			m := marksFor(i, q)
-			if err := db.Moderate(comm, &procurement.Moderation{ApplicationID: app.ID, QuestionID: q.ID, Attempt: 1, Pass: m.pass, Points: m.points,
+			if err := c.db.Moderate(c.comm, &procurement.Moderation{ApplicationID: app.ID, QuestionID: q.ID, Attempt: 1, Pass: m.pass, Points: m.points,
 				Reason: "Agreed at moderation against the published criteria"}); err != nil {
 				return err
 			}
 		}
 	}
+	return nil
+}
+
+func (c *csih) resubmit() error {
 	// Resubmission by 5 January 2020, moderated 14-18 January 2020.
 	for i := CSIHPassedQualityFirst; i < CSIHPassedSelection; i++ {
-		at(london(2020, 1, 3, 10, i%60))
-		if err := db.ResubmitAnswer(providerCtx(sys, providers[i]), apps[i].ID, w.Questions[2].ID, "Our revised answer with the detail asked for", ""); err != nil {
+		c.at(london(2020, 1, 3, 10, i%60))
+		if err := c.db.ResubmitAnswer(providerCtx(c.sys, c.providers[i]), c.apps[i].ID, c.w.Questions[2].ID, "Our revised answer with the detail asked for", ""); err != nil {
 			return err
 		}
 	}
@@ -287,25 +323,29 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 		if i >= CSIHPassedQualityFirst+CSIHPassedAfterResubmission {
 			points = 2
 		}
-		at(london(2020, 1, 14, 10, 0))
-		t := db.Now()
-		if err := db.SaveScore(eval, &procurement.Score{ApplicationID: apps[i].ID, QuestionID: w.Questions[2].ID, Attempt: 2, Points: points,
+		c.at(london(2020, 1, 14, 10, 0))
+		t := c.db.Now()
+		if err := c.db.SaveScore(c.eval, &procurement.Score{ApplicationID: c.apps[i].ID, QuestionID: c.w.Questions[2].ID, Attempt: 2, Points: points,
 			Comment: "Resubmitted answer scored", SubmittedAt: &t}); err != nil {
 			return err
 		}
-		at(london(2020, 1, 16, 10, 0))
-		if err := db.Moderate(comm, &procurement.Moderation{ApplicationID: apps[i].ID, QuestionID: w.Questions[2].ID, Attempt: 2, Points: points,
+		c.at(london(2020, 1, 16, 10, 0))
+		if err := c.db.Moderate(c.comm, &procurement.Moderation{ApplicationID: c.apps[i].ID, QuestionID: c.w.Questions[2].ID, Attempt: 2, Points: points,
 			Reason: "Agreed at moderation of resubmissions"}); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+func (c *csih) award() error {
 	// Award, May 2020: every provider that passed, on each lot it bid for.
-	at(london(2020, 5, 11, 10, 0))
-	results, err := db.WindowResults(comm, w.ID)
+	c.at(london(2020, 5, 11, 10, 0))
+	results, err := c.db.WindowResults(c.comm, c.w.ID)
 	if err != nil {
 		return err
 	}
-	for _, lid := range lotIDs {
+	for _, lid := range c.lotIDs {
 		var ids []int64
 		for _, r := range results.Results {
 			for _, l := range r.LotIDs {
@@ -314,20 +354,20 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 				}
 			}
 		}
-		aws, err := db.AwardLot(comm, w.ID, lid, ids)
+		aws, err := c.db.AwardLot(c.comm, c.w.ID, lid, ids)
 		if err != nil {
 			return err
 		}
-		res.Awards += len(aws)
+		c.res.Awards += len(aws)
 	}
 	// The award decision goes out on Tuesday 2 June 2020 (PCR 2015 reg. 87:
 	// 10 days, to Friday 12 June); contracts commence Monday 15 June 2020.
-	at(london(2020, 6, 2, 10, 0))
-	if _, err := db.PublishAwards(comm, w.ID); err != nil {
+	c.at(london(2020, 6, 2, 10, 0))
+	if _, err := c.db.PublishAwards(c.comm, c.w.ID); err != nil {
 		return err
 	}
-	at(london(2020, 6, 15, 9, 0))
-	aws, err := db.ListAwards(comm, procurement.AwardFilter{WindowID: w.ID})
+	c.at(london(2020, 6, 15, 9, 0))
+	aws, err := c.db.ListAwards(c.comm, procurement.AwardFilter{WindowID: c.w.ID})
 	if err != nil {
 		return err
 	}
@@ -338,14 +378,14 @@ func loadCSIH(ctx context.Context, db *storage.DB, at func(time.Time), comm, eva
 		if i >= 10 {
 			break // a sample of signed contracts; the rest are admitted to their lots
 		}
-		c := &procurement.Contract{AwardID: aw.ID, Reference: fmt.Sprintf("CSIH-2020-%03d", i+1), Title: "Care and Support in the Home: " + aw.ProviderName,
+		ct := &procurement.Contract{AwardID: aw.ID, Reference: fmt.Sprintf("CSIH-2020-%03d", i+1), Title: "Care and Support in the Home: " + aw.ProviderName,
 			Start: procurement.Date(2020, 6, 15), InitialEnd: procurement.Date(2024, 6, 14),
 			Extensions:       []procurement.Extension{{Months: 36, Taken: true, TakenOn: &extended}},
 			AnnualValuePence: 60_000_000, LifetimeValuePence: 420_000_000}
-		if err := db.CreateContract(comm, c); err != nil {
+		if err := c.db.CreateContract(c.comm, ct); err != nil {
 			return err
 		}
-		res.Contracts++
+		c.res.Contracts++
 	}
 	return nil
 }

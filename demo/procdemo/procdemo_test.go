@@ -31,7 +31,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Seed 004, 3.14: 108 responses, 93 passed selection, 63 passed quality first time.
+		// The 2020 Care and Support in the Home tender: 108 responses, 93 passed selection, 63 passed quality first time.
 		f := r.Funnel
 		if f.Submitted != 108 || f.PassedSelection != 93 || f.PassedQualityFirst != 63 || f.PassedQuality != 83 || f.Awarded != 83 {
 			t.Errorf("CSIH-2020 funnel = %+v", f)

@@ -181,32 +181,7 @@ func GenerateDirectory(w io.Writer, o GenerateOptions) error {
 		// Columns the reader ignores, filled so the file is as heavy as the real one.
 		set("Location ODS Code", "VN"+strconv.Itoa(10000+i%90000))
 		set("Location Telephone Number", "0"+strconv.Itoa(1227000000+r.IntN(999999)))
-		set("Location Web Address", "www.example-care-"+strconv.Itoa(provider)+".co.uk")
-		set("Location NHS Region", "South East")
-		set("Location ONSPD CCG Code", "E38000237")
-		set("Location ONSPD CCG", "NHS Kent and Medway ICB")
-		set("Location Commissioning CCG Code", "E38000237")
-		set("Location Commissioning CCG Name", "NHS Kent and Medway ICB")
-		set("Location UPRN ID", strconv.Itoa(100060000000+i))
-		set("Location Parliamentary Constituency", "East Thanet")
-		set("Provider HSCA start date", "01/10/2010")
-		set("Provider Companies House Number", fmt.Sprintf("%08d", 1000000+provider))
-		set("Provider Inspection Directorate", "Adult social care")
-		set("Provider Primary Inspection Category", "Residential social care")
-		set("Provider Ownership Type", "Organisation")
-		set("Provider Telephone Number", "01227 000 000")
-		set("Provider Street Address", "Unit "+strconv.Itoa(provider%40)+", Business Park")
-		set("Provider City", "Canterbury")
-		set("Provider County", "Kent")
-		set("Provider Postal Code", "CT1 1AA")
-		set("Provider Local Authority", o.LocalAuthority)
-		set("Provider Region", "South East")
-		set("Provider NHS Region", "South East")
-		set("Provider Nominated Individual Name", "A Person")
-		set("Brand ID", "-")
-		set("Brand Name", "-")
-		set("Location Region", "South East")
-		set("Location Local Authority", o.LocalAuthority)
+		setFixedColumns(set, i, provider, o.LocalAuthority)
 		set("Location Street Address", strconv.Itoa(1+r.IntN(200))+" "+[]string{"High Street", "Church Road", "Station Road", "London Road", "The Avenue"}[r.IntN(5)])
 		if r.IntN(3) == 0 {
 			set("Location Address Line 2", "Westgate-on-Sea")
@@ -220,45 +195,7 @@ func GenerateDirectory(w io.Writer, o GenerateOptions) error {
 		set("Provider Name", generatedProvider(provider))
 		set("Provider Type/Sector", "Social Care Org")
 		set("Service user band - Older People", "Y")
-		switch {
-		case kind < 8: // residential home
-			set("Care home?", "Y")
-			set("Care homes beds", strconv.Itoa(6+r.IntN(60)))
-			set("Location Primary Inspection Category", "Residential social care")
-			set("Regulated activity - Accommodation for persons who require nursing or personal care", "Y")
-			set("Service type - Care home service without nursing", "Y")
-			set("Service user band - Dementia", yn(r.IntN(2) == 0))
-			set("Service user band - Learning disabilities or autistic spectrum disorder", yn(kind == 1))
-			set("Service user band - Physical Disability", yn(kind == 2))
-			set("Service user band - Mental Health", yn(kind == 3))
-		case kind < 12: // nursing home
-			set("Care home?", "Y")
-			set("Care homes beds", strconv.Itoa(20+r.IntN(100)))
-			set("Location Primary Inspection Category", "Residential social care")
-			set("Regulated activity - Accommodation for persons who require nursing or personal care", "Y")
-			set("Regulated activity - Treatment of disease, disorder or injury", "Y")
-			set("Regulated activity - Nursing care", "Y")
-			set("Service type - Care home service with nursing", "Y")
-			set("Service user band - Dementia", yn(r.IntN(2) == 0))
-		case kind < 18: // home care agency
-			set("Care home?", "N")
-			set("Location Primary Inspection Category", "Community based adult social care services")
-			set("Regulated activity - Personal care", "Y")
-			set("Service type - Domiciliary care service", "Y")
-			set("Service user band - Younger Adults", "Y")
-		case kind == 18:
-			set("Care home?", "N")
-			set("Location Primary Inspection Category", "Community based adult social care services")
-			set("Regulated activity - Personal care", "Y")
-			set("Service type - Supported living service", "Y")
-			set("Service user band - Learning disabilities or autistic spectrum disorder", "Y")
-		default:
-			set("Care home?", "N")
-			set("Location Primary Inspection Category", "Community based adult social care services")
-			set("Regulated activity - Personal care", "Y")
-			set("Service type - Extra Care housing services", "Y")
-			set("Service type - Domiciliary care service", "Y")
-		}
+		setService(set, r, kind)
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("cqc: write generated directory: %w", err)
 		}
@@ -271,6 +208,83 @@ func GenerateDirectory(w io.Writer, o GenerateOptions) error {
 		return fmt.Errorf("cqc: write generated directory: %w", err)
 	}
 	return nil
+}
+
+// setFixedColumns fills columns the reader ignores, so the file is as
+// heavy as the real one: the same for every location but for its number i
+// and its provider's.
+func setFixedColumns(set func(col, v string), i, provider int, localAuthority string) {
+	set("Location Web Address", "www.example-care-"+strconv.Itoa(provider)+".co.uk")
+	set("Location NHS Region", "South East")
+	set("Location ONSPD CCG Code", "E38000237")
+	set("Location ONSPD CCG", "NHS Kent and Medway ICB")
+	set("Location Commissioning CCG Code", "E38000237")
+	set("Location Commissioning CCG Name", "NHS Kent and Medway ICB")
+	set("Location UPRN ID", strconv.Itoa(100060000000+i))
+	set("Location Parliamentary Constituency", "East Thanet")
+	set("Provider HSCA start date", "01/10/2010")
+	set("Provider Companies House Number", fmt.Sprintf("%08d", 1000000+provider))
+	set("Provider Inspection Directorate", "Adult social care")
+	set("Provider Primary Inspection Category", "Residential social care")
+	set("Provider Ownership Type", "Organisation")
+	set("Provider Telephone Number", "01227 000 000")
+	set("Provider Street Address", "Unit "+strconv.Itoa(provider%40)+", Business Park")
+	set("Provider City", "Canterbury")
+	set("Provider County", "Kent")
+	set("Provider Postal Code", "CT1 1AA")
+	set("Provider Local Authority", localAuthority)
+	set("Provider Region", "South East")
+	set("Provider NHS Region", "South East")
+	set("Provider Nominated Individual Name", "A Person")
+	set("Brand ID", "-")
+	set("Brand Name", "-")
+	set("Location Region", "South East")
+	set("Location Local Authority", localAuthority)
+}
+
+// setService fills the columns saying what a location of this kind is: a
+// residential home (0-7), a nursing home (8-11), a home care agency
+// (12-17), supported living (18) or extra care (19).
+func setService(set func(col, v string), r *rand.Rand, kind int) {
+	switch {
+	case kind < 8: // residential home
+		set("Care home?", "Y")
+		set("Care homes beds", strconv.Itoa(6+r.IntN(60)))
+		set("Location Primary Inspection Category", "Residential social care")
+		set("Regulated activity - Accommodation for persons who require nursing or personal care", "Y")
+		set("Service type - Care home service without nursing", "Y")
+		set("Service user band - Dementia", yn(r.IntN(2) == 0))
+		set("Service user band - Learning disabilities or autistic spectrum disorder", yn(kind == 1))
+		set("Service user band - Physical Disability", yn(kind == 2))
+		set("Service user band - Mental Health", yn(kind == 3))
+	case kind < 12: // nursing home
+		set("Care home?", "Y")
+		set("Care homes beds", strconv.Itoa(20+r.IntN(100)))
+		set("Location Primary Inspection Category", "Residential social care")
+		set("Regulated activity - Accommodation for persons who require nursing or personal care", "Y")
+		set("Regulated activity - Treatment of disease, disorder or injury", "Y")
+		set("Regulated activity - Nursing care", "Y")
+		set("Service type - Care home service with nursing", "Y")
+		set("Service user band - Dementia", yn(r.IntN(2) == 0))
+	case kind < 18: // home care agency
+		set("Care home?", "N")
+		set("Location Primary Inspection Category", "Community based adult social care services")
+		set("Regulated activity - Personal care", "Y")
+		set("Service type - Domiciliary care service", "Y")
+		set("Service user band - Younger Adults", "Y")
+	case kind == 18:
+		set("Care home?", "N")
+		set("Location Primary Inspection Category", "Community based adult social care services")
+		set("Regulated activity - Personal care", "Y")
+		set("Service type - Supported living service", "Y")
+		set("Service user band - Learning disabilities or autistic spectrum disorder", "Y")
+	default:
+		set("Care home?", "N")
+		set("Location Primary Inspection Category", "Community based adult social care services")
+		set("Regulated activity - Personal care", "Y")
+		set("Service type - Extra Care housing services", "Y")
+		set("Service type - Domiciliary care service", "Y")
+	}
 }
 
 func yn(b bool) string {
