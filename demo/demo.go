@@ -162,7 +162,7 @@ func LoadUpTo(ctx context.Context, db *storage.DB, now time.Time, stage Stage) (
 		return nil, err
 	}
 	db.Now = realNow
-	if err := loadStages(ctx, db, now, stage); err != nil {
+	if err := loadStages(ctx, db, now, stage, &res.Counts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -218,8 +218,9 @@ func loadMarket(ctx context.Context, db *storage.DB, now time.Time, areaIDs []in
 	return nil
 }
 
-// loadStages loads each feature's demo up to and including stage.
-func loadStages(ctx context.Context, db *storage.DB, now time.Time, stage Stage) error {
+// loadStages loads each feature's demo up to and including stage, adding
+// what it counts (home care branches' spare hours) to counts.
+func loadStages(ctx context.Context, db *storage.DB, now time.Time, stage Stage, counts *Counts) error {
 	if stage >= StageProcurement {
 		// The council's agreements (as Kent's decision papers describe them): a finished tender, two open
 		// frameworks with one window open, and a contract's history.
@@ -264,9 +265,9 @@ func loadStages(ctx context.Context, db *storage.DB, now time.Time, stage Stage)
 		// Home care branches' spare hours a week (home care's capacity).
 		n, err := allocationdemo.LoadSpareHours(ctx, db, now)
 		if err != nil {
-			return nil, fmt.Errorf("demo: spare hours: %w", err)
+			return fmt.Errorf("demo: spare hours: %w", err)
 		}
-		res.Counts.Vacancies += n
+		counts.Vacancies += n
 	}
 	return nil
 }
