@@ -262,15 +262,15 @@ func (t *Totals) Figures() Figures {
 	f.AcceptanceRateBP = bp(int64(f.Accepted), int64(f.Offers))
 	f.PricedOffers = t.PricedOffers
 	f.PriceVsGuideBP = bp(t.Price-t.Guide, t.Guide)
-	reasons := map[string]int{}
+	f.DeclineReasons = make([]ReasonCount, 0, len(t.Reasons))
 	for r, n := range t.Reasons {
 		if r == "" {
 			r = "No reason given"
 		}
-		reasons[r] += n
-	}
-	f.DeclineReasons = []ReasonCount{}
-	for r, n := range reasons {
+		if i := slices.IndexFunc(f.DeclineReasons, func(c ReasonCount) bool { return c.Reason == r }); i >= 0 {
+			f.DeclineReasons[i].Count += n
+			continue
+		}
 		f.DeclineReasons = append(f.DeclineReasons, ReasonCount{r, n})
 	}
 	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int {

@@ -378,7 +378,7 @@ func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.T
 	get := func(id int64) *quality.Totals {
 		t := totals[id]
 		if t == nil {
-			t = &quality.Totals{Reasons: map[string]int{}}
+			t = &quality.Totals{}
 			totals[id] = t
 		}
 		return t
@@ -410,7 +410,6 @@ func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.T
 			&t.Placements, &t.OffContract, &t.HandBacks28d, &t.EndedEarly, &answers); err != nil {
 			return err
 		}
-		t.Reasons = get(id).Reasons
 		t.Minutes = parseMinutes(answers)
 		*get(id) = t
 		return nil
@@ -423,26 +422,36 @@ func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.T
 		var reason string
 		var n int
 		err := rows.Scan(&id, &reason, &n)
-		get(id).Reasons[reason] += n
+		t := get(id)
+		if t.Reasons == nil {
+			t.Reasons = map[string]int{}
+		}
+		t.Reasons[reason] += n
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	// Vacancy figures now, of the admitted providers' locations, aged at the
-	// end of the period.
+	// Every admitted provider, by name, with the ages of its locations'
+	// vacancy figures now, at the end of the period: one row a provider.
 	at := to
 	if now := db.now(); now.Before(to) {
 		at = now
 	}
-	if err := each("vacancies", `SELECT l.provider_id, `+db.minutesBetween("v.updated_at", db.at("$3"))+`
-		FROM vacancies v JOIN locations l ON l.id = v.location_id WHERE v.council_id = $1
-		AND l.provider_id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)`, []any{council, lotID, at}, func(rows *sql.Rows) error {
+	names := map[int64]string{}
+	if err := each("providers", `SELECT p.id, p.name, COALESCE(`+db.joinText(db.minutesBetween("v.updated_at", db.at("$3")))+`, '')
+		FROM providers p LEFT JOIN locations l ON l.council_id = $1 AND l.provider_id = p.id LEFT JOIN vacancies v ON v.location_id = l.id AND v.council_id = $1
+		WHERE p.council_id = $1 AND p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
+		GROUP BY p.id, p.name`, []any{council, lotID, at}, func(rows *sql.Rows) error {
 		var id int64
-		var age int
-		err := rows.Scan(&id, &age)
-		t := get(id)
-		t.VacancyAges = append(t.VacancyAges, age)
-		return err
+		var name, ages string
+		if err := rows.Scan(&id, &name, &ages); err != nil {
+			return err
+		}
+		names[id] = name
+		if ages != "" {
+			get(id).VacancyAges = parseMinutes(ages)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -457,8 +466,7 @@ func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.T
 	}); err != nil {
 		return nil, err
 	}
-	names, err := db.lotProviderNames(ctx, council, lotID, totals)
-	if err != nil {
+	if err := db.otherProviderNames(ctx, council, names, totals); err != nil {
 		return nil, err
 	}
 	out := make([]quality.LeagueRow, 0, len(names))
@@ -472,30 +480,9 @@ func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.T
 	return out, nil
 }
 
-// lotProviderNames names every provider admitted to the lot and every other
-// provider with records in totals.
-func (db *DB) lotProviderNames(ctx context.Context, council, lotID int64, totals map[int64]*quality.Totals) (map[int64]string, error) {
-	names := map[int64]string{}
-	read := func(query string, args ...any) error {
-		rows, err := db.sql.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("storage: lot providers: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				return err
-			}
-			names[id] = name
-		}
-		return rows.Err()
-	}
-	if err := read(`SELECT DISTINCT p.id, p.name FROM awards aw JOIN providers p ON p.id = aw.provider_id
-		WHERE aw.council_id = $1 AND aw.lot_id = $2`, council, lotID); err != nil {
-		return nil, err
-	}
+// otherProviderNames adds the names of the providers with records in
+// totals that are no longer admitted to the lot.
+func (db *DB) otherProviderNames(ctx context.Context, council int64, names map[int64]string, totals map[int64]*quality.Totals) error {
 	var missing []any
 	for id := range totals {
 		if _, ok := names[id]; !ok {
@@ -508,13 +495,24 @@ func (db *DB) lotProviderNames(ctx context.Context, council, lotID int64, totals
 		for i := range marks {
 			marks[i] = "$" + strconv.Itoa(i+2)
 		}
-		if err := read(`SELECT id, name FROM providers WHERE council_id = $1 AND id IN (`+strings.Join(marks, ", ")+`)`,
-			append([]any{council}, missing[:n]...)...); err != nil {
-			return nil, err
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, name FROM providers WHERE council_id = $1 AND id IN (`+strings.Join(marks, ", ")+`)`,
+			append([]any{council}, missing[:n]...)...)
+		if err != nil {
+			return fmt.Errorf("storage: lot providers: %w", err)
 		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			names[id] = name
+		}
+		rows.Close()
 		missing = missing[n:]
 	}
-	return names, nil
+	return nil
 }
 
 // parseMinutes reads a space-separated list of whole minutes.

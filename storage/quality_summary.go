@@ -170,7 +170,7 @@ func addPerfDays(ctx context.Context, ex execer, part string, args ...any) error
 
 func addPerfDeclines(ctx context.Context, ex execer, part string, args ...any) error {
 	q := `INSERT INTO perf_declines (council_id, lot_id, provider_id, day, reason, n) SELECT * FROM (` + part + `) s WHERE true
-		ON CONFLICT (council_id, lot_id, provider_id, day, reason) DO UPDATE SET n = perf_declines.n + excluded.n`
+		ON CONFLICT (council_id, lot_id, provider_id, reason, day) DO UPDATE SET n = perf_declines.n + excluded.n`
 	if _, err := ex.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("storage: performance summary declines: %w", err)
 	}

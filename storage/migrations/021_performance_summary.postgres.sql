@@ -27,5 +27,5 @@ CREATE TABLE perf_declines (
 	day DATE NOT NULL,
 	reason TEXT NOT NULL,
 	n INTEGER NOT NULL,
-	PRIMARY KEY (council_id, lot_id, provider_id, day, reason)
+	PRIMARY KEY (council_id, lot_id, provider_id, reason, day)
 );

@@ -1,9 +1,9 @@
--- provider performance summary: the tables (SQLite keeps them in key order, WITHOUT ROWID)
+-- provider performance summary: the tables (SQLite keeps them in key order, WITHOUT ROWID, and days as text, compared as text)
 CREATE TABLE perf_days (
 	council_id BIGINT NOT NULL,
 	lot_id BIGINT NOT NULL,
 	provider_id BIGINT NOT NULL,
-	day DATE NOT NULL,
+	day TEXT NOT NULL,
 	accepted INTEGER NOT NULL,
 	declined INTEGER NOT NULL,
 	expired INTEGER NOT NULL,
@@ -24,8 +24,8 @@ CREATE TABLE perf_declines (
 	council_id BIGINT NOT NULL,
 	lot_id BIGINT NOT NULL,
 	provider_id BIGINT NOT NULL,
-	day DATE NOT NULL,
+	day TEXT NOT NULL,
 	reason TEXT NOT NULL,
 	n INTEGER NOT NULL,
-	PRIMARY KEY (council_id, lot_id, provider_id, day, reason)
+	PRIMARY KEY (council_id, lot_id, provider_id, reason, day)
 ) WITHOUT ROWID;
