@@ -102,11 +102,11 @@ func (db *DB) perfOffers(cond string, pricedOnly bool) string {
 		0, 0, 0, 0, 0, 0, ` + answers + `
 	FROM (SELECT o.council_id, o.lot_id, o.provider_id, o.status, o.price_pence, ` + db.dayOf("o.offered_at") + ` AS day,
 		CASE WHEN o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL THEN ` + db.minutesBetween("o.offered_at", "o.responded_at") + ` END AS minutes,
-		CASE WHEN o.status = 'accepted' AND o.price_pence > 0 THEN (SELECT g.price_pence FROM care_requirements r JOIN areas a ON a.id = r.area_id
-			JOIN clusters c ON c.id = a.cluster_id JOIN guide_prices g ON g.council_id = o.council_id AND g.service_type = r.service_type
-			AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at
-			WHERE r.id = o.requirement_id ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) END AS guide
-		FROM offers o WHERE o.lot_id IS NOT NULL AND o.status IN ('accepted', 'declined', 'expired') AND ` + cond + `) x
+		CASE WHEN o.status = 'accepted' AND o.price_pence > 0 THEN (SELECT g.price_pence FROM guide_prices g WHERE g.council_id = o.council_id
+			AND g.service_type = r.service_type AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at
+			ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) END AS guide
+		FROM offers o LEFT JOIN care_requirements r ON r.id = o.requirement_id LEFT JOIN areas a ON a.id = r.area_id LEFT JOIN clusters c ON c.id = a.cluster_id
+		WHERE o.lot_id IS NOT NULL AND o.status IN ('accepted', 'declined', 'expired') AND ` + cond + `) x
 	GROUP BY x.council_id, x.lot_id, x.provider_id, x.day`
 }
 
