@@ -163,89 +163,135 @@ func nearestRank(sorted []int, p int) int {
 	return sorted[max(rank, 1)-1]
 }
 
+// Totals are a set of records added up: what the figures are worked out
+// from. Compute adds up records; storage's daily summary adds up days.
+type Totals struct {
+	Accepted, Declined, Expired int
+	// Reasons counts declines by reason ("" is no reason given).
+	Reasons map[string]int
+	// Minutes is each accepted or declined offer's answer time, in any order.
+	Minutes                 []int
+	PricedOffers            int
+	Price, Guide            int64
+	Invitations, Bids       int
+	Placements, OffContract int
+	HandBacks28d            int
+	EndedEarly              int
+	// VacancyAges are the vacancy figures' ages in minutes, in any order.
+	VacancyAges             []int
+	Commissioned, Delivered int
+}
+
 // Compute works out the figures of one set of records.
 func Compute(in *PerfInput) Figures {
-	var f Figures
-	var minutes []int
-	reasons := map[string]int{}
+	t := Totals{Reasons: map[string]int{}}
 	for i := range in.Offers {
 		o := &in.Offers[i]
-		if o.Status == "withdrawn" || o.Status == "pending" {
-			continue
-		}
 		n := max(o.N, 1)
-		f.Offers += n
 		switch o.Status {
 		case "accepted":
-			f.Accepted += n
+			t.Accepted += n
 		case "declined":
-			f.Declined += n
-			r := o.Reason
-			if r == "" {
-				r = "No reason given"
-			}
-			reasons[r] += n
+			t.Declined += n
+			t.Reasons[o.Reason] += n
 		case "expired":
-			f.Expired += n
+			t.Expired += n
 		}
 	}
 	for _, r := range in.Responses {
-		f.Responded++
-		minutes = append(minutes, max(r.Minutes, 0))
+		t.Minutes = append(t.Minutes, r.Minutes)
 	}
-	slices.Sort(minutes)
-	f.MedianResponseMinutes, f.P90ResponseMinutes = nearestRank(minutes, 50), nearestRank(minutes, 90)
-	f.AcceptanceRateBP = bp(int64(f.Accepted), int64(f.Offers))
-	var price, guide int64
 	for _, p := range in.Priced {
-		f.PricedOffers += p.Offers
-		price += p.Price
-		guide += p.Guide
+		t.PricedOffers += p.Offers
+		t.Price += p.Price
+		t.Guide += p.Guide
 	}
-	f.PriceVsGuideBP = bp(price-guide, guide)
-	f.DeclineReasons = []ReasonCount{}
-	for r, n := range reasons {
+	for _, iv := range in.Invites {
+		t.Invitations++
+		if iv.Bid {
+			t.Bids++
+		}
+	}
+	for i := range in.Placements {
+		p := &in.Placements[i]
+		t.Placements++
+		if p.OffContract {
+			t.OffContract++
+		}
+		switch {
+		case HandedBackEarly(p.Status, p.NoticeDay):
+			t.HandBacks28d++
+		case EndedEarly(p.Status, p.EndDay):
+			t.EndedEarly++
+		}
+	}
+	for _, v := range in.Vacancies {
+		t.VacancyAges = append(t.VacancyAges, v.AgeMinutes)
+	}
+	for _, d := range in.Deliveries {
+		t.Commissioned += d.Commissioned
+		t.Delivered += d.Delivered
+	}
+	return t.Figures()
+}
+
+// HandedBackEarly: a placement handed back with notice given within
+// HandBackDays of its start (noticeDay -1: no notice).
+func HandedBackEarly(status string, noticeDay int) bool {
+	return status == "handed_back" && noticeDay >= 0 && noticeDay <= HandBackDays
+}
+
+// EndedEarly: a placement ended (not handed back or moved to contract)
+// less than EarlyEndDays after its start (endDay -1: no end).
+func EndedEarly(status string, endDay int) bool {
+	return status == "ended" && endDay >= 0 && endDay < EarlyEndDays
+}
+
+// Figures works out the figures of the totals. It sorts Minutes and
+// VacancyAges in place.
+func (t *Totals) Figures() Figures {
+	var f Figures
+	f.Accepted, f.Declined, f.Expired = t.Accepted, t.Declined, t.Expired
+	f.Offers = t.Accepted + t.Declined + t.Expired
+	f.Responded = len(t.Minutes)
+	for i, m := range t.Minutes {
+		t.Minutes[i] = max(m, 0)
+	}
+	slices.Sort(t.Minutes)
+	f.MedianResponseMinutes, f.P90ResponseMinutes = nearestRank(t.Minutes, 50), nearestRank(t.Minutes, 90)
+	f.AcceptanceRateBP = bp(int64(f.Accepted), int64(f.Offers))
+	f.PricedOffers = t.PricedOffers
+	f.PriceVsGuideBP = bp(t.Price-t.Guide, t.Guide)
+	f.DeclineReasons = make([]ReasonCount, 0, len(t.Reasons))
+	for r, n := range t.Reasons {
+		if r == "" {
+			r = "No reason given"
+		}
+		if i := slices.IndexFunc(f.DeclineReasons, func(c ReasonCount) bool { return c.Reason == r }); i >= 0 {
+			f.DeclineReasons[i].Count += n
+			continue
+		}
 		f.DeclineReasons = append(f.DeclineReasons, ReasonCount{r, n})
 	}
 	slices.SortFunc(f.DeclineReasons, func(a, b ReasonCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
 	})
-	for _, iv := range in.Invites {
-		f.Invitations++
-		if iv.Bid {
-			f.Bids++
-		}
-	}
+	f.Invitations, f.Bids = t.Invitations, t.Bids
 	f.BidRateBP = bp(int64(f.Bids), int64(f.Invitations))
-	for i := range in.Placements {
-		p := &in.Placements[i]
-		f.Placements++
-		if p.OffContract {
-			f.OffContract++
-		}
-		switch {
-		case p.Status == "handed_back" && p.NoticeDay >= 0 && p.NoticeDay <= HandBackDays:
-			f.HandBacks28d++
-		case p.Status == "ended" && p.EndDay >= 0 && p.EndDay < EarlyEndDays:
-			f.EndedEarly++
-		}
-	}
+	f.Placements, f.OffContract, f.HandBacks28d, f.EndedEarly = t.Placements, t.OffContract, t.HandBacks28d, t.EndedEarly
 	f.OffContractShareBP = bp(int64(f.OffContract), int64(f.Placements))
-	var ages []int
 	stale := int(market.StaleAfter / time.Minute)
-	for _, v := range in.Vacancies {
+	ages := make([]int, 0, len(t.VacancyAges))
+	for _, a := range t.VacancyAges {
 		f.VacancyFigures++
-		if v.AgeMinutes > stale {
+		if a > stale {
 			f.StaleVacancies++
 		}
-		ages = append(ages, max(v.AgeMinutes/60, 0))
+		ages = append(ages, max(a/60, 0))
 	}
 	slices.Sort(ages)
 	f.MedianVacancyAgeHours = nearestRank(ages, 50)
-	for _, d := range in.Deliveries {
-		f.CommissionedMinutes += d.Commissioned
-		f.DeliveredMinutes += d.Delivered
-	}
+	f.CommissionedMinutes, f.DeliveredMinutes = t.Commissioned, t.Delivered
 	f.DeliveredBP = bp(int64(f.DeliveredMinutes), int64(f.CommissionedMinutes))
 	return f
 }

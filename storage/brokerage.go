@@ -593,6 +593,9 @@ func (db *DB) DeclineOffer(ctx context.Context, id int64, reason string) (*broke
 		if n, _ := res.RowsAffected(); n != 1 {
 			return caremarket.Errorf(caremarket.ECONFLICT, "This offer can no longer be answered")
 		}
+		if err := tx.perfCount(ctx, perfOfferDeclined, id); err != nil {
+			return err
+		}
 		o.Status, o.Reason = brokerage.OfferDeclined, reason
 		t := tx.now
 		o.RespondedAt = &t
@@ -644,6 +647,9 @@ func (db *DB) ExpireOffers(ctx context.Context) (int, error) {
 			}
 			if k, _ := res.RowsAffected(); k != 1 {
 				return nil // answered meanwhile
+			}
+			if err := tx.perfCount(ctx, perfOfferAnswered, id); err != nil {
+				return err
 			}
 			o, err := db.offer(ctx, tx, tx.actor, id)
 			if err != nil {

@@ -66,6 +66,9 @@ func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, 
 		if err != nil {
 			return fmt.Errorf("storage: accept offer: %w", err)
 		}
+		if err := tx.perfCount(ctx, perfOfferAnswered, o.ID); err != nil {
+			return err
+		}
 		o.WeeklyCost = money.Money(weekly)
 		// 2. The requirement: open → placed (a move to contract goes the
 		// general way, below).
@@ -162,6 +165,9 @@ func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *
 			return caremarket.Errorf(caremarket.ECONFLICT, "This requirement already has an active placement")
 		}
 		return fmt.Errorf("storage: create placement: %w", err)
+	}
+	if err := tx.perfCount(ctx, perfPlacementsMade, p.ID); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now); err != nil {

@@ -86,6 +86,9 @@ func (db *DB) StartCompetition(ctx context.Context, requirementID int64, deadlin
 			c.Invited = append(c.Invited, brokerage.Invite{LocationID: e.LocationID, LocationName: e.LocationName, ProviderID: e.ProviderID,
 				ProviderName: e.ProviderName, Quality: e.Quality})
 		}
+		if err := tx.perfCount(ctx, perfCompetition, c.ID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE care_requirements SET stage = $1, method = 'mini_competition', updated_at = $2 WHERE id = $3`,
 			int(res.Current), tx.now, r.ID); err != nil {
 			return err
@@ -312,6 +315,9 @@ func (db *DB) SubmitBid(ctx context.Context, b *brokerage.Bid) error {
 		b.Basis = pricing.BasisFor(r.ServiceType)
 		b.WeeklyCost = brokerage.WeeklyCost(r.ServiceType, b.Price, r.MinutesPerWeek)
 		if err := brokerage.CheckBidCost(b); err != nil {
+			return err
+		}
+		if err := tx.perfCount(ctx, perfBid, c.ID, b.LocationID); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO bids (council_id, competition_id, requirement_id, provider_id, location_id, basis, price_pence,
@@ -586,6 +592,9 @@ func (db *DB) EndPlacement(ctx context.Context, id int64, end time.Time, reason 
 			ymd(end), reason, tx.now, id); err != nil {
 			return err
 		}
+		if err := tx.perfCount(ctx, perfPlacementClosed, id); err != nil {
+			return err
+		}
 		return tx.step(ctx, p.RequirementID, p.Stage, "ended", p.LocationID, p.ProviderID, fmt.Sprintf("Placement %d ends %s: %s", id, end.Format("2 January 2006"), reason))
 	})
 }
@@ -619,6 +628,9 @@ func (db *DB) HandBackPlacement(ctx context.Context, id int64, noticeDays int, r
 		end := today.AddDate(0, 0, noticeDays)
 		if _, err := tx.ExecContext(ctx, `UPDATE placements SET status = 'handed_back', notice_given_on = $1, end_date = $2, end_reason = $3, updated_at = $4 WHERE id = $5`,
 			ymd(today), ymd(end), "Handed back by the provider: "+reason, tx.now, id); err != nil {
+			return err
+		}
+		if err := tx.perfCount(ctx, perfPlacementClosed, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'open', stage = 0, move_from_placement_id = NULL, updated_at = $1 WHERE id = $2`,

@@ -132,16 +132,19 @@ func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement) error
 	if err != nil {
 		return fmt.Errorf("storage: load placements: %w", err)
 	}
-	placed := map[int64]int64{}
+	placed, ids := map[int64]int64{}, []any{}
 	for rows.Next() {
 		var id, req int64
 		if err := rows.Scan(&id, &req); err != nil {
 			rows.Close()
 			return err
 		}
-		placed[req] = id
+		placed[req], ids = id, append(ids, id)
 	}
 	rows.Close()
+	if err := tx.perfCount(ctx, perfPlacementsMade, ids...); err != nil {
+		return err
+	}
 	b.Reset()
 	args = args[:0]
 	n := 0

@@ -119,6 +119,11 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			applied++
 		}
 	}
+	// The daily performance summary is worked out from the records once,
+	// after the migration that makes it.
+	if err := db.fillPerfSummary(ctx, false); err != nil {
+		return applied, err
+	}
 	// Fresh statistics let SQLite's planner pick the right index (it has no
 	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
 	if db.dialect.optimize != "" {

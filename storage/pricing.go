@@ -228,6 +228,9 @@ func (db *DB) AdoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePric
 				return err
 			}
 		}
+		if err := tx.perfCount(ctx, perfGuidePrices, m.EffectiveFrom); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cost_models SET status = $1, adopted_at = $2, updated_at = $2 WHERE id = $3 AND council_id = $4`,
 			pricing.ModelAdopted, tx.now, id, tx.actor.CouncilID); err != nil {
 			return fmt.Errorf("storage: adopt cost model: %w", err)

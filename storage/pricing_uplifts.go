@@ -256,6 +256,11 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 				}
 			}
 		}
+		if u.Guide {
+			if err := tx.perfCount(ctx, perfGuidePrices, u.EffectiveFrom); err != nil {
+				return err
+			}
+		}
 		out = &p
 		return tx.audit(ctx, "uplift.apply", "uplift", u.ID, nil, map[string]any{"name": u.Name, "rule": u.Rule, "effective_from": ymd(u.EffectiveFrom),
 			"items": u.Items, "annual_change_pence": int64(u.TotalAnnualChange), "placements": len(starts),

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caremarket/caremarket"
@@ -181,6 +183,19 @@ func checkPeriod(from, to time.Time) error {
 	return nil
 }
 
+// wholeDays takes a period's bounds to the nearest midnight (UTC): the
+// daily performance summary counts whole days. The pages and the API ask
+// for whole days already (and a London midnight is within an hour of
+// UTC's); a provider's own figures count the same days as its ranks.
+func wholeDays(from, to time.Time) (time.Time, time.Time) {
+	day := func(t time.Time) time.Time { return t.UTC().Add(12 * time.Hour).Truncate(24 * time.Hour) }
+	from, to = day(from), day(to)
+	if !to.After(from) {
+		to = from.AddDate(0, 0, 1)
+	}
+	return from, to
+}
+
 // ProviderPerformance is a provider's figures over [from, to), location by
 // location, with its rank in each lot it is admitted to. Council staff, or
 // the provider itself.
@@ -195,6 +210,7 @@ func (db *DB) ProviderPerformance(ctx context.Context, providerID int64, from, t
 	if err := checkPeriod(from, to); err != nil {
 		return nil, err
 	}
+	from, to = wholeDays(from, to)
 	pp := &quality.ProviderPerformance{ProviderID: providerID, From: from, To: to, Locations: []quality.LocationFigures{}, Lots: []quality.LotRanks{}}
 	if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, providerID, a.CouncilID).Scan(&pp.ProviderName); err != nil {
 		return nil, notFound(err, "Provider")
@@ -281,6 +297,7 @@ func (db *DB) LotPerformance(ctx context.Context, lotID int64, from, to time.Tim
 	if err := checkPeriod(from, to); err != nil {
 		return nil, err
 	}
+	from, to = wholeDays(from, to)
 	lp, err := db.lotTable(ctx, a.CouncilID, lotID, from, to, sortKey)
 	if err != nil {
 		return nil, err
@@ -351,49 +368,177 @@ func (db *DB) UploadDelivered(ctx context.Context, lines []quality.Delivered) (i
 	return n, nil
 }
 
-// lotRows works out every row of a lot's league table, unsorted: every
-// admitted provider, and any provider with records on the lot that is no
-// longer admitted.
+// lotRows works out every row of a lot's league table, unsorted, from the
+// daily performance summary (quality_summary.go): every admitted provider,
+// and any provider with records on the lot in the period that is no longer
+// admitted. The work is one GROUP BY over the lot's provider-days in the
+// period, whatever the number of offers behind them.
 func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.Time) ([]quality.LeagueRow, error) {
-	in, err := db.perfInput(ctx, council, perfScope{"lot_id", lotID}, from, to)
-	if err != nil {
+	totals := map[int64]*quality.Totals{}
+	get := func(id int64) *quality.Totals {
+		t := totals[id]
+		if t == nil {
+			t = &quality.Totals{}
+			totals[id] = t
+		}
+		return t
+	}
+	each := func(what, query string, args []any, scan func(rows *sql.Rows) error) error {
+		rows, err := db.sql.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("storage: lot performance %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("storage: lot performance %s: %w", what, err)
+			}
+		}
+		return rows.Err()
+	}
+	days := []any{council, lotID, ymd(from), ymd(to)}
+	sums := make([]string, len(perfCounters))
+	for i, c := range perfCounters {
+		sums[i] = `CAST(SUM(` + c + `) AS BIGINT)`
+	}
+	if err := each("days", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.joinText("NULLIF(answers, '')")+`, '')
+		FROM perf_days WHERE council_id = $1 AND lot_id = $2 AND day >= $3 AND day < $4 GROUP BY provider_id`, days, func(rows *sql.Rows) error {
+		var id int64
+		var t quality.Totals
+		var answers string
+		if err := rows.Scan(&id, &t.Accepted, &t.Declined, &t.Expired, &t.PricedOffers, &t.Price, &t.Guide, &t.Invitations, &t.Bids,
+			&t.Placements, &t.OffContract, &t.HandBacks28d, &t.EndedEarly, &answers); err != nil {
+			return err
+		}
+		t.Minutes = parseMinutes(answers)
+		*get(id) = t
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	byProvider := quality.Split(in, quality.ByProvider)
-	// Every admitted provider has a row, with or without records; so does a
-	// provider with records on the lot that is no longer admitted.
-	names := map[int64]string{}
-	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM awards aw JOIN providers p ON p.id = aw.provider_id
-		WHERE aw.council_id = $1 AND aw.lot_id = $2`, council, lotID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: lot providers: %w", err)
-	}
-	for rows.Next() {
+	if err := each("declines", `SELECT provider_id, reason, CAST(SUM(n) AS BIGINT) FROM perf_declines
+		WHERE council_id = $1 AND lot_id = $2 AND day >= $3 AND day < $4 GROUP BY provider_id, reason`, days, func(rows *sql.Rows) error {
 		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
+		var reason string
+		var n int
+		err := rows.Scan(&id, &reason, &n)
+		t := get(id)
+		if t.Reasons == nil {
+			t.Reasons = map[string]int{}
+		}
+		t.Reasons[reason] += n
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	// Every admitted provider, by name, with the ages of its locations'
+	// vacancy figures now, at the end of the period: one row a provider.
+	at := to
+	if now := db.now(); now.Before(to) {
+		at = now
+	}
+	names := map[int64]string{}
+	if err := each("providers", `SELECT p.id, p.name, COALESCE(`+db.joinText(db.minutesBetween("v.updated_at", db.at("$3")))+`, '')
+		FROM providers p LEFT JOIN locations l ON l.council_id = $1 AND l.provider_id = p.id LEFT JOIN vacancies v ON v.location_id = l.id AND v.council_id = $1
+		WHERE p.council_id = $1 AND p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
+		GROUP BY p.id, p.name`, []any{council, lotID, at}, func(rows *sql.Rows) error {
+		var id int64
+		var name, ages string
+		if err := rows.Scan(&id, &name, &ages); err != nil {
+			return err
 		}
 		names[id] = name
-	}
-	rows.Close()
-	for id := range byProvider {
-		if _, ok := names[id]; !ok {
-			var name string
-			if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, id, council).Scan(&name); err != nil {
-				return nil, fmt.Errorf("storage: lot provider %d: %w", id, err)
-			}
-			names[id] = name
+		if ages != "" {
+			get(id).VacancyAges = parseMinutes(ages)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := each("delivered hours", `SELECT provider_id, CAST(SUM(commissioned_minutes) AS BIGINT), CAST(SUM(delivered_minutes) AS BIGINT) FROM delivered_hours
+		WHERE council_id = $1 AND lot_id = $2 AND week_start >= $3 AND week_start < $4 GROUP BY provider_id`, days, func(rows *sql.Rows) error {
+		var id int64
+		var c, d int
+		err := rows.Scan(&id, &c, &d)
+		t := get(id)
+		t.Commissioned, t.Delivered = c, d
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := db.otherProviderNames(ctx, council, names, totals); err != nil {
+		return nil, err
 	}
 	out := make([]quality.LeagueRow, 0, len(names))
 	for id, name := range names {
-		part := byProvider[id]
-		if part == nil {
-			part = &quality.PerfInput{}
+		t := totals[id]
+		if t == nil {
+			t = &quality.Totals{}
 		}
-		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: quality.Compute(part)})
+		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: t.Figures()})
 	}
 	return out, nil
+}
+
+// otherProviderNames adds the names of the providers with records in
+// totals that are no longer admitted to the lot.
+func (db *DB) otherProviderNames(ctx context.Context, council int64, names map[int64]string, totals map[int64]*quality.Totals) error {
+	var missing []any
+	for id := range totals {
+		if _, ok := names[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	for len(missing) > 0 {
+		n := min(len(missing), narrowChunk)
+		marks := make([]string, n)
+		for i := range marks {
+			marks[i] = "$" + strconv.Itoa(i+2)
+		}
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, name FROM providers WHERE council_id = $1 AND id IN (`+strings.Join(marks, ", ")+`)`,
+			append([]any{council}, missing[:n]...)...)
+		if err != nil {
+			return fmt.Errorf("storage: lot providers: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			names[id] = name
+		}
+		rows.Close()
+		missing = missing[n:]
+	}
+	return nil
+}
+
+// parseMinutes reads a space-separated list of whole minutes.
+func parseMinutes(s string) []int {
+	if s == "" {
+		return nil
+	}
+	out := make([]int, 0, strings.Count(s, " ")+1)
+	n, neg, digits := 0, false, false
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if digits {
+				if neg {
+					n = -n
+				}
+				out = append(out, n)
+			}
+			n, neg, digits = 0, false, false
+			continue
+		}
+		switch c := s[i]; {
+		case c == '-':
+			neg = true
+		case c >= '0' && c <= '9':
+			n, digits = n*10+int(c-'0'), true
+		}
+	}
+	return out
 }

@@ -1,0 +1,267 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caremarket/caremarket/quality"
+)
+
+// The daily performance summary. A lot's league table over a national
+// dataset would otherwise add up every offer, invitation and placement of
+// the period each time it is asked for; instead each write that changes a
+// figure adds its part to one row per council, lot, provider and day (UTC)
+// in the same transaction, and the table adds up days (quality_perf.go,
+// lotRows).
+//
+// What a day's row holds, and the record's day it is counted on:
+//   - offers accepted, declined (by reason, in perf_declines) and let
+//     expire, on the day offered; each accepted or declined offer's answer
+//     time in whole minutes, kept as a list so the median and 90th
+//     percentile stay exact (a list of a few bytes an answer, read as one
+//     string a provider, costs less than a histogram's columns and is never
+//     a bucket out);
+//   - accepted offers with a contracted price and a guide price in force
+//     on the day offered: how many, and the two totals;
+//   - mini-competition invitations and those that drew a bid, on the day
+//     the competition opened;
+//   - placements, off-contract placements, placements handed back within
+//     quality.HandBackDays and ended within quality.EarlyEndDays of their
+//     start, on the start date.
+//
+// Every part is the SQL below, added with ON CONFLICT ... DO UPDATE SET
+// n = n + excluded.n, so two writers at once each add their own part. The
+// same SQL over all records fills the summary from scratch (fillPerfSummary).
+
+// perfEvent is a write that changes the summary.
+type perfEvent int
+
+const (
+	// perfOfferAnswered: an offer accepted or let expire (it was pending,
+	// which counts nothing). Argument: the offer's id.
+	perfOfferAnswered perfEvent = iota
+	// perfOfferDeclined: an offer declined (its reason counted too).
+	// Argument: the offer's id.
+	perfOfferDeclined
+	// perfCompetition: a mini-competition opened with its invitations.
+	// Argument: the competition's id.
+	perfCompetition
+	// perfBid: a location's bid, counted before it is saved, and only if
+	// the location was invited and has not bid before (a bid replaced
+	// counts once). Arguments: the competition's and the location's ids.
+	perfBid
+	// perfPlacementsMade: placements created. Arguments: their ids.
+	perfPlacementsMade
+	// perfPlacementClosed: an active placement ended or handed back.
+	// Argument: its id.
+	perfPlacementClosed
+	// perfGuidePrices: guide prices added from a day: the price against
+	// guide of offers accepted on or after it is worked out again.
+	// Argument: the day (time.Time).
+	perfGuidePrices
+)
+
+// perfCounters are perf_days' counting columns, in the order every part's
+// SELECT gives them (then answers).
+var perfCounters = []string{"accepted", "declined", "expired", "priced", "price_pence", "guide_pence",
+	"invitations", "bids", "placements", "off_contract", "hand_backs", "ended_early"}
+
+// dayOf is a timestamp's day (UTC) in SQL.
+func (db *DB) dayOf(ts string) string {
+	if db.dialect.name == "postgres" {
+		return `CAST(` + ts + ` AT TIME ZONE 'UTC' AS DATE)`
+	}
+	return `date(` + ts + `)`
+}
+
+// joinText concatenates a group's texts with a space, skipping NULLs.
+func (db *DB) joinText(expr string) string {
+	if db.dialect.name == "postgres" {
+		return `string_agg(CAST(` + expr + ` AS TEXT), ' ')`
+	}
+	return `group_concat(` + expr + `, ' ')`
+}
+
+// perfOffers is the part of the offers matching cond (alias o). With
+// pricedOnly, only the price against guide.
+func (db *DB) perfOffers(cond string, pricedOnly bool) string {
+	counts := `SUM(CASE WHEN x.status = 'accepted' THEN 1 ELSE 0 END), SUM(CASE WHEN x.status = 'declined' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN x.status = 'expired' THEN 1 ELSE 0 END)`
+	answers := `COALESCE(` + db.joinText("x.minutes") + `, '')`
+	if pricedOnly {
+		counts, answers = `0, 0, 0`, `''`
+	}
+	// The guide price in force on the day offered for the requirement's
+	// service, need band and the area's setting.
+	return `SELECT x.council_id, x.lot_id, x.provider_id, x.day, ` + counts + `,
+		SUM(CASE WHEN x.guide IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN x.guide IS NOT NULL THEN x.price_pence ELSE 0 END), COALESCE(SUM(x.guide), 0),
+		0, 0, 0, 0, 0, 0, ` + answers + `
+	FROM (SELECT o.council_id, o.lot_id, o.provider_id, o.status, o.price_pence, ` + db.dayOf("o.offered_at") + ` AS day,
+		CASE WHEN o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL THEN ` + db.minutesBetween("o.offered_at", "o.responded_at") + ` END AS minutes,
+		CASE WHEN o.status = 'accepted' AND o.price_pence > 0 THEN (SELECT g.price_pence FROM guide_prices g WHERE g.council_id = o.council_id
+			AND g.service_type = r.service_type AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at
+			ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) END AS guide
+		FROM offers o LEFT JOIN care_requirements r ON r.id = o.requirement_id LEFT JOIN areas a ON a.id = r.area_id LEFT JOIN clusters c ON c.id = a.cluster_id
+		WHERE o.lot_id IS NOT NULL AND o.status IN ('accepted', 'declined', 'expired') AND ` + cond + `) x
+	GROUP BY x.council_id, x.lot_id, x.provider_id, x.day`
+}
+
+// perfDeclines is the declines by reason of the offers matching cond.
+func (db *DB) perfDeclines(cond string) string {
+	day := db.dayOf("o.offered_at")
+	return `SELECT o.council_id, o.lot_id, o.provider_id, ` + day + `, COALESCE(o.reason, ''), COUNT(*) FROM offers o
+	WHERE o.lot_id IS NOT NULL AND o.status = 'declined' AND ` + cond + `
+	GROUP BY o.council_id, o.lot_id, o.provider_id, ` + day + `, COALESCE(o.reason, '')`
+}
+
+// perfInvites is the invitations matching cond (aliases ci, c) and whether
+// each drew a bid; with newBid, a bid about to be made by an invited
+// location that has not bid before.
+func (db *DB) perfInvites(cond string, newBid bool) string {
+	bid := `EXISTS (SELECT 1 FROM bids b WHERE b.competition_id = ci.competition_id AND b.location_id = ci.location_id)`
+	invitations, bids := `COUNT(*)`, `SUM(CASE WHEN `+bid+` THEN 1 ELSE 0 END)`
+	if newBid {
+		invitations, bids, cond = `0`, `COUNT(*)`, cond+` AND NOT `+bid
+	}
+	day := db.dayOf("c.created_at")
+	return `SELECT ci.council_id, c.lot_id, ci.provider_id, ` + day + `, 0, 0, 0, 0, 0, 0, ` + invitations + `, ` + bids + `, 0, 0, 0, 0, ''
+	FROM competition_invites ci JOIN competitions c ON c.id = ci.competition_id
+	WHERE c.lot_id IS NOT NULL AND ` + cond + `
+	GROUP BY ci.council_id, c.lot_id, ci.provider_id, ` + day
+}
+
+// perfPlacements is the placements matching cond (alias p); with
+// outcomeOnly, only whether each was handed back or ended early (an active
+// placement counts as neither).
+func (db *DB) perfPlacements(cond string, outcomeOnly bool) string {
+	made := `COUNT(*), SUM(CASE WHEN p.off_contract THEN 1 ELSE 0 END)`
+	if outcomeOnly {
+		made = `0, 0`
+	}
+	notice, end := db.daysBetween("p.start_date", "p.notice_given_on"), db.daysBetween("p.start_date", "p.end_date")
+	return `SELECT p.council_id, p.lot_id, p.provider_id, p.start_date, 0, 0, 0, 0, 0, 0, 0, 0, ` + made + `,
+		SUM(CASE WHEN p.status = 'handed_back' AND ` + notice + ` BETWEEN 0 AND ` + strconv.Itoa(quality.HandBackDays) + ` THEN 1 ELSE 0 END),
+		SUM(CASE WHEN p.status = 'ended' AND ` + end + ` >= 0 AND ` + end + ` < ` + strconv.Itoa(quality.EarlyEndDays) + ` THEN 1 ELSE 0 END), ''
+	FROM placements p WHERE p.lot_id IS NOT NULL AND ` + cond + `
+	GROUP BY p.council_id, p.lot_id, p.provider_id, p.start_date`
+}
+
+// addPerfDays adds a part (a SELECT of the key, perfCounters and answers)
+// to perf_days.
+func addPerfDays(ctx context.Context, ex execer, part string, args ...any) error {
+	set := make([]string, 0, len(perfCounters)+1)
+	for _, c := range perfCounters {
+		set = append(set, c+` = perf_days.`+c+` + excluded.`+c)
+	}
+	set = append(set, `answers = CASE WHEN excluded.answers = '' THEN perf_days.answers WHEN perf_days.answers = '' THEN excluded.answers
+		ELSE perf_days.answers || ' ' || excluded.answers END`)
+	q := `INSERT INTO perf_days (council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers)
+		SELECT * FROM (` + part + `) s WHERE true
+		ON CONFLICT (council_id, lot_id, provider_id, day) DO UPDATE SET ` + strings.Join(set, ", ")
+	if _, err := ex.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("storage: performance summary: %w", err)
+	}
+	return nil
+}
+
+func addPerfDeclines(ctx context.Context, ex execer, part string, args ...any) error {
+	q := `INSERT INTO perf_declines (council_id, lot_id, provider_id, day, reason, n) SELECT * FROM (` + part + `) s WHERE true
+		ON CONFLICT (council_id, lot_id, provider_id, reason, day) DO UPDATE SET n = perf_declines.n + excluded.n`
+	if _, err := ex.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("storage: performance summary declines: %w", err)
+	}
+	return nil
+}
+
+// execer is a transaction: the storage's Tx or a bare one.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// perfCount adds a write's part to the daily performance summary, in the
+// write's transaction: one call after each write that changes a figure
+// (perfBid: before the bid is saved).
+func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
+	db, council := tx.db, tx.actor.CouncilID
+	ex := tx
+	switch ev {
+	case perfOfferAnswered, perfOfferDeclined:
+		if err := addPerfDays(ctx, ex, db.perfOffers(`o.id = $1 AND o.council_id = $2`, false), args[0], council); err != nil || ev == perfOfferAnswered {
+			return err
+		}
+		return addPerfDeclines(ctx, ex, db.perfDeclines(`o.id = $1 AND o.council_id = $2`), args[0], council)
+	case perfCompetition:
+		return addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.council_id = $2`, false), args[0], council)
+	case perfBid:
+		return addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.location_id = $2 AND ci.council_id = $3`, true), args[0], args[1], council)
+	case perfPlacementsMade, perfPlacementClosed:
+		for len(args) > 0 {
+			n := min(len(args), narrowChunk)
+			marks := make([]string, n)
+			for i := range marks {
+				marks[i] = "$" + strconv.Itoa(i+2)
+			}
+			part := db.perfPlacements(`p.council_id = $1 AND p.id IN (`+strings.Join(marks, ", ")+`)`, ev == perfPlacementClosed)
+			if err := addPerfDays(ctx, ex, part, append([]any{council}, args[:n]...)...); err != nil {
+				return err
+			}
+			args = args[n:]
+		}
+		return nil
+	case perfGuidePrices:
+		from := args[0].(time.Time).UTC().Truncate(24 * time.Hour)
+		if _, err := tx.ExecContext(ctx, `UPDATE perf_days SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND day >= $2`,
+			council, ymd(from)); err != nil {
+			return fmt.Errorf("storage: performance summary guide prices: %w", err)
+		}
+		return addPerfDays(ctx, ex, db.perfOffers(`o.council_id = $1 AND o.status = 'accepted' AND o.offered_at >= $2`, true), council, from)
+	}
+	return fmt.Errorf("storage: performance summary: unknown event %d", ev)
+}
+
+// fillPerfSummary works the whole summary out again from the records, in
+// one transaction; Migrate runs it once, after the tables are made.
+func (db *DB) fillPerfSummary(ctx context.Context, force bool) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var filled bool
+	if err := tx.QueryRowContext(ctx, `SELECT filled FROM perf_state WHERE id = 1`+db.dialect.forUpdate).Scan(&filled); err != nil {
+		return fmt.Errorf("storage: performance summary state: %w", err)
+	}
+	if filled && !force {
+		return nil
+	}
+	ex := tx
+	for _, q := range []string{`DELETE FROM perf_days`, `DELETE FROM perf_declines`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("storage: empty performance summary: %w", err)
+		}
+	}
+	for _, part := range []string{db.perfOffers("true", false), db.perfInvites("true", false), db.perfPlacements("true", false)} {
+		if err := addPerfDays(ctx, ex, part); err != nil {
+			return err
+		}
+	}
+	if err := addPerfDeclines(ctx, ex, db.perfDeclines("true")); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE perf_state SET filled = TRUE WHERE id = 1`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RebuildPerformanceSummary works the daily performance summary out again
+// from the records, for every council: after records were loaded in bulk
+// other than through the storage's writes (a benchmark's history), or to
+// check the summary against the records.
+func (db *DB) RebuildPerformanceSummary(ctx context.Context) error {
+	return db.fillPerfSummary(ctx, true)
+}

@@ -1,0 +1,202 @@
+package storage_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
+	"github.com/caremarket/caremarket/procurement"
+	"github.com/caremarket/caremarket/quality"
+	"github.com/caremarket/caremarket/storage"
+	"github.com/caremarket/caremarket/storage/storagetest"
+)
+
+// perfSummaryDump is the daily performance summary, a line a row, in order.
+func perfSummaryDump(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT lot_id, provider_id, CAST(day AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence, invitations, bids,
+			placements, off_contract, hand_backs, ended_early, answers FROM perf_days ORDER BY lot_id, provider_id, day`,
+		`SELECT lot_id, provider_id, CAST(day AS TEXT), reason, n FROM perf_declines ORDER BY lot_id, provider_id, day, reason`,
+	} {
+		rows, err := db.SQL().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				if s, ok := v.([]byte); ok {
+					vals[i] = string(s)
+				}
+			}
+			// Answer times are a list in the order answered; a rebuild
+			// lists them in the database's order.
+			if len(vals) == 16 {
+				f := strings.Fields(fmt.Sprint(vals[15]))
+				slices.Sort(f)
+				vals[15] = strings.Join(f, " ")
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// TestPerformanceSummary: after a mixed run of writes (offers declined, let
+// expire and accepted, a guide price adopted, a mini-competition with a bid
+// replaced, placements ended early and handed back), the daily summary kept
+// by the writes equals the summary worked out again from the records, and
+// every provider's figures in the lot tables equal the figures worked out
+// from the records themselves.
+func TestPerformanceSummary(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		council := caremarket.ActorFrom(f.sys).CouncilID
+		// 1. Beta declines after 40 minutes, Alpha lets it lapse, Gamma
+		// accepts after 3 hours.
+		r1 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
+		o, err := db.MakeOffer(f.broker, r1.ID, brokerage.OfferRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(40 * time.Minute)
+		if _, err := db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
+			t.Fatal(err)
+		}
+		pending, _ := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
+		f.now = pending[0].ExpiresAt.Add(time.Minute)
+		if n, err := db.ExpireOffers(f.broker); err != nil || n != 1 {
+			t.Fatalf("expired %d %v", n, err)
+		}
+		pending, _ = db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
+		if len(pending) != 1 || pending[0].LocationID != f.gamma.ID {
+			t.Fatalf("after the lapse %+v", pending)
+		}
+		f.now = f.now.Add(3 * time.Hour)
+		p1, err := db.AcceptOffer(f.provider(f.gamma), pending[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2. A nursing guide price from 1 March: the acceptance above is
+		// priced against it afresh.
+		m := residentialModel()
+		m.Name, m.ServiceType, m.EffectiveFrom = "Nursing 2026", market.Nursing, day(2026, 3, 1)
+		if err := db.CreateCostModel(f.comm, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AdoptCostModel(f.comm, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		// 3. Beta accepts a second requirement at once; the broker ends it
+		// within twelve weeks; Gamma hands the first back within 28 days.
+		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
+		if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
+			t.Fatal(err)
+		}
+		o2, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(7 * time.Minute)
+		p2, err := db.AcceptOffer(f.provider(f.beta), o2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = time.Date(2026, 3, 20, 10, 0, 0, 0, time.UTC)
+		if _, err := db.EndPlacement(f.broker, p2.ID, procurement.Date(2026, 4, 30), "Returned home"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.HandBackPlacement(f.provider(f.gamma), p1.ID, 28, "Needs beyond our skill mix"); err != nil {
+			t.Fatal(err)
+		}
+		// 4. Home care: Echo bids, then replaces its bid; Foxtrot bids and
+		// is awarded the placement.
+		r3 := f.requirement(t, market.Homecare, brokerage.ByMiniCompetition)
+		deadline := f.now.Add(48 * time.Hour)
+		c, err := db.StartCompetition(f.broker, r3.ID, deadline, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []struct {
+			loc   *market.Location
+			price int64
+		}{{f.echo, 24_00}, {f.echo, 23_00}, {f.foxtrot, 26_00}} {
+			if err := db.SubmitBid(f.provider(b.loc), &brokerage.Bid{CompetitionID: c.ID, LocationID: b.loc.ID, Price: money.Money(b.price), StartDate: r3.StartDate}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.now = deadline
+		staff, _ := db.Competition(f.broker, c.ID)
+		if _, err := db.AwardBid(f.broker, c.ID, staff.Bids[0].ID); err != nil {
+			t.Fatal(err)
+		}
+
+		kept := perfSummaryDump(t, db)
+		if !strings.Contains(kept, "No nurse cover") || strings.Count(kept, "\n") < 6 {
+			t.Fatalf("summary kept by the writes:\n%s", kept)
+		}
+		if err := db.RebuildPerformanceSummary(f.sys); err != nil {
+			t.Fatal(err)
+		}
+		if again := perfSummaryDump(t, db); again != kept {
+			t.Errorf("summary kept by the writes:\n%s\nworked out again from the records:\n%s", kept, again)
+		}
+		from, to := procurement.Date(2026, 1, 1), procurement.Date(2026, 7, 1)
+		for _, lot := range []int64{f.nursingLot.ID, f.homecareLot.ID} {
+			lp, err := db.LotPerformance(f.comm, lot, from, to, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := db.LotFiguresFromRecords(f.sys, council, lot, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range lp.Rows {
+				want, ok := raw[row.ProviderID]
+				if !ok {
+					want = quality.Compute(&quality.PerfInput{})
+				}
+				if !reflect.DeepEqual(row.Figures, want) {
+					t.Errorf("lot %d, %s: from the summary %+v\nfrom the records %+v", lot, row.ProviderName, row.Figures, want)
+				}
+			}
+		}
+		// The figures worked by hand: Beta declined in 40 minutes and
+		// accepted in 7; Gamma's placement was handed back, Beta's ended
+		// early; the guide price counts both acceptances.
+		lp, _ := db.LotPerformance(f.comm, f.nursingLot.ID, from, to, "offers")
+		got := map[int64]quality.LeagueRow{}
+		for _, r := range lp.Rows {
+			got[r.ProviderID] = r
+		}
+		beta, gamma := got[f.beta.ProviderID], got[f.gamma.ProviderID]
+		if beta.Offers != 2 || beta.MedianResponseMinutes != 7 || beta.P90ResponseMinutes != 40 || beta.EndedEarly != 1 || beta.PricedOffers != 1 ||
+			gamma.HandBacks28d != 1 || gamma.PricedOffers != 1 || got[f.alpha.ProviderID].Expired != 1 {
+			t.Errorf("nursing lot %+v", lp.Rows)
+		}
+		hc, _ := db.LotPerformance(f.comm, f.homecareLot.ID, from, to, "bid_rate")
+		for _, r := range hc.Rows {
+			if r.Invitations != 1 || r.Bids != 1 {
+				t.Errorf("home care %+v", r)
+			}
+		}
+	})
+}
