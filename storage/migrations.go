@@ -119,6 +119,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			applied++
 		}
 	}
+	// Councils from before the stored commitment get theirs (once each).
+	if err := db.backfillCommitments(ctx); err != nil {
+		return applied, err
+	}
 	// Fresh statistics let SQLite's planner pick the right index (it has no
 	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
 	if db.dialect.optimize != "" {
