@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 )
 
 // CheckCommitments works out the stored commitment of the council in ctx
@@ -153,6 +157,29 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 	if len(daysGot) > 0 {
 		return fmt.Errorf("day totals stored that nothing works out: %+v", daysGot)
 	}
+	for i := range ps {
+		want.starts[startKeyOf(string(ps[i].ServiceType), ps[i].Start, int64(ps[i].WeeklyOn(ps[i].Start)))]++
+	}
+	rows, err = db.sql.QueryContext(ctx, `SELECT service_type, month, bucket, starts FROM finance_start_buckets WHERE council_id = $1 AND starts <> 0`, council)
+	if err != nil {
+		return err
+	}
+	gotStarts := map[startKey]int{}
+	for rows.Next() {
+		var k startKey
+		var m scanDayString
+		var n int
+		if err := rows.Scan(&k.serviceType, &m, &k.bucket, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		k.month = string(m)
+		gotStarts[k] = n
+	}
+	rows.Close()
+	if !maps.Equal(gotStarts, want.starts) {
+		return fmt.Errorf("start buckets stored %v, work out as %v", gotStarts, want.starts)
+	}
 	return nil
 }
 
@@ -179,6 +206,7 @@ func CommitmentSnapshot(db *DB) (string, error) {
 		`SELECT placement_id, start_weekly_pence, steps FROM finance_placements ORDER BY placement_id`,
 		`SELECT council_id, service_type, live, ended, starts, weekly_pence FROM finance_day_totals ORDER BY council_id, day, service_type`,
 		`SELECT council_id, through_year FROM finance_horizons ORDER BY council_id`,
+		`SELECT council_id, service_type, month, bucket, starts FROM finance_start_buckets ORDER BY council_id, service_type, month, bucket`,
 	} {
 		rows, err := db.sql.Query(q)
 		if err != nil {
@@ -200,4 +228,30 @@ func CommitmentSnapshot(db *DB) (string, error) {
 		rows.Close()
 	}
 	return b.String(), nil
+}
+
+// MedianStarts works the median start price of the service types out both
+// ways: from the buckets (medianStart) and straight from the starts.
+func MedianStarts(ctx context.Context, db *DB, sts []market.ServiceType, today time.Time) (bucketed, scanned money.Money, n int, err error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	args := []any{actor.CouncilID}
+	in := make([]string, len(sts))
+	for i, st := range sts {
+		args = append(args, string(st))
+		in[i] = "$" + strconv.Itoa(len(args))
+	}
+	of := `council_id = $1 AND service_type IN (` + strings.Join(in, ", ") + `)`
+	from := today.AddDate(-1, 0, 0)
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM finance_placements WHERE `+of+` AND start_date > $`+strconv.Itoa(len(args)+1)+
+		` AND start_date <= $`+strconv.Itoa(len(args)+2), append(args, ymd(from), ymd(today))...).Scan(&n); err != nil || n == 0 {
+		return 0, 0, n, err
+	}
+	if bucketed, err = db.medianStart(ctx, actor.CouncilID, sts, today, n); err != nil {
+		return 0, 0, n, err
+	}
+	scanned, err = db.medianScan(ctx, of, args, from, today, n)
+	return bucketed, scanned, n, err
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/finance"
@@ -66,15 +67,31 @@ type dayVal struct {
 	weekly              int64
 }
 
+// startKey is a bucket of placements' starts: service type, the month of
+// the start and the weekly cost on the first day, in bucketPence steps.
+type startKey struct {
+	serviceType string
+	month       string
+	bucket      int64
+}
+
+// bucketPence is the width of a start-price bucket (£10).
+const bucketPence = 1000
+
+func startKeyOf(st string, start time.Time, weekly int64) startKey {
+	return startKey{st, ymd(time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)), weekly / bucketPence}
+}
+
 // commitDelta is what a write changes in the totals: the old contributions
 // taken away, the new added, summed in Go so each total row is written once.
 type commitDelta struct {
 	totals map[totalKey]*totalVal
 	days   map[dayKey]*dayVal
+	starts map[startKey]int
 }
 
 func newCommitDelta() *commitDelta {
-	return &commitDelta{totals: map[totalKey]*totalVal{}, days: map[dayKey]*dayVal{}}
+	return &commitDelta{totals: map[totalKey]*totalVal{}, days: map[dayKey]*dayVal{}, starts: map[startKey]int{}}
 }
 
 func (d *commitDelta) addYear(sign int, k totalKey, months [12]int64, topUp int64) {
@@ -208,16 +225,19 @@ func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, d *commitDelt
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT service_type, steps FROM finance_placements WHERE council_id = $1`+set, council)
+	rows, err = tx.QueryContext(ctx, `SELECT service_type, start_date, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`+set, council)
 	if err != nil {
 		return fmt.Errorf("storage: read stored steps: %w", err)
 	}
 	for rows.Next() {
 		var st, js string
-		if err := rows.Scan(&st, &js); err != nil {
+		var start time.Time
+		var weekly int64
+		if err := rows.Scan(&st, scanDay{&start}, &weekly, &js); err != nil {
 			rows.Close()
 			return err
 		}
+		d.starts[startKeyOf(st, start, weekly)]--
 		var steps []storedStep
 		if err := json.Unmarshal([]byte(js), &steps); err != nil {
 			rows.Close()
@@ -258,6 +278,7 @@ func (tx *Tx) storeCommitments(ctx context.Context, ps []finance.Placement, ende
 			return err
 		}
 		places = append(places, p.ID, council, string(p.ServiceType), ymd(p.Start), int64(p.WeeklyOn(p.Start)), string(js))
+		d.starts[startKeyOf(string(p.ServiceType), p.Start, int64(p.WeeklyOn(p.Start)))]++
 		d.addSteps(1, string(p.ServiceType), steps)
 	}
 	if err := tx.insertRows(ctx, `INSERT INTO finance_commitments (placement_id, year, council_id, service_type, provider_id, agreement_id, lot_id, area_id, `+
@@ -347,6 +368,23 @@ func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
 		` ON CONFLICT (council_id, day, service_type) DO UPDATE SET live = finance_day_totals.live + excluded.live, ended = finance_day_totals.ended + excluded.ended,
 		starts = finance_day_totals.starts + excluded.starts, weekly_pence = finance_day_totals.weekly_pence + excluded.weekly_pence`); err != nil {
 		return fmt.Errorf("storage: add to day totals: %w", err)
+	}
+	sk := make([]startKey, 0, len(d.starts))
+	for k, v := range d.starts {
+		if v != 0 {
+			sk = append(sk, k)
+		}
+	}
+	slices.SortFunc(sk, func(a, b startKey) int {
+		return cmp.Or(cmp.Compare(a.serviceType, b.serviceType), cmp.Compare(a.month, b.month), cmp.Compare(a.bucket, b.bucket))
+	})
+	args = args[:0]
+	for _, k := range sk {
+		args = append(args, council, k.serviceType, k.month, k.bucket, d.starts[k])
+	}
+	if err := tx.insertRows(ctx, `INSERT INTO finance_start_buckets (council_id, service_type, month, bucket, starts) VALUES `, 5, args,
+		` ON CONFLICT (council_id, service_type, month, bucket) DO UPDATE SET starts = finance_start_buckets.starts + excluded.starts`); err != nil {
+		return fmt.Errorf("storage: add to start buckets: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,6 +107,27 @@ func TestStoredCommitment(t *testing.T) {
 			}
 		}
 
+		// The median price of the last twelve months' starts, from the
+		// buckets, is the one read from every start: prices on either side
+		// of bucket edges, starts in the part months at either end.
+		var more []storage.HistoryPlacement
+		for i := range 300 {
+			start := fday("2025-01-01").AddDate(0, 0, i*2)
+			w := finance.Money(90_000 + (i*7919)%5000)
+			more = append(more, storage.HistoryPlacement{CaseRef: fmt.Sprintf("M-%d", i), ServiceType: market.Nursing, ProviderID: f.beta.ProviderID,
+				LocationID: f.beta.ID, AreaID: f.thanet.ID, Outcode: "CT9", Start: start, Prices: []finance.Price{{Weekly: w, From: start}}})
+		}
+		if _, err := storage.LoadPlacementHistory(f.sys, db, more); err != nil {
+			t.Fatal(err)
+		}
+		check("more history")
+		for _, day := range []string{"2025-06-15", "2025-12-31", "2026-01-01", "2026-03-02", "2026-08-20"} {
+			b, s, n, err := storage.MedianStarts(fin, db, []market.ServiceType{market.Nursing, market.Homecare}, fday(day))
+			if err != nil || b != s || n == 0 {
+				t.Errorf("median of %d starts to %s: %s from the buckets, %s from the starts (%v)", n, day, b, s, err)
+			}
+		}
+
 		// A year past the horizon is stored when asked for, once.
 		f.now = time.Date(2027, 5, 1, 9, 0, 0, 0, time.UTC)
 		if _, err := db.FinanceSummary(fin, 2028); err != nil {
@@ -114,7 +136,7 @@ func TestStoredCommitment(t *testing.T) {
 		check("the summary of a later year")
 
 		// A database from before: the back-fill at Migrate stores it, once.
-		for _, tb := range []string{"finance_commitments", "finance_commitment_totals", "finance_placements", "finance_day_totals", "finance_horizons"} {
+		for _, tb := range []string{"finance_commitments", "finance_commitment_totals", "finance_placements", "finance_day_totals", "finance_horizons", "finance_start_buckets"} {
 			if _, err := db.SQL().Exec(`DELETE FROM ` + tb); err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -362,18 +363,120 @@ func dayCount(a, b time.Time) int64 {
 
 // medianStart is the median weekly cost on their first day of the n
 // placements of service types sts that started in the twelve months to
-// today (the n/2-th from the lowest, counting from 0), from the index on
-// finance_placements.
+// today (the n/2-th from the lowest, counting from 0). It reads counts, not
+// placements: the start-price buckets of the whole months inside the
+// twelve (finance_start_buckets), the prices of the part months at either
+// end, which bucket holds the median, and then only that bucket's prices.
 func (db *DB) medianStart(ctx context.Context, council int64, sts []market.ServiceType, today time.Time, n int) (money.Money, error) {
-	args := []any{council, ymd(today.AddDate(-1, 0, 0)), ymd(today)}
+	from := today.AddDate(-1, 0, 0) // exclusive
+	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+	last := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC) // whole months are [first, last)
+	args := []any{council}
 	in := make([]string, len(sts))
 	for i, st := range sts {
 		args = append(args, string(st))
 		in[i] = "$" + strconv.Itoa(len(args))
 	}
+	of := `council_id = $1 AND service_type IN (` + strings.Join(in, ", ") + `)`
+	at := "$" + strconv.Itoa(len(args)+1)
+	to := "$" + strconv.Itoa(len(args)+2)
+	counts := map[int64]int{}
+	rows, err := db.sql.QueryContext(ctx, `SELECT bucket, SUM(starts) FROM finance_start_buckets WHERE `+of+` AND month >= `+at+` AND month < `+to+` GROUP BY bucket`,
+		append(args, ymd(first), ymd(last))...)
+	if err != nil {
+		return 0, fmt.Errorf("storage: read start buckets: %w", err)
+	}
+	for rows.Next() {
+		var b int64
+		var c int
+		if err := rows.Scan(&b, &c); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		counts[b] += c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	// The part months: after a year ago to the end of its month, and this
+	// month to today.
+	edge := map[int64][]int64{}
+	prices := func(q string, extra ...any) error {
+		rows, err := db.sql.QueryContext(ctx, `SELECT start_weekly_pence FROM finance_placements WHERE `+of+q, append(slices.Clone(args), extra...)...)
+		if err != nil {
+			return fmt.Errorf("storage: read start prices: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var w int64
+			if err := rows.Scan(&w); err != nil {
+				return err
+			}
+			edge[w/bucketPence] = append(edge[w/bucketPence], w)
+		}
+		return rows.Err()
+	}
+	if err := prices(` AND start_date > `+at+` AND start_date < `+to, ymd(from), ymd(first)); err != nil {
+		return 0, err
+	}
+	if err := prices(` AND start_date >= `+at+` AND start_date <= `+to, ymd(last), ymd(today)); err != nil {
+		return 0, err
+	}
+	total := 0
+	for b, ws := range edge {
+		counts[b] += len(ws)
+	}
+	for _, c := range counts {
+		total += c
+	}
+	if total != n || n == 0 {
+		return db.medianScan(ctx, of, args, from, today, n)
+	}
+	k := n / 2
+	for _, b := range slices.Sorted(maps.Keys(counts)) {
+		if k >= counts[b] {
+			k -= counts[b]
+			continue
+		}
+		// The median is the k-th price (from 0) in bucket b.
+		// (The CASE keeps the dates from choosing the start-date index:
+		// the price index finds the bucket's few prices.)
+		ws := slices.Clone(edge[b])
+		rows, err := db.sql.QueryContext(ctx, `SELECT start_weekly_pence FROM finance_placements WHERE `+of+` AND start_weekly_pence >= `+at+
+			` AND start_weekly_pence < `+to+` AND CASE WHEN start_date >= $`+strconv.Itoa(len(args)+3)+` AND start_date < $`+strconv.Itoa(len(args)+4)+
+			` THEN 1 ELSE 0 END = 1`, append(args, b*bucketPence, (b+1)*bucketPence, ymd(first), ymd(last))...)
+		if err != nil {
+			return 0, fmt.Errorf("storage: read start prices: %w", err)
+		}
+		for rows.Next() {
+			var w int64
+			if err := rows.Scan(&w); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			ws = append(ws, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		slices.Sort(ws)
+		if k >= len(ws) {
+			break
+		}
+		return money.Money(ws[k]), nil
+	}
+	return db.medianScan(ctx, of, args, from, today, n)
+}
+
+// medianScan is medianStart read straight from the starts (the buckets
+// should never disagree with the running totals; if they did, this is
+// still right).
+func (db *DB) medianScan(ctx context.Context, of string, args []any, from, today time.Time, n int) (money.Money, error) {
 	var w int64
-	err := db.sql.QueryRowContext(ctx, `SELECT start_weekly_pence FROM finance_placements WHERE council_id = $1 AND start_date > $2 AND start_date <= $3
-		AND service_type IN (`+strings.Join(in, ", ")+`) ORDER BY start_weekly_pence LIMIT 1 OFFSET `+strconv.Itoa(n/2), args...).Scan(&w)
+	err := db.sql.QueryRowContext(ctx, `SELECT start_weekly_pence FROM finance_placements WHERE `+of+` AND start_date > $`+strconv.Itoa(len(args)+1)+
+		` AND start_date <= $`+strconv.Itoa(len(args)+2)+` ORDER BY start_weekly_pence LIMIT 1 OFFSET `+strconv.Itoa(n/2), append(args, ymd(from), ymd(today))...).Scan(&w)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}

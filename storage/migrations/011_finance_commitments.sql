@@ -8,7 +8,10 @@
 -- summary rolls up by (0 for no agreement or lot); finance_placements: what
 -- each placement added to finance_day_totals, the running totals by day
 -- (placements live, ended, starting, weekly cost in force) the forecast
--- learns from. The Go back-fill at Migrate fills them for existing councils.
+-- learns from; finance_start_buckets counts placements by service type, month
+-- of their start and weekly cost on their first day in £10 buckets, for the
+-- median price of the last twelve months' starts. The Go back-fill at
+-- Migrate fills them for existing councils.
 CREATE TABLE finance_commitments (
 	placement_id BIGINT NOT NULL REFERENCES placements(id),
 	year INTEGER NOT NULL,
@@ -75,6 +78,15 @@ CREATE TABLE finance_day_totals (
 	starts INTEGER NOT NULL,
 	weekly_pence BIGINT NOT NULL,
 	PRIMARY KEY (council_id, day, service_type)
+);
+CREATE INDEX finance_placements_prices ON finance_placements (council_id, service_type, start_weekly_pence, start_date);
+CREATE TABLE finance_start_buckets (
+	council_id BIGINT NOT NULL REFERENCES councils(id),
+	service_type TEXT NOT NULL,
+	month DATE NOT NULL,
+	bucket INTEGER NOT NULL,
+	starts INTEGER NOT NULL,
+	PRIMARY KEY (council_id, service_type, month, bucket)
 );
 CREATE TABLE finance_horizons (
 	council_id BIGINT PRIMARY KEY REFERENCES councils(id),
