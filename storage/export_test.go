@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 )
@@ -97,9 +98,14 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 	if !maps.Equal(gotSteps, wantSteps) {
 		return fmt.Errorf("placement steps stored %v, work out as %v", gotSteps, wantSteps)
 	}
-	// The totals: every non-zero row as worked out, and no other.
+	return checkTotals(ctx, db, council, ps, want)
+}
+
+// checkTotals compares the stored totals with those worked out (want):
+// every non-zero row as worked out, and no other.
+func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placement, want *commitDelta) error {
 	totals := map[totalKey]totalVal{}
-	rows, err = db.sql.QueryContext(ctx, `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
+	rows, err := db.sql.QueryContext(ctx, `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
 		`, top_up_pence, placements FROM finance_commitment_totals WHERE council_id = $1`, council)
 	if err != nil {
 		return err

@@ -183,42 +183,8 @@ func (db *DB) forecastInputs(ctx context.Context, actor *caremarket.Actor, only 
 	for id, n := range partial {
 		ins[id].ToDate += finance.DaysCost(n)
 	}
-	// Placements with dates of their own: an end date after today, or
-	// open-ended and starting after tomorrow. Those live tomorrow come out
-	// of the open-ended totals.
-	tomorrow := today.AddDate(0, 0, 1)
-	dated, _, err := db.readFinancePlacements(ctx, db.sql, `pl.council_id = $1 AND pl.end_date > $2`, []any{council, ymd(today)})
-	if err != nil {
+	if err := db.datedLive(ctx, council, today, ins, lineOf); err != nil {
 		return nil, 0, err
-	}
-	// (The CASE keeps SQLite from reading every open-ended placement through
-	// the end-date index: the start date's index finds the few later ones.)
-	later, _, err := db.readFinancePlacements(ctx, db.sql, `pl.council_id = $1 AND pl.start_date > $2 AND CASE WHEN pl.end_date IS NULL THEN 1 ELSE 0 END = 1`,
-		[]any{council, ymd(tomorrow)})
-	if err != nil {
-		return nil, 0, err
-	}
-	own := append(dated, later...)
-	slices.SortFunc(own, func(a, b finance.Placement) int { return cmp.Compare(a.ID, b.ID) })
-	for _, p := range own {
-		in := ins[lineOf[string(p.ServiceType)]]
-		if in == nil {
-			continue
-		}
-		in.Live = append(in.Live, p)
-		if p.End != nil && !p.Start.After(tomorrow) {
-			o := in.Open[string(p.ServiceType)]
-			o.Count--
-			o.Weekly -= p.WeeklyOn(tomorrow)
-			in.Open[string(p.ServiceType)] = o
-		}
-	}
-	for _, in := range ins {
-		for st, o := range in.Open {
-			if o == (finance.OpenLive{}) {
-				delete(in.Open, st)
-			}
-		}
 	}
 	// The median weekly cost of each line's starts in the last twelve
 	// months, and the guide prices in force today (weekly), averaged per
@@ -265,6 +231,47 @@ func (db *DB) forecastInputs(ctx context.Context, actor *caremarket.Actor, only 
 		out = append(out, *ins[id])
 	}
 	return out, drift, nil
+}
+
+// datedLive adds to each line's forecast inputs the placements with dates
+// of their own: an end date after today, or open-ended and starting after
+// tomorrow. Those live tomorrow come out of the open-ended totals.
+func (db *DB) datedLive(ctx context.Context, council int64, today time.Time, ins map[int64]*finance.LineInput, lineOf map[string]int64) error {
+	tomorrow := today.AddDate(0, 0, 1)
+	dated, _, err := db.readFinancePlacements(ctx, db.sql, `pl.council_id = $1 AND pl.end_date > $2`, []any{council, ymd(today)})
+	if err != nil {
+		return err
+	}
+	// (The CASE keeps SQLite from reading every open-ended placement through
+	// the end-date index: the start date's index finds the few later ones.)
+	later, _, err := db.readFinancePlacements(ctx, db.sql, `pl.council_id = $1 AND pl.start_date > $2 AND CASE WHEN pl.end_date IS NULL THEN 1 ELSE 0 END = 1`,
+		[]any{council, ymd(tomorrow)})
+	if err != nil {
+		return err
+	}
+	own := append(dated, later...)
+	slices.SortFunc(own, func(a, b finance.Placement) int { return cmp.Compare(a.ID, b.ID) })
+	for _, p := range own {
+		in := ins[lineOf[string(p.ServiceType)]]
+		if in == nil {
+			continue
+		}
+		in.Live = append(in.Live, p)
+		if p.End != nil && !p.Start.After(tomorrow) {
+			o := in.Open[string(p.ServiceType)]
+			o.Count--
+			o.Weekly -= p.WeeklyOn(tomorrow)
+			in.Open[string(p.ServiceType)] = o
+		}
+	}
+	for _, in := range ins {
+		for st, o := range in.Open {
+			if o == (finance.OpenLive{}) {
+				delete(in.Open, st)
+			}
+		}
+	}
+	return nil
 }
 
 // running is a service type's running totals by day as the forecast needs
