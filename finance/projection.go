@@ -2,7 +2,9 @@ package finance
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -10,8 +12,13 @@ import (
 type LineInput struct {
 	BudgetLineID int64
 	Name         string
-	// Live are the placements live today or starting later.
+	// Live are the placements live today or starting later, each with its
+	// own dates; Open holds, by service type, the open-ended placements
+	// already started (live tomorrow) as totals, which continue alike from
+	// tomorrow at their weekly cost that day, so storage need not read each
+	// one. A placement is in one or the other.
 	Live []Placement
+	Open map[string]OpenLive
 	// Stays are learned per service type from the council's ended placements.
 	Stays map[string]Stay
 	// Starts is how many placements started in the twelve months to
@@ -151,6 +158,15 @@ func Forecast(in LineInput, a Assumptions, today time.Time, measuredDriftBP int6
 		}
 		live++
 		decay(cont, float64(p.WeeklyOn(from)), from, st.Remaining(age), 0)
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.Open)) {
+		o := in.Open[k]
+		st, ok := in.Stays[k]
+		if !ok {
+			st = lineStay
+		}
+		live += o.Count
+		decay(cont, float64(o.Weekly), tomorrow, st.Remaining(0), 0)
 	}
 	// 2. New placements: the last twelve months' starts, growing by the
 	// demand rate, one cohort a month, each staying the line's mean stay,

@@ -557,6 +557,9 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 		if _, err := tx.ExecContext(ctx, `UPDATE placements SET moved_to_placement_id = $1 WHERE id = $2`, p.ID, r.MoveFromPlacementID); err != nil {
 			return err
 		}
+		if err := tx.recommit(ctx, r.MoveFromPlacementID); err != nil {
+			return err
+		}
 		if err := tx.audit(ctx, "placement.move", "placement", r.MoveFromPlacementID, nil, map[string]any{"moved_to_placement_id": p.ID}); err != nil {
 			return err
 		}

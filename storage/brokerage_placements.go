@@ -537,9 +537,10 @@ func (db *DB) ChangePlacementPrice(ctx context.Context, id int64, c brokerage.Pr
 
 // addPlacementPrice is the lifecycle of every change to a placement's
 // weekly cost, a broker's or an uplift's (upliftID): it checks the change,
-// adds it to the price history and sets the placement's weekly cost to the
-// price in force today (or on its first day, before it starts). A top-up
-// is the third party's and never changes with it.
+// adds it to the price history, sets the placement's weekly cost to the
+// price in force today (or on its first day, before it starts) and stores
+// its commitment again (an uplift does that for all its placements at
+// once). A top-up is the third party's and never changes with it.
 func (tx *Tx) addPlacementPrice(ctx context.Context, p *brokerage.Placement, c brokerage.PriceChange, upliftID int64) error {
 	if err := c.Validate(p); err != nil {
 		return err
@@ -558,7 +559,10 @@ func (tx *Tx) addPlacementPrice(ctx context.Context, p *brokerage.Placement, c b
 		p.ID, ymd(day), tx.now); err != nil {
 		return fmt.Errorf("storage: set placement weekly cost: %w", err)
 	}
-	return nil
+	if upliftID != 0 {
+		return nil // an uplift recommits its placements together (ApplyUplift)
+	}
+	return tx.recommit(ctx, p.ID)
 }
 
 // SetTopUp records a third-party top-up (Choice of Accommodation
@@ -576,8 +580,10 @@ func (db *DB) SetTopUp(ctx context.Context, id int64, amount money.Money, payer 
 		if !p.ServiceType.IsBedBased() {
 			return caremarket.Errorf(caremarket.ECONFLICT, "A top-up is for a care home chosen by the person")
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE placements SET top_up_pence = $1, top_up_payer = $2, updated_at = $3 WHERE id = $4`, int64(amount), payer, tx.now, id)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE placements SET top_up_pence = $1, top_up_payer = $2, updated_at = $3 WHERE id = $4`, int64(amount), payer, tx.now, id); err != nil {
+			return err
+		}
+		return tx.recommit(ctx, id)
 	})
 }
 
@@ -593,6 +599,9 @@ func (db *DB) EndPlacement(ctx context.Context, id int64, end time.Time, reason 
 			return err
 		}
 		if err := tx.perfCount(ctx, perfPlacementClosed, id); err != nil {
+			return err
+		}
+		if err := tx.recommit(ctx, id); err != nil {
 			return err
 		}
 		return tx.step(ctx, p.RequirementID, p.Stage, "ended", p.LocationID, p.ProviderID, fmt.Sprintf("Placement %d ends %s: %s", id, end.Format("2 January 2006"), reason))
@@ -631,6 +640,9 @@ func (db *DB) HandBackPlacement(ctx context.Context, id int64, noticeDays int, r
 			return err
 		}
 		if err := tx.perfCount(ctx, perfPlacementClosed, id); err != nil {
+			return err
+		}
+		if err := tx.recommit(ctx, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE care_requirements SET status = 'open', stage = 0, move_from_placement_id = NULL, updated_at = $1 WHERE id = $2`,

@@ -333,6 +333,9 @@ func TestBrokerageExclusionsAndOffContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := storage.CheckCommitments(f.sys, db); err != nil {
+			t.Errorf("stored commitment after the move to contract: %v", err)
+		}
 		old, _ := db.Placement(f.broker, p.ID)
 		if old.Status != brokerage.PlacementMoved || old.MovedTo != np.ID || np.OffContract {
 			t.Fatalf("moved %+v -> %+v", old, np)

@@ -22,8 +22,9 @@ type dialect struct {
 	lockMigrations, unlockMigrations string
 	// lockUplift serialises applying an uplift to a council ($1: its id).
 	lockUplift string
-	// forUpdate locks selected rows until commit (SQLite: the write lock does).
-	forUpdate string
+	// forUpdate locks selected rows until commit (SQLite: the write lock does);
+	// forShare too, letting other sharers read them.
+	forUpdate, forShare string
 	// importWriters is how many batches a CQC import writes at once: a
 	// PostgreSQL server process uses one core, and most of an import's cost
 	// is the server's index and foreign-key work; SQLite has one writer.
@@ -70,6 +71,7 @@ var (
 		unlockMigrations: "SELECT pg_advisory_unlock(" + strconv.Itoa(lockKeyMigrations) + ")",
 		lockUplift:       advisoryLock(lockKeyUplift, ", CAST($1 AS INTEGER)"),
 		forUpdate:        " FOR UPDATE",
+		forShare:         " FOR SHARE",
 		importWriters:    2,
 	}
 )

@@ -2,8 +2,17 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/caremarket/caremarket/finance"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/quality"
 )
 
@@ -36,4 +45,251 @@ func (db *DB) LotFiguresFromRecords(ctx context.Context, council, lotID int64, f
 		out[id] = quality.Compute(part)
 	}
 	return out, nil
+}
+
+// CheckCommitments works out the stored commitment of the council in ctx
+// again from its placements, with the pure arithmetic, and reports the
+// first difference from what is stored: each placement's years and
+// months, the totals, the steps and the running totals by day.
+func CheckCommitments(ctx context.Context, db *DB) error {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	council := actor.CouncilID
+	through, err := db.storedThrough(ctx, council)
+	if err != nil {
+		return err
+	}
+	ps, ended, err := db.readFinancePlacements(ctx, db.sql, `pl.council_id = $1`, []any{council})
+	if err != nil {
+		return err
+	}
+	type yearRow struct {
+		k      totalKey
+		months [12]int64
+		top    int64
+	}
+	wantRows := map[string]yearRow{}
+	want := newCommitDelta()
+	wantSteps := map[int64]string{}
+	for i := range ps {
+		p := &ps[i]
+		for _, ym := range p.StoredYears(through) {
+			wantRows[fmt.Sprint(p.ID, "/", int(ym.Year))] = yearRow{keyOf(p, ym.Year), pence(ym.Months), int64(ym.TopUp)}
+			want.addYear(1, keyOf(p, ym.Year), pence(ym.Months), int64(ym.TopUp))
+		}
+		steps := stepsOf(p, ended[i])
+		want.addSteps(1, string(p.ServiceType), steps)
+		js, _ := json.Marshal(steps)
+		wantSteps[p.ID] = fmt.Sprint(int64(p.WeeklyOn(p.Start)), " ", string(js))
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT placement_id, year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
+		`, top_up_pence FROM finance_commitments WHERE council_id = $1`, council)
+	if err != nil {
+		return err
+	}
+	got := map[string]yearRow{}
+	for rows.Next() {
+		var id int64
+		var r yearRow
+		dest := []any{&id, &r.k.year, &r.k.serviceType, &r.k.provider, &r.k.agreement, &r.k.lot, &r.k.area}
+		for i := range r.months {
+			dest = append(dest, &r.months[i])
+		}
+		if err := rows.Scan(append(dest, &r.top)...); err != nil {
+			rows.Close()
+			return err
+		}
+		got[fmt.Sprint(id, "/", r.k.year)] = r
+	}
+	rows.Close()
+	for _, k := range slices.Sorted(maps.Keys(wantRows)) {
+		if got[k] != wantRows[k] {
+			return fmt.Errorf("placement/year %s: stored %+v, works out as %+v", k, got[k], wantRows[k])
+		}
+	}
+	if len(got) != len(wantRows) {
+		return fmt.Errorf("%d placement years stored, %d work out", len(got), len(wantRows))
+	}
+	gotSteps := map[int64]string{}
+	rows, err = db.sql.QueryContext(ctx, `SELECT placement_id, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`, council)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, w int64
+		var js string
+		if err := rows.Scan(&id, &w, &js); err != nil {
+			rows.Close()
+			return err
+		}
+		gotSteps[id] = fmt.Sprint(w, " ", js)
+	}
+	rows.Close()
+	if !maps.Equal(gotSteps, wantSteps) {
+		return fmt.Errorf("placement steps stored %v, work out as %v", gotSteps, wantSteps)
+	}
+	return checkTotals(ctx, db, council, ps, want)
+}
+
+// checkTotals compares the stored totals with those worked out (want):
+// every non-zero row as worked out, and no other.
+func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placement, want *commitDelta) error {
+	totals := map[totalKey]totalVal{}
+	rows, err := db.sql.QueryContext(ctx, `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
+		`, top_up_pence, placements FROM finance_commitment_totals WHERE council_id = $1`, council)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k totalKey
+		var v totalVal
+		dest := []any{&k.year, &k.serviceType, &k.provider, &k.agreement, &k.lot, &k.area}
+		for i := range v.months {
+			dest = append(dest, &v.months[i])
+		}
+		if err := rows.Scan(append(dest, &v.topUp, &v.placements)...); err != nil {
+			rows.Close()
+			return err
+		}
+		if v != (totalVal{}) {
+			totals[k] = v
+		}
+	}
+	rows.Close()
+	for k, v := range want.totals {
+		if totals[k] != *v {
+			return fmt.Errorf("totals %+v: stored %+v, work out as %+v", k, totals[k], *v)
+		}
+		delete(totals, k)
+	}
+	if len(totals) > 0 {
+		return fmt.Errorf("totals stored that nothing works out: %+v", totals)
+	}
+	daysGot := map[dayKey]dayVal{}
+	rows, err = db.sql.QueryContext(ctx, `SELECT day, service_type, live, ended, starts, weekly_pence FROM finance_day_totals WHERE council_id = $1`, council)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k dayKey
+		var v dayVal
+		var d scanDayString
+		if err := rows.Scan(&d, &k.serviceType, &v.live, &v.ended, &v.starts, &v.weekly); err != nil {
+			rows.Close()
+			return err
+		}
+		k.day = string(d)
+		if v != (dayVal{}) {
+			daysGot[k] = v
+		}
+	}
+	rows.Close()
+	for k, v := range want.days {
+		if *v != (dayVal{}) && daysGot[k] != *v {
+			return fmt.Errorf("day totals %+v: stored %+v, work out as %+v", k, daysGot[k], *v)
+		}
+		delete(daysGot, k)
+	}
+	if len(daysGot) > 0 {
+		return fmt.Errorf("day totals stored that nothing works out: %+v", daysGot)
+	}
+	for i := range ps {
+		want.starts[startKeyOf(string(ps[i].ServiceType), ps[i].Start, int64(ps[i].WeeklyOn(ps[i].Start)))]++
+	}
+	rows, err = db.sql.QueryContext(ctx, `SELECT service_type, month, bucket, starts FROM finance_start_buckets WHERE council_id = $1 AND starts <> 0`, council)
+	if err != nil {
+		return err
+	}
+	gotStarts := map[startKey]int{}
+	for rows.Next() {
+		var k startKey
+		var m scanDayString
+		var n int
+		if err := rows.Scan(&k.serviceType, &m, &k.bucket, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		k.month = string(m)
+		gotStarts[k] = n
+	}
+	rows.Close()
+	if !maps.Equal(gotStarts, want.starts) {
+		return fmt.Errorf("start buckets stored %v, work out as %v", gotStarts, want.starts)
+	}
+	return nil
+}
+
+// scanDayString reads a DATE as "2006-01-02" from either database.
+type scanDayString string
+
+func (s *scanDayString) Scan(v any) error {
+	var t time.Time
+	if err := (scanDay{&t}).Scan(v); err != nil {
+		return err
+	}
+	*s = scanDayString(ymd(t))
+	return nil
+}
+
+// CommitmentSnapshot lists every stored commitment row of every council, in
+// order, to compare before and after a write that failed.
+func CommitmentSnapshot(db *DB) (string, error) {
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT placement_id, year, ` + strings.Join(monthCols, ", ") + `, top_up_pence FROM finance_commitments ORDER BY placement_id, year`,
+		`SELECT council_id, year, service_type, provider_id, agreement_id, lot_id, area_id, ` + strings.Join(monthCols, ", ") +
+			`, top_up_pence, placements FROM finance_commitment_totals ORDER BY council_id, year, service_type, provider_id, agreement_id, lot_id, area_id`,
+		`SELECT placement_id, start_weekly_pence, steps FROM finance_placements ORDER BY placement_id`,
+		`SELECT council_id, service_type, live, ended, starts, weekly_pence FROM finance_day_totals ORDER BY council_id, day, service_type`,
+		`SELECT council_id, through_year FROM finance_horizons ORDER BY council_id`,
+		`SELECT council_id, service_type, month, bucket, starts FROM finance_start_buckets ORDER BY council_id, service_type, month, bucket`,
+	} {
+		rows, err := db.sql.Query(q)
+		if err != nil {
+			return "", err
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return "", err
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+	}
+	return b.String(), nil
+}
+
+// MedianStarts works the median start price of the service types out both
+// ways: from the buckets (medianStart) and straight from the starts.
+func MedianStarts(ctx context.Context, db *DB, sts []market.ServiceType, today time.Time) (bucketed, scanned money.Money, n int, err error) {
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	args := []any{actor.CouncilID}
+	in := make([]string, len(sts))
+	for i, st := range sts {
+		args = append(args, string(st))
+		in[i] = "$" + strconv.Itoa(len(args))
+	}
+	of := `council_id = $1 AND service_type IN (` + strings.Join(in, ", ") + `)`
+	from := today.AddDate(-1, 0, 0)
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM finance_placements WHERE `+of+` AND start_date > $`+strconv.Itoa(len(args)+1)+
+		` AND start_date <= $`+strconv.Itoa(len(args)+2), append(args, ymd(from), ymd(today))...).Scan(&n); err != nil || n == 0 {
+		return 0, 0, n, err
+	}
+	if bucketed, err = db.medianStart(ctx, actor.CouncilID, sts, today, n); err != nil {
+		return 0, 0, n, err
+	}
+	scanned, err = db.medianScan(ctx, of, args, from, today, n)
+	return bucketed, scanned, n, err
 }

@@ -247,61 +247,69 @@ func (db *DB) SetFinanceSettings(ctx context.Context, s finance.Settings) error 
 // then every price of those placements). cond narrows them (it may use
 // pl. columns only, and $4 onwards).
 func (db *DB) financePlacements(ctx context.Context, q queryer, council int64, from, to time.Time, cond string, args ...any) ([]finance.Placement, error) {
-	base := ` FROM placements pl JOIN care_requirements r ON r.id = pl.requirement_id
-		WHERE pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $3)` + cond
-	all := append([]any{council, ymd(to), ymd(from)}, args...)
+	ps, _, err := db.readFinancePlacements(ctx, q, `pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $3)`+cond,
+		append([]any{council, ymd(to), ymd(from)}, args...))
+	return ps, err
+}
+
+// readFinancePlacements reads the placements where says (pl. columns
+// only; $1 is the council, and where must say pl.council_id = $1), in id order, with their price history,
+// and whether each ended (ended or handed back, not moved to contract).
+func (db *DB) readFinancePlacements(ctx context.Context, q queryer, where string, args []any) ([]finance.Placement, []bool, error) {
 	rows, err := q.QueryContext(ctx, `SELECT pl.id, r.case_reference, pl.service_type, pl.provider_id, COALESCE(pl.agreement_id, 0), COALESCE(pl.lot_id, 0),
-		r.area_id, pl.start_date, pl.end_date, pl.top_up_pence`+base+` ORDER BY pl.id`, all...)
+		r.area_id, pl.start_date, pl.end_date, pl.top_up_pence, pl.status FROM placements pl JOIN care_requirements r ON r.id = pl.requirement_id
+		WHERE `+where+` ORDER BY pl.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("storage: read placements for finance: %w", err)
+		return nil, nil, fmt.Errorf("storage: read placements for finance: %w", err)
 	}
 	var out []finance.Placement
+	var ended []bool
 	for rows.Next() {
 		var p finance.Placement
 		var end time.Time
-		var st string
+		var st, status string
 		var top int64
-		if err := rows.Scan(&p.ID, &p.CaseRef, &st, &p.ProviderID, &p.AgreementID, &p.LotID, &p.AreaID, scanDay{&p.Start}, scanDay{&end}, &top); err != nil {
+		if err := rows.Scan(&p.ID, &p.CaseRef, &st, &p.ProviderID, &p.AgreementID, &p.LotID, &p.AreaID, scanDay{&p.Start}, scanDay{&end}, &top, &status); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		p.ServiceType, p.TopUp = market.ServiceType(st), money.Money(top)
 		if !end.IsZero() {
 			p.End = &end
 		}
 		out = append(out, p)
+		ended = append(ended, status == "ended" || status == "handed_back")
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(out) == 0 {
-		return out, nil
+		return out, ended, nil
 	}
 	at := make(map[int64]int, len(out))
 	for i := range out {
 		at[out[i].ID] = i
 	}
-	// The prices of the same placements; cond names placements' columns
+	// The prices of the same placements; where names placements' columns
 	// only, so the subquery needs no join.
 	rows, err = q.QueryContext(ctx, `SELECT pp.placement_id, pp.weekly_cost_pence, pp.effective_from FROM placement_prices pp
-		WHERE pp.council_id = $1 AND pp.placement_id IN (SELECT pl.id FROM placements pl
-		WHERE pl.council_id = $1 AND pl.start_date <= $2 AND (pl.end_date IS NULL OR pl.end_date >= $3)`+cond+`) ORDER BY pp.placement_id, pp.effective_from, pp.id`, all...)
+		WHERE pp.council_id = $1 AND pp.placement_id IN (SELECT pl.id FROM placements pl WHERE `+where+`) ORDER BY pp.placement_id, pp.effective_from, pp.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("storage: read placement prices: %w", err)
+		return nil, nil, fmt.Errorf("storage: read placement prices: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, w int64
 		var from time.Time
 		if err := rows.Scan(&id, &w, scanDay{&from}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if i, ok := at[id]; ok {
 			out[i].Prices = append(out[i].Prices, finance.Price{Weekly: money.Money(w), From: from})
 		}
 	}
-	return out, rows.Err()
+	return out, ended, rows.Err()
 }
 
 // lineMap maps service types to budget lines.

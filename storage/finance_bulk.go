@@ -36,8 +36,9 @@ const historyBatch = 500
 
 // LoadPlacementHistory writes placements in bulk, in one transaction with
 // one audit record for the whole load: requirements (placed), placements
-// (ended when their end is before today) and their price history, a few
-// multi-row statements per batch. Admins; for demo and benchmark data, not
+// (ended when their end is before today), their price history and their
+// stored commitment (the same as recommit would store, its totals added
+// once for the whole load), a few multi-row statements per batch. Admins; for demo and benchmark data, not
 // for brokering, which goes through the cascade.
 func LoadPlacementHistory(ctx context.Context, db *DB, hs []HistoryPlacement) (int, error) {
 	actor, err := actorOf(ctx)
@@ -48,10 +49,18 @@ func LoadPlacementHistory(ctx context.Context, db *DB, hs []HistoryPlacement) (i
 		return 0, err
 	}
 	err = db.updateAs(ctx, actor, func(tx *Tx) error {
+		through, err := tx.commitHorizon(ctx)
+		if err != nil {
+			return err
+		}
+		d := newCommitDelta()
 		for lo := 0; lo < len(hs); lo += historyBatch {
-			if err := tx.loadHistoryBatch(ctx, hs[lo:min(lo+historyBatch, len(hs))]); err != nil {
+			if err := tx.loadHistoryBatch(ctx, hs[lo:min(lo+historyBatch, len(hs))], through, d); err != nil {
 				return err
 			}
+		}
+		if err := tx.applyCommitDelta(ctx, d); err != nil {
+			return err
 		}
 		return tx.audit(ctx, "placement.history_load", "council", actor.CouncilID, nil, map[string]any{"placements": len(hs)})
 	})
@@ -78,7 +87,7 @@ func marks(b *strings.Builder, row, cols int, literal ...string) {
 	b.WriteByte(')')
 }
 
-func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement) error {
+func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement, through finance.Year, d *commitDelta) error {
 	council, now, by := tx.actor.CouncilID, tx.now, tx.actor.Email
 	today := tx.db.today()
 	var b strings.Builder
@@ -159,5 +168,21 @@ func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement) error
 		VALUES `+b.String()), args...); err != nil {
 		return fmt.Errorf("storage: load placement prices: %w", err)
 	}
-	return nil
+	ps := make([]finance.Placement, len(hs))
+	ended := make([]bool, len(hs))
+	for i, h := range hs {
+		// As stored: calendar days.
+		p := finance.Placement{ID: placed[reqs[h.CaseRef]], CaseRef: h.CaseRef, ServiceType: h.ServiceType, ProviderID: h.ProviderID,
+			AgreementID: h.AgreementID, LotID: h.LotID, AreaID: h.AreaID, Start: finance.Day(h.Start.UTC()), TopUp: finance.Money(h.TopUp)}
+		if h.End != nil {
+			end := finance.Day(h.End.UTC())
+			p.End = &end
+		}
+		for _, pr := range h.Prices {
+			p.Prices = append(p.Prices, finance.Price{Weekly: pr.Weekly, From: finance.Day(pr.From.UTC())})
+		}
+		ps[i] = p
+		ended[i] = h.End != nil && h.End.Before(today)
+	}
+	return tx.storeCommitments(ctx, ps, ended, through, d)
 }

@@ -38,16 +38,9 @@ func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summ
 	if err != nil {
 		return nil, err
 	}
-	today := db.today()
-	cur := finance.YearOf(today)
-	// One read serves the year's commitment and, for this year and later,
-	// the forecast (which needs the placements live from today on and
-	// those started in the last twelve months).
-	from, to := y.Start(), y.End()
-	if y >= cur {
-		from, to = minTime(from, today.AddDate(-1, 0, 0)), farFuture
-	}
-	ps, err := db.financePlacements(ctx, db.sql, council, from, to, "")
+	cur := finance.YearOf(db.today())
+	// The year's commitment from the stored totals: one GROUP BY.
+	groups, err := db.rollup(ctx, actor, y, finance.ByBudgetLine, lineOf)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +62,7 @@ func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summ
 	for _, b := range budgets {
 		item(b.BudgetLineID).Budget = b.Amount
 	}
-	for _, g := range finance.Rollup(ps, y, finance.KeyFunc(finance.ByBudgetLine, lineOf)) {
+	for _, g := range groups {
 		it := item(g.Key)
 		it.Committed, it.TopUp, it.Placements = g.Total, g.TopUp, g.Placements
 		for m, v := range g.Months {
@@ -92,7 +85,7 @@ func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summ
 			s.Items[i].Forecast = s.Items[i].Committed
 		}
 	default:
-		fs, _, err := db.forecastsWith(ctx, council, 0, int(y-cur), ps)
+		fs, _, err := db.forecasts(ctx, actor, 0, int(y-cur))
 		if err != nil {
 			return nil, err
 		}
@@ -148,11 +141,10 @@ func (db *DB) CommitmentRollup(ctx context.Context, y finance.Year, d finance.Di
 	if err != nil {
 		return nil, nil, err
 	}
-	ps, err := db.financePlacements(ctx, db.sql, actor.CouncilID, y.Start(), y.End(), "")
+	gs, err := db.rollup(ctx, actor, y, d, lineOf)
 	if err != nil {
 		return nil, nil, err
 	}
-	gs := finance.Rollup(ps, y, finance.KeyFunc(d, lineOf))
 	names := map[int64]string{0: "None"}
 	var q string
 	switch d {

@@ -124,6 +124,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err := db.fillPerfSummary(ctx, false); err != nil {
 		return applied, err
 	}
+	// Councils from before the stored commitment get theirs (once each).
+	if err := db.backfillCommitments(ctx); err != nil {
+		return applied, err
+	}
 	// Fresh statistics let SQLite's planner pick the right index (it has no
 	// autovacuum to gather them); analysis_limit keeps this quick on a big file.
 	if db.dialect.optimize != "" {

@@ -261,6 +261,16 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 				return err
 			}
 		}
+		// The placements' stored commitment, all together.
+		uplifted := make([]int64, 0, len(starts))
+		for _, e := range p.Items {
+			if e.Kind == pricing.UpliftPlacement {
+				uplifted = append(uplifted, e.ID)
+			}
+		}
+		if err := tx.recommit(ctx, uplifted...); err != nil {
+			return err
+		}
 		out = &p
 		return tx.audit(ctx, "uplift.apply", "uplift", u.ID, nil, map[string]any{"name": u.Name, "rule": u.Rule, "effective_from": ymd(u.EffectiveFrom),
 			"items": u.Items, "annual_change_pence": int64(u.TotalAnnualChange), "placements": len(starts),
