@@ -174,5 +174,5 @@ func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *
 		return fmt.Errorf("storage: record placement price: %w", err)
 	}
 	p.Prices = []brokerage.PriceChange{{WeeklyCost: p.WeeklyCost, EffectiveFrom: p.StartDate, Reason: "Placement made", By: tx.actor.Email, At: tx.now}}
-	return tx.recommit(ctx, p.ID)
+	return tx.commitNew(ctx, p.ID)
 }

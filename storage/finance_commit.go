@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -165,6 +166,16 @@ var monthCols = func() []string {
 // now, in tx: the one place every write that changes a placement's
 // commitment calls.
 func (tx *Tx) recommit(ctx context.Context, ids ...int64) error {
+	return tx.storeCommitted(ctx, false, ids)
+}
+
+// commitNew stores the commitment of a placement insertPlacement has just
+// written: it has nothing stored yet to take away.
+func (tx *Tx) commitNew(ctx context.Context, id int64) error {
+	return tx.storeCommitted(ctx, true, []int64{id})
+}
+
+func (tx *Tx) storeCommitted(ctx context.Context, fresh bool, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -175,18 +186,26 @@ func (tx *Tx) recommit(ctx context.Context, ids ...int64) error {
 	council := tx.actor.CouncilID
 	for lo := 0; lo < len(ids); lo += commitChunk {
 		chunk := ids[lo:min(lo+commitChunk, len(ids))]
-		in := make([]string, len(chunk))
+		// Placeholders rather than the ids written in, so the statement's
+		// text is the same for every placement of the same count and the
+		// drivers' prepared statements are used again.
+		marks := make([]string, len(chunk))
+		args := make([]any, 1, len(chunk)+1)
+		args[0] = council
 		for i, id := range chunk {
-			in[i] = strconv.FormatInt(id, 10)
+			marks[i] = "$" + strconv.Itoa(i+2)
+			args = append(args, id)
 		}
-		set := ` AND placement_id IN (` + strings.Join(in, ",") + `)`
-		ps, ended, err := tx.db.readFinancePlacements(ctx, tx, `pl.council_id = $1 AND pl.id IN (`+strings.Join(in, ",")+`)`, []any{council})
+		in := ` IN (` + strings.Join(marks, ",") + `)`
+		ps, ended, err := tx.db.readFinancePlacements(ctx, tx, `pl.council_id = $1 AND pl.id`+in, args)
 		if err != nil {
 			return err
 		}
 		d := newCommitDelta()
-		if err := tx.takeAwayCommitments(ctx, set, d); err != nil {
-			return err
+		if !fresh {
+			if err := tx.takeAwayCommitments(ctx, ` AND placement_id`+in, args, d); err != nil {
+				return err
+			}
 		}
 		if err := tx.storeCommitments(ctx, ps, ended, through, d); err != nil {
 			return err
@@ -200,10 +219,9 @@ func (tx *Tx) recommit(ctx context.Context, ids ...int64) error {
 
 // takeAwayCommitments takes the placements' stored contributions out of
 // the totals (into d) and deletes them.
-func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, d *commitDelta) error {
-	council := tx.actor.CouncilID
+func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, args []any, d *commitDelta) error {
 	rows, err := tx.QueryContext(ctx, `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+`, top_up_pence
-		FROM finance_commitments WHERE council_id = $1`+set, council)
+		FROM finance_commitments WHERE council_id = $1`+set, args...)
 	if err != nil {
 		return fmt.Errorf("storage: read stored commitments: %w", err)
 	}
@@ -225,7 +243,7 @@ func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, d *commitDelt
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT service_type, start_date, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`+set, council)
+	rows, err = tx.QueryContext(ctx, `SELECT service_type, start_date, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`+set, args...)
 	if err != nil {
 		return fmt.Errorf("storage: read stored steps: %w", err)
 	}
@@ -250,7 +268,7 @@ func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, d *commitDelt
 		return err
 	}
 	for _, t := range []string{"finance_commitments", "finance_placements"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE council_id = $1`+set, council); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE council_id = $1`+set, args...); err != nil {
 			return fmt.Errorf("storage: delete stored commitments: %w", err)
 		}
 	}
@@ -396,12 +414,22 @@ func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
 // were back-filled by Migrate).
 func (tx *Tx) commitHorizon(ctx context.Context) (finance.Year, error) {
 	council := tx.actor.CouncilID
-	if _, err := tx.ExecContext(ctx, `INSERT INTO finance_horizons (council_id, through_year) VALUES ($1, $2) ON CONFLICT (council_id) DO NOTHING`,
-		council, int(finance.YearOf(tx.db.today()))); err != nil {
-		return 0, fmt.Errorf("storage: finance horizon: %w", err)
+	read := func() (int, error) {
+		var y int
+		err := tx.QueryRowContext(ctx, `SELECT through_year FROM finance_horizons WHERE council_id = $1`+tx.db.dialect.forShare, council).Scan(&y)
+		return y, err
 	}
-	var y int
-	if err := tx.QueryRowContext(ctx, `SELECT through_year FROM finance_horizons WHERE council_id = $1`+tx.db.dialect.forShare, council).Scan(&y); err != nil {
+	// Read first: the council has its row after its first placement, and
+	// every placement written after that saves the INSERT's round trip.
+	y, err := read()
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO finance_horizons (council_id, through_year) VALUES ($1, $2) ON CONFLICT (council_id) DO NOTHING`,
+			council, int(finance.YearOf(tx.db.today()))); err != nil {
+			return 0, fmt.Errorf("storage: finance horizon: %w", err)
+		}
+		y, err = read()
+	}
+	if err != nil {
 		return 0, fmt.Errorf("storage: finance horizon: %w", err)
 	}
 	return finance.Year(y), nil
