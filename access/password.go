@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/rand"
 	_ "embed"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -36,6 +37,9 @@ type PasswordContext struct {
 // ValidatePassword says what is wrong with a password a person has chosen,
 // as an EINVALID error on the field "password", or nil when it may be used.
 func ValidatePassword(pw string, pc PasswordContext) error {
+	if err := denyListErr(); err != nil {
+		return err
+	}
 	if msg := passwordProblem(pw, pc); msg != "" {
 		return caremarket.Invalid(map[string]string{"password": msg})
 	}
@@ -130,27 +134,40 @@ var denylistGz []byte
 var (
 	denyOnce sync.Once
 	denyList []string
+	denyErr  error
 )
 
 // DenyList returns the deny-list of common and breached passwords, sorted,
-// read from the embedded file on first use.
+// read from the embedded file on first use (nil if it cannot be read; see
+// denyListErr).
 func DenyList() []string {
-	denyOnce.Do(func() {
-		zr, err := gzip.NewReader(bytes.NewReader(denylistGz))
-		if err != nil {
-			panic("access: the embedded password deny-list is not gzip: " + err.Error())
-		}
-		raw, err := io.ReadAll(zr)
-		if err != nil {
-			panic("access: the embedded password deny-list cannot be read: " + err.Error())
-		}
-		lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
-		if !slices.IsSorted(lines) {
-			slices.Sort(lines)
-		}
-		denyList = lines
-	})
+	denyOnce.Do(func() { denyList, denyErr = readDenyList(denylistGz) })
 	return denyList
+}
+
+// denyListErr says why the embedded deny-list could not be read. It is
+// part of the build, so this is a broken build, not a bad request; the
+// password check then refuses every password rather than pass them
+// unchecked.
+func denyListErr() error {
+	DenyList()
+	return denyErr
+}
+
+func readDenyList(gz []byte) ([]string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("access: the embedded password deny-list is not gzip: %w", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("access: the embedded password deny-list cannot be read: %w", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if !slices.IsSorted(lines) {
+		slices.Sort(lines)
+	}
+	return lines, nil
 }
 
 func denied(lower string) bool {
@@ -163,7 +180,7 @@ func denied(lower string) bool {
 // against the same rule as a chosen password.
 func NewOneTimePassword(pc PasswordContext) string {
 	for {
-		if pw := rand.Text(); ValidatePassword(pw, pc) == nil {
+		if pw := rand.Text(); passwordProblem(pw, pc) == "" {
 			return pw
 		}
 	}

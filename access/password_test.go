@@ -114,3 +114,16 @@ func TestNewOneTimePassword(t *testing.T) {
 		seen[pw] = true
 	}
 }
+
+// TestReadDenyListBroken: a broken embedded list is an error, never a
+// panic in the middle of a request.
+func TestReadDenyListBroken(t *testing.T) {
+	for _, gz := range [][]byte{nil, []byte("not gzip"), denylistGz[:len(denylistGz)/2]} {
+		if l, err := readDenyList(gz); err == nil {
+			t.Errorf("readDenyList(%d bytes) = %d lines, want an error", len(gz), len(l))
+		}
+	}
+	if l, err := readDenyList(denylistGz); err != nil || len(l) == 0 {
+		t.Fatalf("the embedded list: %d lines, %v", len(l), err)
+	}
+}
