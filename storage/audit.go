@@ -45,7 +45,7 @@ func (tx *Tx) audit(ctx context.Context, action, entityType string, entityID int
 		return fmt.Errorf("storage: append audit record: %w", err)
 	}
 	// The emails a change calls for are queued with it, in its transaction.
-	return tx.queueFor(ctx, action, entityID)
+	return tx.queueFor(ctx, action, entityID, after)
 }
 
 // startChain creates a council's chain head, at the shared chain's last

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 )
@@ -169,10 +171,15 @@ func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *
 	if err := tx.perfCount(ctx, perfPlacementsMade, p.ID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now); err != nil {
-		return fmt.Errorf("storage: record placement price: %w", err)
-	}
+	// The first price goes with the placement's stored commitment, as one
+	// set of writes.
+	var w writeSet
+	w.add(`INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now)
 	p.Prices = []brokerage.PriceChange{{WeeklyCost: p.WeeklyCost, EffectiveFrom: p.StartDate, Reason: "Placement made", By: tx.actor.Email, At: tx.now}}
-	return tx.commitNew(ctx, p.ID)
+	// The start as the database keeps it (ymd): a day, in UTC.
+	day := p.StartDate.UTC()
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	return tx.commitNew(ctx, &w, finance.Placement{ID: p.ID, CaseRef: r.CaseReference, ServiceType: r.ServiceType, ProviderID: p.ProviderID,
+		AgreementID: p.AgreementID, LotID: p.LotID, AreaID: r.AreaID, Start: start, Prices: []finance.Price{{Weekly: p.WeeklyCost, From: start}}})
 }

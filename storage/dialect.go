@@ -36,6 +36,9 @@ type dialect struct {
 	// anonymousPlaceholders: bulk statements run faster with "?" than "$N"
 	// (see positional).
 	anonymousPlaceholders bool
+	// foldWrites: every statement is a round trip to a server, so writes
+	// that read none of each other's rows go as one (see writeSet).
+	foldWrites bool
 }
 
 // Advisory-lock keys (PostgreSQL's advisory locks): one per kind of work two
@@ -73,6 +76,7 @@ var (
 		forUpdate:        " FOR UPDATE",
 		forShare:         " FOR SHARE",
 		importWriters:    2,
+		foldWrites:       true,
 	}
 )
 

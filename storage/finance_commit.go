@@ -166,16 +166,31 @@ var monthCols = func() []string {
 // now, in tx: the one place every write that changes a placement's
 // commitment calls.
 func (tx *Tx) recommit(ctx context.Context, ids ...int64) error {
-	return tx.storeCommitted(ctx, false, ids)
+	return tx.storeCommitted(ctx, ids)
 }
 
 // commitNew stores the commitment of a placement insertPlacement has just
-// written: it has nothing stored yet to take away.
-func (tx *Tx) commitNew(ctx context.Context, id int64) error {
-	return tx.storeCommitted(ctx, true, []int64{id})
+// written: it has nothing stored yet to take away, and everything finance
+// needs of it is in hand (its first price, no end, no top-up), so nothing
+// is read back; its rows and the totals are added to w (the placement's
+// other writes), and w runs.
+func (tx *Tx) commitNew(ctx context.Context, w *writeSet, p finance.Placement) error {
+	through, err := tx.commitHorizon(ctx)
+	if err != nil {
+		return err
+	}
+	d := newCommitDelta()
+	if err := tx.storeCommitmentsTo(w, []finance.Placement{p}, []bool{false}, through, d); err != nil {
+		return err
+	}
+	tx.commitDeltaTo(w, d)
+	if err := w.run(ctx, tx); err != nil {
+		return fmt.Errorf("storage: store the placement's commitment: %w", err)
+	}
+	return nil
 }
 
-func (tx *Tx) storeCommitted(ctx context.Context, fresh bool, ids []int64) error {
+func (tx *Tx) storeCommitted(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -202,16 +217,16 @@ func (tx *Tx) storeCommitted(ctx context.Context, fresh bool, ids []int64) error
 			return err
 		}
 		d := newCommitDelta()
-		if !fresh {
-			if err := tx.takeAwayCommitments(ctx, ` AND placement_id`+in, args, d); err != nil {
-				return err
-			}
-		}
-		if err := tx.storeCommitments(ctx, ps, ended, through, d); err != nil {
+		if err := tx.takeAwayCommitments(ctx, ` AND placement_id`+in, args, d); err != nil {
 			return err
 		}
-		if err := tx.applyCommitDelta(ctx, d); err != nil {
+		var w writeSet
+		if err := tx.storeCommitmentsTo(&w, ps, ended, through, d); err != nil {
 			return err
+		}
+		tx.commitDeltaTo(&w, d)
+		if err := w.run(ctx, tx); err != nil {
+			return fmt.Errorf("storage: store commitments: %w", err)
 		}
 	}
 	return nil
@@ -279,15 +294,25 @@ func (tx *Tx) takeAwayCommitments(ctx context.Context, set string, args []any, d
 // horizon while open-ended) and their steps, adding them to d. The
 // placements must have none stored.
 func (tx *Tx) storeCommitments(ctx context.Context, ps []finance.Placement, ended []bool, through finance.Year, d *commitDelta) error {
+	var w writeSet
+	if err := tx.storeCommitmentsTo(&w, ps, ended, through, d); err != nil {
+		return err
+	}
+	if err := w.run(ctx, tx); err != nil {
+		return fmt.Errorf("storage: store commitments: %w", err)
+	}
+	return nil
+}
+
+// storeCommitmentsTo is storeCommitments, its writes added to w.
+func (tx *Tx) storeCommitmentsTo(w *writeSet, ps []finance.Placement, ended []bool, through finance.Year, d *commitDelta) error {
 	council := tx.actor.CouncilID
 	var years []any
 	var places []any
-	nYears := 0
 	for i := range ps {
 		p := &ps[i]
 		for _, ym := range p.StoredYears(through) {
 			years = appendYearRow(years, council, p, ym)
-			nYears++
 			d.addYear(1, keyOf(p, ym.Year), pence(ym.Months), int64(ym.TopUp))
 		}
 		steps := stepsOf(p, ended[i])
@@ -299,14 +324,10 @@ func (tx *Tx) storeCommitments(ctx context.Context, ps []finance.Placement, ende
 		d.starts[startKeyOf(string(p.ServiceType), p.Start, int64(p.WeeklyOn(p.Start)))]++
 		d.addSteps(1, string(p.ServiceType), steps)
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO finance_commitments (placement_id, year, council_id, service_type, provider_id, agreement_id, lot_id, area_id, `+
-		strings.Join(monthCols, ", ")+`, top_up_pence) VALUES `, 21, years); err != nil {
-		return fmt.Errorf("storage: store commitments: %w", err)
-	}
-	if err := tx.insertRows(ctx, `INSERT INTO finance_placements (placement_id, council_id, service_type, start_date, start_weekly_pence, steps) VALUES `,
-		6, places); err != nil {
-		return fmt.Errorf("storage: store placement steps: %w", err)
-	}
+	w.insertRows(tx.db, `INSERT INTO finance_commitments (placement_id, year, council_id, service_type, provider_id, agreement_id, lot_id, area_id, `+
+		strings.Join(monthCols, ", ")+`, top_up_pence) VALUES `, 21, years)
+	w.insertRows(tx.db, `INSERT INTO finance_placements (placement_id, council_id, service_type, start_date, start_weekly_pence, steps) VALUES `,
+		6, places)
 	return nil
 }
 
@@ -318,27 +339,20 @@ func appendYearRow(args []any, council int64, p *finance.Placement, ym finance.Y
 	return append(args, int64(ym.TopUp))
 }
 
-// insertRows runs a multi-row INSERT of rows of cols values each (args
-// holds them one row after another), in statements of at most 1,000 rows;
-// suffix follows the VALUES (an ON CONFLICT clause).
-func (tx *Tx) insertRows(ctx context.Context, head string, cols int, args []any, suffix ...string) error {
-	per := 1000 * cols
-	if cols > 16 {
-		per = 500 * cols
-	}
-	for lo := 0; lo < len(args); lo += per {
-		part := args[lo:min(lo+per, len(args))]
-		q := head + values(len(part)/cols, cols) + strings.Join(suffix, "")
-		if _, err := tx.ExecContext(ctx, tx.db.positional(q), part...); err != nil {
-			return err
-		}
+// applyCommitDelta adds d to the totals, in key order (two writers touching
+// the same rows take their locks in the same order).
+func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
+	var w writeSet
+	tx.commitDeltaTo(&w, d)
+	if err := w.run(ctx, tx); err != nil {
+		return fmt.Errorf("storage: add to commitment totals: %w", err)
 	}
 	return nil
 }
 
-// applyCommitDelta adds d to the totals, in key order (two writers touching
-// the same rows take their locks in the same order).
-func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
+// commitDeltaTo is applyCommitDelta, its writes added to w. Each table's
+// rows get an argument list of their own: w keeps them until it runs.
+func (tx *Tx) commitDeltaTo(w *writeSet, d *commitDelta) {
 	council := tx.actor.CouncilID
 	tk := make([]totalKey, 0, len(d.totals))
 	for k, v := range d.totals {
@@ -363,11 +377,9 @@ func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
 	for _, c := range append(slices.Clone(monthCols), "top_up_pence", "placements") {
 		set = append(set, c+" = finance_commitment_totals."+c+" + excluded."+c)
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO finance_commitment_totals (council_id, year, service_type, provider_id, agreement_id, lot_id, area_id, `+
+	w.insertRows(tx.db, `INSERT INTO finance_commitment_totals (council_id, year, service_type, provider_id, agreement_id, lot_id, area_id, `+
 		strings.Join(monthCols, ", ")+`, top_up_pence, placements) VALUES `, 21, args,
-		` ON CONFLICT (council_id, year, service_type, provider_id, agreement_id, lot_id, area_id) DO UPDATE SET `+strings.Join(set, ", ")); err != nil {
-		return fmt.Errorf("storage: add to commitment totals: %w", err)
-	}
+		` ON CONFLICT (council_id, year, service_type, provider_id, agreement_id, lot_id, area_id) DO UPDATE SET `+strings.Join(set, ", "))
 	dk := make([]dayKey, 0, len(d.days))
 	for k, v := range d.days {
 		if *v != (dayVal{}) {
@@ -377,16 +389,14 @@ func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
 	slices.SortFunc(dk, func(a, b dayKey) int {
 		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.serviceType, b.serviceType))
 	})
-	args = args[:0]
+	args = nil
 	for _, k := range dk {
 		v := d.days[k]
 		args = append(args, council, k.day, k.serviceType, v.live, v.ended, v.starts, v.weekly)
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO finance_day_totals (council_id, day, service_type, live, ended, starts, weekly_pence) VALUES `, 7, args,
+	w.insertRows(tx.db, `INSERT INTO finance_day_totals (council_id, day, service_type, live, ended, starts, weekly_pence) VALUES `, 7, args,
 		` ON CONFLICT (council_id, day, service_type) DO UPDATE SET live = finance_day_totals.live + excluded.live, ended = finance_day_totals.ended + excluded.ended,
-		starts = finance_day_totals.starts + excluded.starts, weekly_pence = finance_day_totals.weekly_pence + excluded.weekly_pence`); err != nil {
-		return fmt.Errorf("storage: add to day totals: %w", err)
-	}
+		starts = finance_day_totals.starts + excluded.starts, weekly_pence = finance_day_totals.weekly_pence + excluded.weekly_pence`)
 	sk := make([]startKey, 0, len(d.starts))
 	for k, v := range d.starts {
 		if v != 0 {
@@ -396,15 +406,12 @@ func (tx *Tx) applyCommitDelta(ctx context.Context, d *commitDelta) error {
 	slices.SortFunc(sk, func(a, b startKey) int {
 		return cmp.Or(cmp.Compare(a.serviceType, b.serviceType), cmp.Compare(a.month, b.month), cmp.Compare(a.bucket, b.bucket))
 	})
-	args = args[:0]
+	args = nil
 	for _, k := range sk {
 		args = append(args, council, k.serviceType, k.month, k.bucket, d.starts[k])
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO finance_start_buckets (council_id, service_type, month, bucket, starts) VALUES `, 5, args,
-		` ON CONFLICT (council_id, service_type, month, bucket) DO UPDATE SET starts = finance_start_buckets.starts + excluded.starts`); err != nil {
-		return fmt.Errorf("storage: add to start buckets: %w", err)
-	}
-	return nil
+	w.insertRows(tx.db, `INSERT INTO finance_start_buckets (council_id, service_type, month, bucket, starts) VALUES `, 5, args,
+		` ON CONFLICT (council_id, service_type, month, bucket) DO UPDATE SET starts = finance_start_buckets.starts + excluded.starts`)
 }
 
 // commitHorizon is the year the council's open-ended placements are stored
@@ -492,12 +499,12 @@ func (db *DB) extendCommitments(ctx context.Context, actor *caremarket.Actor, y 
 				}
 			}
 		}
-		if err := tx.insertRows(ctx, `INSERT INTO finance_commitments (placement_id, year, council_id, service_type, provider_id, agreement_id, lot_id, area_id, `+
-			strings.Join(monthCols, ", ")+`, top_up_pence) VALUES `, 21, rows); err != nil {
+		var w writeSet
+		w.insertRows(db, `INSERT INTO finance_commitments (placement_id, year, council_id, service_type, provider_id, agreement_id, lot_id, area_id, `+
+			strings.Join(monthCols, ", ")+`, top_up_pence) VALUES `, 21, rows)
+		tx.commitDeltaTo(&w, d)
+		if err := w.run(ctx, tx); err != nil {
 			return fmt.Errorf("storage: extend commitments: %w", err)
-		}
-		if err := tx.applyCommitDelta(ctx, d); err != nil {
-			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE finance_horizons SET through_year = $1 WHERE council_id = $2`, int(y), council)
 		return err

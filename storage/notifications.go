@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/notify"
 )
@@ -19,14 +20,14 @@ import (
 // queueFor queues the messages an audited change calls for. It runs inside
 // the change's transaction, so a message exists exactly when the change
 // committed.
-func (tx *Tx) queueFor(ctx context.Context, action string, entityID int64) error {
+func (tx *Tx) queueFor(ctx context.Context, action string, entityID int64, after any) error {
 	switch action {
 	case "offer.create":
 		return tx.queueOffer(ctx, entityID)
 	case "competition.create":
 		return tx.queueInvitations(ctx, entityID)
 	case "placement.create":
-		return tx.queuePlacementAward(ctx, entityID)
+		return tx.queuePlacementAward(ctx, entityID, after)
 	}
 	return nil
 }
@@ -75,7 +76,13 @@ func (tx *Tx) queueInvitations(ctx context.Context, competitionID int64) error {
 	return nil
 }
 
-func (tx *Tx) queuePlacementAward(ctx context.Context, placementID int64) error {
+// queuePlacementAward tells the provider its placement. The placement the
+// change has just written (the audit record's after) names everything the
+// message needs; a placement without its names is read back.
+func (tx *Tx) queuePlacementAward(ctx context.Context, placementID int64, after any) error {
+	if p, ok := after.(*brokerage.Placement); ok && p.ID == placementID && p.AreaName != "" && p.LocationName != "" {
+		return tx.queueAward(ctx, placementID, p.ProviderID, string(p.ServiceType), p.AreaName, p.LocationName)
+	}
 	var providerID int64
 	var service, district, location string
 	err := tx.QueryRowContext(ctx, `SELECT p.provider_id, p.service_type, a.name, l.name FROM placements p
@@ -84,6 +91,10 @@ func (tx *Tx) queuePlacementAward(ctx context.Context, placementID int64) error 
 	if err != nil {
 		return fmt.Errorf("storage: read placement for its notification: %w", err)
 	}
+	return tx.queueAward(ctx, placementID, providerID, service, district, location)
+}
+
+func (tx *Tx) queueAward(ctx context.Context, placementID, providerID int64, service, district, location string) error {
 	label := market.ServiceType(service).Label()
 	e := notify.Event{Kind: notify.Award, Service: label, District: district,
 		What: "A placement (" + label + " in " + district + ") at " + location, Path: "/placements/" + strconv.FormatInt(placementID, 10)}
