@@ -77,12 +77,19 @@ func (tx *Tx) lockRequirement(ctx context.Context, id int64) (*brokerage.Require
 
 // step appends to the requirement's cascade log.
 func (tx *Tx) step(ctx context.Context, requirementID int64, stage brokerage.Stage, kind string, locationID, providerID int64, detail string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cascade_steps (council_id, requirement_id, at, stage, kind, location_id, provider_id, detail, actor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tx.actor.CouncilID, requirementID, tx.now, int(stage), kind,
-		nullInt64(locationID), nullInt64(providerID), detail, tx.actor.Email); err != nil {
+	var w writeSet
+	tx.stepTo(&w, requirementID, stage, kind, locationID, providerID, detail)
+	if err := w.run(ctx, tx); err != nil {
 		return fmt.Errorf("storage: log cascade step: %w", err)
 	}
 	return nil
+}
+
+// stepTo is step, its write added to w.
+func (tx *Tx) stepTo(w *writeSet, requirementID int64, stage brokerage.Stage, kind string, locationID, providerID int64, detail string) {
+	w.add(`INSERT INTO cascade_steps (council_id, requirement_id, at, stage, kind, location_id, provider_id, detail, actor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tx.actor.CouncilID, requirementID, tx.now, int(stage), kind,
+		nullInt64(locationID), nullInt64(providerID), detail, tx.actor.Email)
 }
 
 // CreateRequirement records a requirement and, in its own table, the person.
@@ -550,8 +557,12 @@ func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.
 		}
 	}
 	// 4. The placement and its first price.
-	if err := tx.insertPlacement(ctx, r, p, offerID, bidID); err != nil {
+	w, err := tx.insertPlacement(ctx, r, p, offerID, bidID)
+	if err != nil {
 		return err
+	}
+	if err := w.run(ctx, tx); err != nil {
+		return fmt.Errorf("storage: store the new placement: %w", err)
 	}
 	if r.MoveFromPlacementID != 0 {
 		if _, err := tx.ExecContext(ctx, `UPDATE placements SET moved_to_placement_id = $1 WHERE id = $2`, p.ID, r.MoveFromPlacementID); err != nil {

@@ -97,12 +97,15 @@ func (db *DB) AcceptOffer(ctx context.Context, id int64) (*brokerage.Placement, 
 			}
 			return tx.step(ctx, r.ID, o.Stage, "accepted", o.LocationID, o.ProviderID, acceptedDetail(&o, p))
 		}
-		// 3. The placement, its price history and its log line.
-		if err := tx.insertPlacement(ctx, r, p, o.ID, 0); err != nil {
+		// 3. The placement, then its price history, stored commitment and
+		// log line together.
+		w, err := tx.insertPlacement(ctx, r, p, o.ID, 0)
+		if err != nil {
 			return err
 		}
-		if err := tx.step(ctx, r.ID, o.Stage, "accepted", o.LocationID, o.ProviderID, acceptedDetail(&o, p)); err != nil {
-			return err
+		tx.stepTo(w, r.ID, o.Stage, "accepted", o.LocationID, o.ProviderID, acceptedDetail(&o, p))
+		if err := w.run(ctx, tx); err != nil {
+			return fmt.Errorf("storage: store the new placement: %w", err)
 		}
 		// 4. The vacancy, then 5. the audit record.
 		if err := tx.reserve(ctx, r, p); err != nil {
@@ -149,8 +152,10 @@ func (tx *Tx) reserve(ctx context.Context, r *brokerage.Requirement, p *brokerag
 	return nil
 }
 
-// insertPlacement writes a new active placement and its first price.
-func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) error {
+// insertPlacement writes a new active placement, and returns its first
+// price and stored commitment as writes not yet run: the caller adds its
+// own (a log line) and runs them together (see writeSet).
+func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) (*writeSet, error) {
 	p.Status, p.CreatedAt, p.Prices = brokerage.PlacementActive, tx.now, nil
 	var review any
 	if p.OffContract {
@@ -164,22 +169,20 @@ func (tx *Tx) insertPlacement(ctx context.Context, r *brokerage.Requirement, p *
 		tx.actor.CouncilID, r.ID, p.ProviderID, p.LocationID, string(r.ServiceType), int64(p.WeeklyCost), ymd(p.StartDate), int(p.Stage),
 		nullInt64(p.AgreementID), nullInt64(p.LotID), p.OffContract, p.OffContractReason, review, nullInt64(offerID), nullInt64(bidID), tx.now).Scan(&p.ID); err != nil {
 		if isUniqueViolation(err) {
-			return caremarket.Errorf(caremarket.ECONFLICT, "This requirement already has an active placement")
+			return nil, caremarket.Errorf(caremarket.ECONFLICT, "This requirement already has an active placement")
 		}
-		return fmt.Errorf("storage: create placement: %w", err)
+		return nil, fmt.Errorf("storage: create placement: %w", err)
 	}
 	if err := tx.perfCount(ctx, perfPlacementsMade, p.ID); err != nil {
-		return err
+		return nil, err
 	}
-	// The first price goes with the placement's stored commitment, as one
-	// set of writes.
-	var w writeSet
+	w := &writeSet{}
 	w.add(`INSERT INTO placement_prices (council_id, placement_id, weekly_cost_pence, effective_from, reason, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tx.actor.CouncilID, p.ID, int64(p.WeeklyCost), ymd(p.StartDate), "Placement made", tx.actor.Email, tx.now)
 	p.Prices = []brokerage.PriceChange{{WeeklyCost: p.WeeklyCost, EffectiveFrom: p.StartDate, Reason: "Placement made", By: tx.actor.Email, At: tx.now}}
 	// The start as the database keeps it (ymd): a day, in UTC.
 	day := p.StartDate.UTC()
 	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-	return tx.commitNew(ctx, &w, finance.Placement{ID: p.ID, CaseRef: r.CaseReference, ServiceType: r.ServiceType, ProviderID: p.ProviderID,
+	return w, tx.commitNew(ctx, w, finance.Placement{ID: p.ID, CaseRef: r.CaseReference, ServiceType: r.ServiceType, ProviderID: p.ProviderID,
 		AgreementID: p.AgreementID, LotID: p.LotID, AreaID: r.AreaID, Start: start, Prices: []finance.Price{{Weekly: p.WeeklyCost, From: start}}})
 }

@@ -39,6 +39,11 @@ type dialect struct {
 	// foldWrites: every statement is a round trip to a server, so writes
 	// that read none of each other's rows go as one (see writeSet).
 	foldWrites bool
+	// timestampParam follows a parameter that is a timestamp where nothing
+	// else tells the server its type (a SELECT's column): PostgreSQL would
+	// take it for text. SQLite keeps timestamps as text, and a CAST would
+	// make a number of it.
+	timestampParam string
 }
 
 // Advisory-lock keys (PostgreSQL's advisory locks): one per kind of work two
@@ -77,6 +82,7 @@ var (
 		forShare:         " FOR SHARE",
 		importWriters:    2,
 		foldWrites:       true,
+		timestampParam:   "::timestamptz",
 	}
 )
 

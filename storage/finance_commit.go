@@ -173,7 +173,7 @@ func (tx *Tx) recommit(ctx context.Context, ids ...int64) error {
 // written: it has nothing stored yet to take away, and everything finance
 // needs of it is in hand (its first price, no end, no top-up), so nothing
 // is read back; its rows and the totals are added to w (the placement's
-// other writes), and w runs.
+// other writes), for the caller to run.
 func (tx *Tx) commitNew(ctx context.Context, w *writeSet, p finance.Placement) error {
 	through, err := tx.commitHorizon(ctx)
 	if err != nil {
@@ -184,9 +184,6 @@ func (tx *Tx) commitNew(ctx context.Context, w *writeSet, p finance.Placement) e
 		return err
 	}
 	tx.commitDeltaTo(w, d)
-	if err := w.run(ctx, tx); err != nil {
-		return fmt.Errorf("storage: store the placement's commitment: %w", err)
-	}
 	return nil
 }
 
