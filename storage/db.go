@@ -149,6 +149,10 @@ type Tx struct {
 	// stmts, when set, prepares the transaction's statements once
 	// (stmt_cache.go).
 	stmts *stmtCache
+	// conn is the connection the transaction runs on when it was begun on
+	// one of its own (updateOnConn), so a bulk copy can reach the driver
+	// below database/sql and still be part of the transaction (copy.go).
+	conn *sql.Conn
 }
 
 // update runs fn in a transaction for the actor in ctx and commits when fn
@@ -162,6 +166,22 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx *Tx) error) error {
+	return db.updateWith(ctx, actor, false, fn)
+}
+
+// updateOnConn is update on a connection taken from the pool for the
+// transaction alone, which tx.copyRows needs: the rows it copies are
+// written by the driver on that connection, inside the transaction, so
+// they commit or roll back with everything else, audit record included.
+func (db *DB) updateOnConn(ctx context.Context, fn func(tx *Tx) error) error {
+	actor := caremarket.ActorFrom(ctx)
+	if actor == nil {
+		return caremarket.Errorf(caremarket.EUNAUTHORIZED, "Sign in to continue")
+	}
+	return db.updateWith(ctx, actor, true, fn)
+}
+
+func (db *DB) updateWith(ctx context.Context, actor *caremarket.Actor, ownConn bool, fn func(tx *Tx) error) error {
 	if db.writer != nil {
 		select {
 		case db.writer <- struct{}{}:
@@ -170,11 +190,22 @@ func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx 
 			return fmt.Errorf("storage: waiting to write: %w", ctx.Err())
 		}
 	}
-	sqlTx, err := db.sql.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	begin := db.sql.BeginTx
+	if ownConn {
+		c, err := db.sql.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("storage: connect: %w", err)
+		}
+		// Closed after the transaction ends, which returns it to the pool.
+		defer c.Close()
+		conn, begin = c, c.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("storage: begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, actor: actor, now: db.now(), requestID: caremarket.RequestID(ctx)}
+	tx := &Tx{Tx: sqlTx, db: db, actor: actor, now: db.now(), requestID: caremarket.RequestID(ctx), conn: conn}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

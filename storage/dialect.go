@@ -22,6 +22,12 @@ type dialect struct {
 	lockMigrations, unlockMigrations string
 	// lockUplift serialises applying an uplift to a council ($1: its id).
 	lockUplift string
+	// lockActuals serialises a council's actuals imports ($1: its id), so
+	// an import reads every payment already stored before it writes its
+	// own (SQLite: BEGIN IMMEDIATE already holds the only write lock).
+	lockActuals string
+	// bulkCopy: bulk writes can use COPY (copy.go).
+	bulkCopy bool
 	// forUpdate locks selected rows until commit (SQLite: the write lock does);
 	// forShare too, letting other sharers read them.
 	forUpdate, forShare string
@@ -53,6 +59,7 @@ type dialect struct {
 const (
 	lockKeyMigrations = 7270000 // migrating the schema (a session lock, held for the whole run)
 	lockKeyUplift     = 7270005 // applying an uplift; the second key is the council
+	lockKeyActuals    = 7270006 // importing actuals; the second key is the council
 )
 
 func advisoryLock(key int, args string) string {
@@ -78,6 +85,8 @@ var (
 		lockMigrations:   "SELECT pg_advisory_lock(" + strconv.Itoa(lockKeyMigrations) + ")",
 		unlockMigrations: "SELECT pg_advisory_unlock(" + strconv.Itoa(lockKeyMigrations) + ")",
 		lockUplift:       advisoryLock(lockKeyUplift, ", CAST($1 AS INTEGER)"),
+		lockActuals:      advisoryLock(lockKeyActuals, ", CAST($1 AS INTEGER)"),
+		bulkCopy:         true,
 		forUpdate:        " FOR UPDATE",
 		forShare:         " FOR SHARE",
 		importWriters:    2,

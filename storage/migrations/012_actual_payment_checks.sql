@@ -1,0 +1,8 @@
+-- actual payments: fewer checks per line on PostgreSQL, the same integrity
+-- Importing actuals on PostgreSQL spent most of its time on the server
+-- checking each stored line's four foreign keys, one trigger query and row
+-- lock apiece (council, import, placement, provider). The PostgreSQL part
+-- of this migration checks the same references, and more, with less work:
+-- see 012_actual_payment_checks.postgres.sql. SQLite checks a foreign key
+-- with an index probe in the same process, which costs little, and changing
+-- a constraint there means rebuilding the table, so it keeps its four.
