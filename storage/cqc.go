@@ -127,11 +127,8 @@ type cqcImport struct {
 var canImportCQC = canManageMarket
 
 func (db *DB) importCQC(ctx context.Context, rows iter.Seq2[*cqc.Location, error], opts CQCImportOptions, mode string, deregisterMissing bool) (*CQCImportSummary, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canImportCQC...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canImportCQC...); err != nil {
 		return nil, err
 	}
 	if opts.AreaFor == nil {

@@ -27,11 +27,8 @@ var (
 
 // ListBudgetLines lists the council's budget lines with their service types.
 func (db *DB) ListBudgetLines(ctx context.Context) ([]finance.BudgetLine, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, append(canReadFinance, caremarket.RoleBroker)...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(append(canReadFinance, caremarket.RoleBroker)...); err != nil {
 		return nil, err
 	}
 	return db.budgetLines(ctx, db.sql, actor.CouncilID)
@@ -126,11 +123,8 @@ func (db *DB) SaveBudgetLine(ctx context.Context, b *finance.BudgetLine) error {
 
 // ListBudgets lists the council's budgets for a year (0: every year).
 func (db *DB) ListBudgets(ctx context.Context, y finance.Year) ([]finance.Budget, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	return db.budgets(ctx, db.sql, actor.CouncilID, y)
@@ -194,11 +188,8 @@ func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
 
 // FinanceSettings returns the council's tolerances and scale note.
 func (db *DB) FinanceSettings(ctx context.Context) (*finance.Settings, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, append(canReadFinance, caremarket.RoleBroker)...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(append(canReadFinance, caremarket.RoleBroker)...); err != nil {
 		return nil, err
 	}
 	return db.financeSettings(ctx, db.sql, actor.CouncilID)

@@ -16,11 +16,8 @@ import (
 // submitted a score for, leaving out providers the actor declared a
 // conflict with. It is the evaluator's to-do list for the home page.
 func (db *DB) AwaitingMyScore(ctx context.Context) ([]procurement.Application, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleEvaluator, caremarket.RoleCommissioner, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleEvaluator, caremarket.RoleCommissioner, caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+applicationColumns+`, we.conflicts`+applicationFrom+`
@@ -66,11 +63,8 @@ func (s scanPlus) Scan(dest ...any) error { return s.row.Scan(append(dest, s.ext
 // locations (a provider's to-do list: which figures have gone stale). Only
 // provider users have their own.
 func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleProvider)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleProvider); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.spare_minutes, v.updated_at, v.updated_by

@@ -131,11 +131,8 @@ func (db *DB) CompleteMFA(ctx context.Context, pendingHash, newHash string, expi
 // CouncilAuth returns how the caller's council signs in. Admins only. The
 // client secret is not returned, only whether one is stored.
 func (db *DB) CouncilAuth(ctx context.Context) (*access.CouncilAuth, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	a, err := readCouncilAuth(ctx, db.sql, actor.CouncilID)

@@ -100,11 +100,8 @@ func scanCostModel(row interface{ Scan(...any) error }) (*pricing.CostModel, err
 
 // ListCostModels lists the council's cost models, newest first. Staff.
 func (db *DB) ListCostModels(ctx context.Context, st market.ServiceType) ([]pricing.CostModel, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + costModelColumns + ` FROM cost_models WHERE council_id = $1`
@@ -122,11 +119,8 @@ func (db *DB) ListCostModels(ctx context.Context, st market.ServiceType) ([]pric
 
 // CostModel returns one cost model. Staff.
 func (db *DB) CostModel(ctx context.Context, id int64) (*pricing.CostModel, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	return db.costModel(ctx, db.sql, actor.CouncilID, id, "")

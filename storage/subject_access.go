@@ -13,11 +13,8 @@ import (
 
 // FindPeople lists the people matching q (at most 100). Admins.
 func (db *DB) FindPeople(ctx context.Context, q brokerage.SubjectQuery) ([]brokerage.PersonMatch, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	if q.CaseReference == "" && strings.TrimSpace(q.Name) == "" && q.DateOfBirth == nil {
@@ -61,11 +58,8 @@ func (db *DB) FindPeople(ctx context.Context, q brokerage.SubjectQuery) ([]broke
 // of those requirements and placements. Nothing about anyone else. Admins;
 // the export itself is logged as a view for a subject access request.
 func (db *DB) SubjectAccessExport(ctx context.Context, caseReference string) (*brokerage.SubjectAccess, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	caseReference = strings.TrimSpace(caseReference)

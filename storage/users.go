@@ -75,11 +75,8 @@ const emailUnavailable = "This email address cannot be used for a new account. I
 
 // ListUsers lists the council's accounts. Admins only.
 func (db *DB) ListUsers(ctx context.Context) ([]access.User, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+userColumns+` FROM`+userJoin+`
