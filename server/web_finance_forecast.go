@@ -254,11 +254,7 @@ func (h *financeHandlers) scenarioPost(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *financeHandlers) scenarioPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	res, err := h.st.ScenarioResult(r.Context(), id)
+	res, err := loadPath(r, pathID, h.st.ScenarioResult)
 	if err != nil {
 		return err
 	}
@@ -309,11 +305,7 @@ func (h *financeHandlers) agreementsPage(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *financeHandlers) spendPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.st.AgreementSpend(r.Context(), id)
+	cv, err := loadPath(r, pathID, h.st.AgreementSpend)
 	if err != nil {
 		return err
 	}
