@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -73,16 +72,5 @@ func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: own vacancies: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Vacancy{}
-	for rows.Next() {
-		var v market.Vacancy
-		var spare sql.NullInt64
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
-			return nil, err
-		}
-		v.SpareMinutes = spareOf(spare)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanVacancy)
 }

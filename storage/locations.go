@@ -252,18 +252,7 @@ func (db *DB) Vacancies(ctx context.Context, locationID int64) ([]market.Vacancy
 	if err != nil {
 		return nil, fmt.Errorf("storage: list vacancies: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Vacancy{}
-	for rows.Next() {
-		var v market.Vacancy
-		var spare sql.NullInt64
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
-			return nil, err
-		}
-		v.SpareMinutes = spareOf(spare)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanVacancy)
 }
 
 // canUpdateVacancies: the provider itself, and council staff who take
