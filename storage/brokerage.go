@@ -151,6 +151,19 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	if err != nil {
 		return nil, err
 	}
+	byReq, err := db.pendingOffers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].PendingOffer = byReq[out[i].ID]
+	}
+	return out, nil
+}
+
+// pendingOffers maps each requirement with an offer waiting for an answer
+// to that offer.
+func (db *DB) pendingOffers(ctx context.Context) (map[int64]*brokerage.Offer, error) {
 	pending, err := db.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
 	if err != nil {
 		return nil, err
@@ -159,10 +172,7 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	for i := range pending {
 		byReq[pending[i].RequirementID] = &pending[i]
 	}
-	for i := range out {
-		out[i].PendingOffer = byReq[out[i].ID]
-	}
-	return out, nil
+	return byReq, nil
 }
 
 // Requirement returns a requirement, without the person. Council staff.

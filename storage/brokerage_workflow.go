@@ -419,13 +419,9 @@ func (db *DB) SearchRequirements(ctx context.Context, q brokerage.RequirementQue
 	if len(ids) == 0 {
 		return page, nil
 	}
-	pending, err := db.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
+	byReq, err := db.pendingOffers(ctx)
 	if err != nil {
 		return nil, err
-	}
-	byReq := map[int64]*brokerage.Offer{}
-	for i := range pending {
-		byReq[pending[i].RequirementID] = &pending[i]
 	}
 	urg, err := db.Urgencies(ctx, ids)
 	if err != nil {
