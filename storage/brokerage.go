@@ -402,17 +402,27 @@ func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.Of
 		if err := tx.actor.Require(canBroker...); err != nil {
 			return err
 		}
-		r, err := tx.lockRequirement(ctx, requirementID)
+		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		o, err = tx.offerChosen(ctx, r, q)
 		return err
 	})
 	return o, err
+}
+
+// lockToSource locks a requirement about to be offered or put to
+// competition, refused as checkSourcing says.
+func (tx *Tx) lockToSource(ctx context.Context, id int64) (*brokerage.Requirement, error) {
+	r, err := tx.lockRequirement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.checkSourcing(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // checkSourcing refuses a new offer or competition while one is running.

@@ -36,11 +36,8 @@ func (db *DB) StartCompetition(ctx context.Context, requirementID int64, deadlin
 		if err := tx.actor.Require(canBroker...); err != nil {
 			return err
 		}
-		r, err := tx.lockRequirement(ctx, requirementID)
+		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		f := map[string]string{}

@@ -263,11 +263,8 @@ func (db *DB) ResendOffer(ctx context.Context, id int64, q brokerage.OfferReques
 		if !old.CanResend() {
 			return caremarket.Errorf(caremarket.ECONFLICT, "This offer was %s: only a declined, lapsed or withdrawn offer can be sent again", old.Status)
 		}
-		r, err := tx.lockRequirement(ctx, old.RequirementID)
+		r, err := tx.lockToSource(ctx, old.RequirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		q.LocationID, q.Resend = old.LocationID, true
