@@ -648,16 +648,10 @@ func (db *DB) ExpireOffers(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: find lapsed offers: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
+	ids, err := scanAll(rows, "", scanID)
+	if err != nil {
+		return 0, err
 	}
-	rows.Close()
 	sys := caremarket.SystemActor(actor.CouncilID, actor.CouncilSlug)
 	sys.Email = "system (offer expiry)"
 	n := 0

@@ -403,16 +403,10 @@ func (db *DB) SearchRequirements(ctx context.Context, q brokerage.RequirementQue
 	if err != nil {
 		return nil, fmt.Errorf("storage: search requirements: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
+	ids, err := scanAll(rows, "", scanID)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	if len(ids) == 0 {
 		return page, nil
 	}

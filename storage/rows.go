@@ -26,6 +26,12 @@ func scanAll[T any](rows *sql.Rows, what string, scan func(row interface{ Scan(.
 	return out, rows.Err()
 }
 
+// scanID scans a row of one id, for scanAll.
+func scanID(row interface{ Scan(...any) error }) (*int64, error) {
+	var id int64
+	return &id, row.Scan(&id)
+}
+
 // addWhere returns a function that adds a condition to where, its "?"
 // numbered as the argument v it appends to args ($2, $3 ...).
 func addWhere(where *[]string, args *[]any) func(cond string, v any) {

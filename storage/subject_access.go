@@ -66,20 +66,14 @@ func (db *DB) SubjectAccessExport(ctx context.Context, caseReference string) (*b
 	out := &brokerage.SubjectAccess{CaseReference: caseReference, GeneratedAt: db.now(), People: []brokerage.Person{},
 		Requirements: []brokerage.Requirement{}, Steps: []brokerage.Step{}, Offers: []brokerage.SubjectOffer{},
 		Placements: []brokerage.SubjectPlacement{}, Views: []brokerage.IdentityView{}, AuditRecords: []brokerage.SubjectAudit{}}
-	var ids []int64
 	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM care_requirements WHERE council_id = $1 AND case_reference = $2 ORDER BY id`, actor.CouncilID, caseReference)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
+	ids, err := scanAll(rows, "", scanID)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	if len(ids) == 0 {
 		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "No one with case reference %q", caseReference)
 	}
