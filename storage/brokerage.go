@@ -316,25 +316,15 @@ func scanOffer(row interface{ Scan(...any) error }) (*brokerage.Offer, error) {
 // ListOffers lists offers, newest first: all the council's to staff, its
 // own to a provider user, each with the anonymised requirement.
 func (db *DB) ListOffers(ctx context.Context, f brokerage.OfferFilter) ([]brokerage.Offer, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "o", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"o.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("o.provider_id = ?", actor.ProviderID)
-	} else if err := actor.Require(canSeeBrokerage...); err != nil {
+	if err := s.staffNeed(canSeeBrokerage...); err != nil {
 		return nil, err
 	}
-	if f.RequirementID != 0 {
-		add("o.requirement_id = ?", f.RequirementID)
-	}
-	if f.Status != "" {
-		add("o.status = ?", f.Status)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+offerColumns+offerFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY o.id DESC LIMIT 1000`, args...)
+	s.filter("o.requirement_id = ?", f.RequirementID).filter("o.status = ?", f.Status)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+offerColumns+offerFrom+` WHERE `+s.where()+` ORDER BY o.id DESC LIMIT 1000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list offers: %w", err)
 	}
@@ -346,7 +336,7 @@ func (db *DB) ListOffers(ctx context.Context, f brokerage.OfferFilter) ([]broker
 	for i := range out {
 		a, ok := reqs[out[i].RequirementID]
 		if !ok {
-			r, err := db.requirement(ctx, db.sql, actor.CouncilID, out[i].RequirementID)
+			r, err := db.requirement(ctx, db.sql, s.actor.CouncilID, out[i].RequirementID)
 			if err != nil {
 				return nil, err
 			}

@@ -45,30 +45,21 @@ func scanPlacement(row interface{ Scan(...any) error }) (*brokerage.Placement, e
 // ListPlacements lists placements, newest first: the council's to staff,
 // its own to a provider user.
 func (db *DB) ListPlacements(ctx context.Context, f brokerage.PlacementFilter) ([]brokerage.Placement, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "pl", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"pl.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("pl.provider_id = ?", actor.ProviderID)
-	} else if err := actor.Require(canSeeBrokerage...); err != nil {
+	if err := s.staffNeed(canSeeBrokerage...); err != nil {
 		return nil, err
-	} else if f.ProviderID != 0 {
-		add("pl.provider_id = ?", f.ProviderID)
 	}
-	if f.RequirementID != 0 {
-		add("pl.requirement_id = ?", f.RequirementID)
+	if !s.provider() {
+		s.filter("pl.provider_id = ?", f.ProviderID) // staff may ask for one provider's
 	}
-	if f.Status != "" {
-		add("pl.status = ?", f.Status)
-	}
+	s.filter("pl.requirement_id = ?", f.RequirementID).filter("pl.status = ?", f.Status)
 	if f.OffContract {
-		where = append(where, "pl.off_contract")
+		s.also("pl.off_contract")
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+placementColumns+placementFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY pl.id DESC LIMIT 2000`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+placementColumns+placementFrom+` WHERE `+s.where()+` ORDER BY pl.id DESC LIMIT 2000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list placements: %w", err)
 	}
