@@ -327,13 +327,19 @@ type forecastAnswer struct {
 	Items       []finance.LineForecast `json:"items"`
 }
 
-func (h *financeHandlers) apiForecasts(w http.ResponseWriter, r *http.Request) error {
+// forecasts reads the forecast under the assumptions the query's
+// assumptions_id names.
+func (h *financeHandlers) forecasts(r *http.Request) ([]finance.LineForecast, *finance.Assumptions, error) {
 	q := newQuery(r)
 	id := q.int("assumptions_id")
 	if err := q.err(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	fs, a, err := h.st.Forecasts(r.Context(), id)
+	return h.st.Forecasts(r.Context(), id)
+}
+
+func (h *financeHandlers) apiForecasts(w http.ResponseWriter, r *http.Request) error {
+	fs, a, err := h.forecasts(r)
 	if err != nil {
 		return err
 	}

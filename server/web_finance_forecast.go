@@ -112,12 +112,7 @@ func (h *financeHandlers) actualsPost(w http.ResponseWriter, r *http.Request) er
 // --- Forecast and assumptions
 
 func (h *financeHandlers) forecastPage(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r)
-	id := q.int("assumptions_id")
-	if err := q.err(); err != nil {
-		return err
-	}
-	fs, a, err := h.st.Forecasts(r.Context(), id)
+	fs, a, err := h.forecasts(r)
 	if err != nil {
 		return err
 	}
