@@ -319,10 +319,7 @@ func (tx *Tx) editLine(ctx context.Context, b *brokerage.Batch, e brokerage.Line
 
 // EditAllocation changes one line of a proposed batch. Brokers.
 func (db *DB) EditAllocation(ctx context.Context, id int64, e brokerage.LineEdit) (*brokerage.Batch, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		b, err := tx.db.allocation(ctx, tx, tx.actor.CouncilID, id, true)
 		if err != nil {
 			return err
@@ -343,10 +340,7 @@ func (db *DB) EditAllocation(ctx context.Context, id int64, e brokerage.LineEdit
 // an off-contract line without its weekly cost) is left unsent and says
 // why. Brokers.
 func (db *DB) SendAllocation(ctx context.Context, id int64, edits []brokerage.LineEdit) (*brokerage.Batch, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		b, err := tx.db.allocation(ctx, tx, tx.actor.CouncilID, id, true)
 		if err != nil {
 			return err

@@ -91,10 +91,7 @@ func (db *DB) CreateRequirement(ctx context.Context, r *brokerage.Requirement, p
 	if err := r.Validate(p); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM areas WHERE id = $1 AND council_id = $2`, r.AreaID, tx.actor.CouncilID).Scan(&r.AreaName); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return caremarket.Invalid(map[string]string{"area_id": "Choose the district the person lives in"})
@@ -258,10 +255,7 @@ func (db *DB) CancelRequirement(ctx context.Context, id int64, reason string) er
 	if reason == "" || len(reason) > brokerage.MaxReasonLen {
 		return caremarket.Invalid(map[string]string{"reason": "Enter why the requirement is no longer needed"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockRequirement(ctx, id)
 		if err != nil {
 			return err
@@ -388,10 +382,7 @@ func (db *DB) offer(ctx context.Context, q queryer, actor *caremarket.Actor, id 
 // provision should be discussed with commissioning". Brokers.
 func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.OfferRequest) (*brokerage.Offer, error) {
 	var o *brokerage.Offer
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
 			return err

@@ -32,10 +32,7 @@ func scanCompetition(row interface{ Scan(...any) error }) (*brokerage.Competitio
 // the lot's (brokerage.LotPriceWeight). Brokers.
 func (db *DB) StartCompetition(ctx context.Context, requirementID int64, deadline time.Time, priceWeight int) (*brokerage.Competition, error) {
 	var c *brokerage.Competition
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
 			return err
@@ -341,10 +338,7 @@ func (db *DB) SubmitBid(ctx context.Context, b *brokerage.Bid) error {
 // Brokers.
 func (db *DB) AwardBid(ctx context.Context, competitionID, bidID int64) (*brokerage.Placement, error) {
 	var p *brokerage.Placement
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		c, err := db.competition(ctx, tx, tx.actor, competitionID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -277,10 +277,7 @@ func (db *DB) HandBackPlacement(ctx context.Context, id int64, noticeDays int, r
 // Brokers.
 func (db *DB) MoveToContract(ctx context.Context, placementID int64) (*brokerage.Requirement, error) {
 	var r *brokerage.Requirement
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		p, err := db.placement(ctx, tx, tx.actor, placementID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -350,10 +347,7 @@ func (db *DB) RaiseConcern(ctx context.Context, c *brokerage.Concern) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canRaiseConcern...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canRaiseConcern, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, c.ProviderID, tx.actor.CouncilID).Scan(&c.ProviderName); err != nil {
 			return notFound(err, "Provider")
 		}
@@ -409,10 +403,7 @@ func scanConcern(row interface{ Scan(...any) error }) (*brokerage.Concern, error
 // placements again. Commissioners and admins.
 func (db *DB) EndConcern(ctx context.Context, id int64) (*brokerage.Concern, error) {
 	var c *brokerage.Concern
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canRaiseConcern...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canRaiseConcern, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE serious_concerns SET ended_at = $1 WHERE id = $2 AND council_id = $3 AND ended_at IS NULL`, tx.now, id, tx.actor.CouncilID)
 		if err != nil {
 			return fmt.Errorf("storage: end concern: %w", err)

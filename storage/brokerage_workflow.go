@@ -82,10 +82,7 @@ func (db *DB) SetUrgency(ctx context.Context, u *brokerage.Urgency) error {
 	if err := u.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockRequirement(ctx, u.RequirementID)
 		if err != nil {
 			return err
@@ -297,10 +294,7 @@ func (db *DB) AddNote(ctx context.Context, requirementID int64, body string) (*b
 		return nil, err
 	}
 	n := &brokerage.Note{RequirementID: requirementID, Body: body}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSeePerson...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSeePerson, func(tx *Tx) error {
 		if _, err := tx.db.requirement(ctx, tx, tx.actor.CouncilID, requirementID); err != nil {
 			return err
 		}

@@ -220,10 +220,7 @@ func (db *DB) alerts(ctx context.Context, narrow func(*scope)) ([]cqc.Alert, err
 // AcknowledgeAlert records that a commissioner has seen an alert and is
 // acting on it. Admins and commissioners.
 func (db *DB) AcknowledgeAlert(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE market_alerts SET acknowledged_by = $1, acknowledged_at = $2
 			WHERE id = $3 AND council_id = $4 AND acknowledged_at IS NULL`, tx.actor.Email, tx.now, id, tx.actor.CouncilID)
 		if err != nil {

@@ -75,10 +75,7 @@ func (db *DB) budgetLines(ctx context.Context, q queryer, council int64) ([]fina
 // SaveBudgetLine creates a budget line (ID 0) or changes one: its name,
 // code and the service types that map to it. Admins.
 func (db *DB) SaveBudgetLine(ctx context.Context, b *finance.BudgetLine) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		others, err := db.budgetLines(ctx, tx, council)
 		if err != nil {
@@ -152,10 +149,7 @@ func (db *DB) budgets(ctx context.Context, q queryer, council int64, y finance.Y
 // SetBudgets sets budgets (a line's budget for a year), all or none, in
 // one transaction. Finance and admins.
 func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		if len(bs) == 0 {
 			return caremarket.Errorf(caremarket.EINVALID, "There are no budgets to set")
 		}
@@ -213,10 +207,7 @@ func (db *DB) SetFinanceSettings(ctx context.Context, s finance.Settings) error 
 	if s.Scale < 1 || s.Scale > 1_000_000 {
 		return caremarket.Invalid(map[string]string{"scale": "The scale must be a whole number from 1"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		before, err := db.financeSettings(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err

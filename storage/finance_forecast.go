@@ -68,10 +68,7 @@ func (db *DB) SaveAssumptions(ctx context.Context, a *finance.Assumptions) error
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		a.Author, a.CreatedAt = tx.actor.Email, tx.now
 		params, err := json.Marshal(a)
 		if err != nil {
@@ -590,10 +587,7 @@ func (db *DB) SaveScenario(ctx context.Context, s *finance.Scenario) error {
 	if err := caremarket.Invalid(f); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		for _, id := range []int64{s.AID, s.BID} {
 			if _, err := db.assumptions(ctx, tx, tx.actor.CouncilID, id); err != nil {
 				return err

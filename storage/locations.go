@@ -174,10 +174,7 @@ func (db *DB) CreateLocation(ctx context.Context, l *market.Location) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		if err := tx.checkRefs(ctx, l); err != nil {
 			return err
 		}
@@ -205,10 +202,7 @@ func (db *DB) UpdateLocation(ctx context.Context, l *market.Location) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		before, err := db.location(ctx, tx, tx.actor, l.ID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -266,10 +260,7 @@ func (db *DB) SetVacancy(ctx context.Context, v *market.Vacancy) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canUpdateVacancies...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canUpdateVacancies, func(tx *Tx) error {
 		if _, err := db.location(ctx, tx, tx.actor, v.LocationID, tx.db.dialect.forUpdate); err != nil {
 			return err
 		}

@@ -167,10 +167,7 @@ func readCouncilAuth(ctx context.Context, q queryer, councilID int64) (*access.C
 // client secret keeps the stored one; the audit record says whether it
 // changed, never what it is.
 func (db *DB) SetCouncilAuth(ctx context.Context, a *access.CouncilAuth) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		old, err := readCouncilAuth(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err

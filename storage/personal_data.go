@@ -40,10 +40,7 @@ func (db *DB) SetRetentionRules(ctx context.Context, r brokerage.RetentionRules)
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		before, err := tx.db.retentionRules(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
@@ -66,10 +63,7 @@ func (db *DB) SetRetentionRules(ctx context.Context, r brokerage.RetentionRules)
 // system admin).
 func (db *DB) PurgeIdentities(ctx context.Context, today time.Time) ([]brokerage.Purged, error) {
 	var purged []brokerage.Purged
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		rules, err := tx.db.retentionRules(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err

@@ -156,10 +156,7 @@ func (db *DB) CreateCostModel(ctx context.Context, m *pricing.CostModel) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		m.CouncilID, m.CreatedAt, m.CreatedBy, m.AdoptedAt = tx.actor.CouncilID, tx.now, tx.actor.Email, nil
 		err := tx.QueryRowContext(ctx, `INSERT INTO cost_models (council_id, name, service_type, effective_from, status, params, created_at, created_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id`,
@@ -178,10 +175,7 @@ func (db *DB) UpdateCostModel(ctx context.Context, m *pricing.CostModel) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		before, err := db.costModel(ctx, tx, tx.actor.CouncilID, m.ID, db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -202,10 +196,7 @@ func (db *DB) UpdateCostModel(ctx context.Context, m *pricing.CostModel) error {
 // effect from its effective date. Commissioners and admins.
 func (db *DB) AdoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePrice, error) {
 	var out []pricing.GuidePrice
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		m, err := db.costModel(ctx, tx, tx.actor.CouncilID, id, db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -123,10 +123,7 @@ func (db *DB) OpenPriceRound(ctx context.Context, r *pricing.Round) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		if r.AgreementID != 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT title FROM agreements WHERE id = $1 AND council_id = $2`, r.AgreementID, council).Scan(&r.AgreementTitle); err != nil {
@@ -186,10 +183,7 @@ func (db *DB) OpenPriceRound(ctx context.Context, r *pricing.Round) error {
 // ClosePriceRound stops submissions; decisions can still be made.
 // Commissioners and admins.
 func (db *DB) ClosePriceRound(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		r, err := db.priceRound(ctx, tx, tx.actor, id, db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -316,10 +310,7 @@ func (db *DB) DecideSubmission(ctx context.Context, id int64, approve bool, reas
 		return nil, caremarket.Invalid(map[string]string{"reason": "The reason must be 4,000 characters or fewer"})
 	}
 	var out *pricing.Submission
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		s, err := db.submission(ctx, tx, tx.actor, id, db.dialect.forUpdate)
 		if err != nil {
 			return err

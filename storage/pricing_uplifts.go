@@ -178,10 +178,7 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		return nil, err
 	}
 	var out *pricing.UpliftPreview
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		if db.dialect.lockUplift != "" {
 			// Two commissioners applying at once must not both pass the check.

@@ -135,10 +135,7 @@ func writeAnswers(ctx context.Context, tx *Tx, a *procurement.Application) error
 // window. Provider users only; a submitted application cannot be changed,
 // and nothing can be saved once the window has closed (server clock).
 func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		w, err := db.window(ctx, tx, tx.actor.CouncilID, a.WindowID)
 		if err != nil {
 			return err
@@ -206,10 +203,7 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 // by the server's clock, or with anything unanswered.
 func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.Application, error) {
 	var out *procurement.Application
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		a, err := db.application(ctx, tx, tx.actor, id, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -283,10 +277,7 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 	if len(text) > procurement.MaxTextLen || len(evidence) > procurement.MaxTextLen {
 		return caremarket.Invalid(map[string]string{"text": "The answer is too long"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		app, err := db.application(ctx, tx, tx.actor, applicationID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err

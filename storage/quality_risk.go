@@ -23,10 +23,7 @@ func (db *DB) RecordEvent(ctx context.Context, e *quality.Event) error {
 	if err := e.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT provider_id, name FROM locations WHERE id = $1 AND council_id = $2`, e.LocationID, tx.actor.CouncilID).
 			Scan(&e.ProviderID, &e.LocationName); err != nil {
 			return caremarket.Invalid(map[string]string{"location_id": "Choose a location of the council's register"})
@@ -90,10 +87,7 @@ func (db *DB) SetRiskWeights(ctx context.Context, w quality.Weights) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		old, err := tx.db.riskWeights(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
@@ -380,10 +374,7 @@ func (db *DB) SetLotMinimum(ctx context.Context, lotID int64, min quality.Rating
 	if min != "" && !min.Valid() {
 		return caremarket.Invalid(map[string]string{"minimum_audit_rating": "Choose Excellent, Good, Requires improvement or Poor, or no minimum"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM lots WHERE id = $1 AND council_id = $2`, lotID, tx.actor.CouncilID).Scan(&n); err != nil || n == 0 {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "Lot not found")

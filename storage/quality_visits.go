@@ -39,10 +39,7 @@ func (db *DB) CreateFramework(ctx context.Context, f *quality.Framework) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		f.CreatedAt, f.CreatedBy = tx.now, tx.actor.Email
 		if err := tx.QueryRowContext(ctx, `INSERT INTO monitoring_frameworks (council_id, name, domains, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			tx.actor.CouncilID, f.Name, toJSON(f.Domains), f.CreatedAt, f.CreatedBy).Scan(&f.ID); err != nil {
@@ -192,10 +189,7 @@ func (tx *Tx) rate(ctx context.Context, v *quality.Visit) error {
 
 // CreateVisit records a visit as a draft report. Officers.
 func (db *DB) CreateVisit(ctx context.Context, v *quality.Visit) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		if err := tx.rate(ctx, v); err != nil {
 			return err
 		}
@@ -216,10 +210,7 @@ func visitSummary(v *quality.Visit) map[string]any {
 
 // UpdateVisit changes a draft report. Officers; a published report is final.
 func (db *DB) UpdateVisit(ctx context.Context, v *quality.Visit) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		old, err := tx.db.visit(ctx, tx, tx.actor, v.ID)
 		if err != nil {
 			return err
@@ -244,10 +235,7 @@ func (db *DB) UpdateVisit(ctx context.Context, v *quality.Visit) error {
 
 // PublishVisit publishes a draft report to its provider. Officers.
 func (db *DB) PublishVisit(ctx context.Context, id int64) (*quality.Visit, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -276,10 +264,7 @@ func (db *DB) RespondToVisit(ctx context.Context, id int64, response string) (*q
 	if err := caremarket.Invalid(f); err != nil {
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -383,10 +368,7 @@ func (db *DB) AddAction(ctx context.Context, x *quality.Action) error {
 	if err := x.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, x.VisitID)
 		if err != nil {
 			return err
@@ -421,10 +403,7 @@ func (db *DB) SubmitEvidence(ctx context.Context, id int64, evidence string) (*q
 	if err := caremarket.Invalid(f); err != nil {
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		x, err := tx.db.action(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -457,10 +436,7 @@ func (db *DB) DecideAction(ctx context.Context, id int64, d quality.Decision) (*
 		}
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		x, err := tx.db.action(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err

@@ -42,10 +42,7 @@ func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		u.CouncilID, u.CouncilSlug, u.CreatedAt = tx.actor.CouncilID, tx.actor.CouncilSlug, tx.now
 		if u.ProviderID != 0 {
 			var n int
