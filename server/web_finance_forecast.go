@@ -128,10 +128,9 @@ func (h *financeHandlers) forecastPage(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *financeHandlers) forecastRender(w http.ResponseWriter, r *http.Request, status int, fs []finance.LineForecast, a *finance.Assumptions, sets []finance.Assumptions, form url.Values, err error) {
-	var opts []option
-	for _, s := range sets {
-		opts = append(opts, option{Value: strconv.FormatInt(s.ID, 10), Label: fmt.Sprintf("%s (%s, %s)", s.Name, s.Author, s.CreatedAt.Format("2 January 2006"))})
-	}
+	opts := optionsOf(sets, func(s finance.Assumptions) option {
+		return option{Value: strconv.FormatInt(s.ID, 10), Label: fmt.Sprintf("%s (%s, %s)", s.Name, s.Author, s.CreatedAt.Format("2 January 2006"))}
+	})
 	total := finance.Total("All budget lines", fs)
 	h.s.render(w, r, status, "finance_forecast", "Forecast", map[string]any{"Lines": fs, "Total": total, "A": a, "Sets": opts, "CanWrite": canWriteFinanceWeb(r),
 		"Form": form, "Export": url.Values{"assumptions_id": {strconv.FormatInt(a.ID, 10)}}.Encode(),
@@ -222,10 +221,9 @@ func (h *financeHandlers) scenariosRender(w http.ResponseWriter, r *http.Request
 	if lerr != nil {
 		return lerr
 	}
-	var opts []option
-	for _, s := range sets {
-		opts = append(opts, option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name + " (" + s.Author + ")"})
-	}
+	opts := optionsOf(sets, func(s finance.Assumptions) option {
+		return option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name + " (" + s.Author + ")"}
+	})
 	h.s.render(w, r, status, "finance_scenarios", "Scenarios", map[string]any{"Scenarios": scs, "Sets": opts, "CanWrite": canWriteFinanceWeb(r)}, err)
 	return nil
 }
