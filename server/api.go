@@ -107,6 +107,16 @@ func loadPath[T any](r *http.Request, idOf func(*http.Request) (int64, error), l
 	return load(r.Context(), id)
 }
 
+// idAndBody reads the path's id and then decodes the JSON body into a T.
+func idAndBody[T any](w http.ResponseWriter, r *http.Request) (int64, T, error) {
+	var in T
+	id, err := pathID(r)
+	if err != nil {
+		return 0, in, err
+	}
+	return id, in, decodeJSON(w, r, &in)
+}
+
 // query reads optional query parameters, collecting a message per bad one.
 type query struct {
 	v      url.Values
@@ -245,12 +255,8 @@ func (s *Server) apiCreateProvider(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiUpdateProvider(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[providerInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in providerInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	p := in.provider(id)
@@ -324,12 +330,8 @@ func (s *Server) apiCreateLocation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiUpdateLocation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[locationInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in locationInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	l := in.location(id)
@@ -357,12 +359,8 @@ type vacancyInput struct {
 }
 
 func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[vacancyInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in vacancyInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	v := &market.Vacancy{LocationID: id, ServiceType: in.ServiceType, Vacancies: in.Vacancies, SpareMinutes: in.SpareMinutes}

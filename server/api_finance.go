@@ -181,12 +181,8 @@ func (h *financeHandlers) apiCreateBudgetLine(w http.ResponseWriter, r *http.Req
 }
 
 func (h *financeHandlers) apiUpdateBudgetLine(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[budgetLineInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in budgetLineInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	b := in.line(id)
@@ -307,12 +303,8 @@ type scenarioInput struct {
 }
 
 func (h *financeHandlers) apiSupplierRef(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[supplierRefInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in supplierRefInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := h.st.SetSupplierReference(r.Context(), id, in.Reference); err != nil {

@@ -189,12 +189,8 @@ func (h *pricingHandlers) apiGetCostModel(w http.ResponseWriter, r *http.Request
 }
 
 func (h *pricingHandlers) apiUpdateCostModel(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[costModelInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in costModelInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	m := in.model(id)
@@ -362,12 +358,8 @@ type decisionInput struct {
 }
 
 func (h *pricingHandlers) apiDecide(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[decisionInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in decisionInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if in.Decision != "approve" && in.Decision != "reject" {

@@ -133,12 +133,8 @@ func (s *Server) apiGetVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdateVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[visitInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in visitInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Store.UpdateVisit(r.Context(), in.visit(id)); err != nil {
@@ -156,12 +152,8 @@ func (s *Server) apiPublishVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRespondVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[visitResponseInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in visitResponseInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.RespondToVisit(r.Context(), id, in.Response))
@@ -200,24 +192,16 @@ func (s *Server) apiGetAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiActionEvidence(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[evidenceInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in evidenceInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.SubmitEvidence(r.Context(), id, in.Evidence))
 }
 
 func (s *Server) apiActionDecision(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[quality.Decision](w, r)
 	if err != nil {
-		return err
-	}
-	var in quality.Decision
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.DecideAction(r.Context(), id, in))
@@ -334,12 +318,8 @@ func (s *Server) apiLotPerformance(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiSetLotMinimum(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[lotMinimumInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in lotMinimumInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Store.SetLotMinimum(r.Context(), id, in.Minimum); err != nil {
