@@ -196,11 +196,7 @@ func (s *Server) apiListAreas(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetArea(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Area(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Area))
 }
 
 func (s *Server) apiListClusters(w http.ResponseWriter, r *http.Request) error {
@@ -223,11 +219,7 @@ func (s *Server) apiListProviders(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Provider(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Provider))
 }
 
 // providerInput is what a caller may set on a provider.
@@ -284,11 +276,7 @@ func (s *Server) apiListLocations(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiGetLocation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Location(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Location))
 }
 
 // locationInput is what a caller may set on a location.
@@ -343,11 +331,7 @@ func (s *Server) apiUpdateLocation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.Vacancies(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.Vacancies)))
 }
 
 // vacancyInput is one vacancy figure of a location: for care bought by the

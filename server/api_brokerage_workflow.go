@@ -75,11 +75,7 @@ func (s *Server) apiSetUrgency(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListNotes(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.Notes(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.Notes)))
 }
 
 func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) error {

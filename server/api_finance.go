@@ -388,17 +388,9 @@ func (h *financeHandlers) apiSaveScenario(w http.ResponseWriter, r *http.Request
 }
 
 func (h *financeHandlers) apiScenario(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.ScenarioResult(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.ScenarioResult))
 }
 
 func (h *financeHandlers) apiSpend(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.AgreementSpend(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.AgreementSpend))
 }

@@ -256,11 +256,7 @@ func (h *pricingHandlers) apiOpenRound(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *pricingHandlers) apiGetRound(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.PriceRound))
 }
 
 func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) error {
@@ -344,11 +340,7 @@ func (h *pricingHandlers) apiListSubmissions(w http.ResponseWriter, r *http.Requ
 }
 
 func (h *pricingHandlers) apiGetSubmission(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.Submission(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.Submission))
 }
 
 // decisionInput approves or rejects a price submission.

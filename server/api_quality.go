@@ -78,11 +78,7 @@ func (s *Server) apiCreateFramework(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiGetFramework(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Framework(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Framework))
 }
 
 func (s *Server) apiListVisits(w http.ResponseWriter, r *http.Request) error {
@@ -125,11 +121,7 @@ func (s *Server) apiCreateVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Visit(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Visit))
 }
 
 func (s *Server) apiUpdateVisit(w http.ResponseWriter, r *http.Request) error {
@@ -184,11 +176,7 @@ func (s *Server) apiCreateAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetAction(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Action(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Action))
 }
 
 func (s *Server) apiActionEvidence(w http.ResponseWriter, r *http.Request) error {
@@ -208,11 +196,7 @@ func (s *Server) apiActionDecision(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiProviderRisk(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.ProviderRisk(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.ProviderRisk))
 }
 
 // parseLevel reads a risk level ("" is low: everyone).
@@ -269,11 +253,7 @@ func (s *Server) apiRecordEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.ListEvents(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.ListEvents)))
 }
 
 // period reads from and to (dates, both included); the default is the
