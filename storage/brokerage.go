@@ -131,16 +131,8 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"r.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if f.Status != "" {
-		add("r.status = ?", f.Status)
-	}
-	if f.AreaID != 0 {
-		add("r.area_id = ?", f.AreaID)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+requirementColumns+requirementFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY r.id DESC LIMIT 1000`, args...)
+	s := scopeFor(actor, "r", councilWide).filter("r.status = ?", f.Status).filter("r.area_id = ?", f.AreaID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+requirementColumns+requirementFrom+` WHERE `+s.where()+` ORDER BY r.id DESC LIMIT 1000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list requirements: %w", err)
 	}

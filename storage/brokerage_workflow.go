@@ -368,25 +368,12 @@ func (db *DB) SearchRequirements(ctx context.Context, q brokerage.RequirementQue
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"r.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if q.Status != "" {
-		add("r.status = ?", q.Status)
-	}
-	if q.AreaID != 0 {
-		add("r.area_id = ?", q.AreaID)
-	}
-	if q.ServiceType != "" {
-		add("r.service_type = ?", string(q.ServiceType))
-	}
-	if q.Urgent {
-		add("r.urgent = ?", true)
-	}
+	s := scopeFor(actor, "r", councilWide).filter("r.status = ?", q.Status).filter("r.area_id = ?", q.AreaID).
+		filter("r.service_type = ?", string(q.ServiceType)).filter("r.urgent = ?", q.Urgent)
 	if q.CaseReference != "" {
-		add(`UPPER(r.case_reference) LIKE ? ESCAPE '\'`, strings.ToUpper(likePrefix(q.CaseReference)))
+		s.and(`UPPER(r.case_reference) LIKE ? ESCAPE '\'`, strings.ToUpper(likePrefix(q.CaseReference)))
 	}
-	cond := strings.Join(where, " AND ")
+	cond, args := s.where(), s.args
 	page := &brokerage.RequirementPage{Requirements: []brokerage.Requirement{}, Urgency: []brokerage.Urgency{}, Page: q.Page, PerPage: q.PerPage}
 	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM care_requirements r WHERE `+cond, args...).Scan(&page.Total); err != nil {
 		return nil, fmt.Errorf("storage: count requirements: %w", err)

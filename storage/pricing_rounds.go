@@ -242,32 +242,18 @@ func scanSubmission(row interface{ Scan(...any) error }) (*pricing.Submission, e
 // ListSubmissions lists submissions (not superseded ones unless the status
 // filter asks), newest first. A provider user sees only its own.
 func (db *DB) ListSubmissions(ctx context.Context, f pricing.SubmissionFilter) ([]pricing.Submission, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "s", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"s.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("s.provider_id = ?", actor.ProviderID)
-	}
-	if f.RoundID != 0 {
-		add("s.round_id = ?", f.RoundID)
-	}
-	if f.ProviderID != 0 {
-		add("s.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("s.location_id = ?", f.LocationID)
-	}
+	s.filter("s.round_id = ?", f.RoundID).filter("s.provider_id = ?", f.ProviderID).filter("s.location_id = ?", f.LocationID)
 	if f.Status != "" {
-		add("s.status = ?", f.Status)
+		s.and("s.status = ?", f.Status)
 	} else {
-		where = append(where, "s.status <> 'superseded'")
+		s.also("s.status <> 'superseded'")
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+submissionColumns+submissionFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY s.id DESC LIMIT 5000`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+submissionColumns+submissionFrom+` WHERE `+s.where()+
+		` ORDER BY s.id DESC LIMIT 5000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list submissions: %w", err)
 	}

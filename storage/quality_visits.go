@@ -118,22 +118,12 @@ func (db *DB) ListVisits(ctx context.Context, f quality.VisitFilter) ([]quality.
 	if err != nil {
 		return nil, err
 	}
-	where, args := []string{"v.council_id = $1"}, []any{a.CouncilID}
-	add := addWhere(&where, &args)
-	if pid := providerScope(a); pid != 0 {
-		add("v.provider_id = ?", pid)
-		add("v.status = ?", quality.VisitPublished)
+	s := scopeFor(a, "v", byProvider)
+	if s.provider() {
+		s.and("v.status = ?", quality.VisitPublished)
 	}
-	if f.ProviderID != 0 {
-		add("v.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("v.location_id = ?", f.LocationID)
-	}
-	if f.Status != "" {
-		add("v.status = ?", f.Status)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY v.visit_date DESC, v.id DESC`, args...)
+	s.filter("v.provider_id = ?", f.ProviderID).filter("v.location_id = ?", f.LocationID).filter("v.status = ?", f.Status)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+s.where()+` ORDER BY v.visit_date DESC, v.id DESC`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list visits: %w", err)
 	}
@@ -310,33 +300,21 @@ func (db *DB) ListActions(ctx context.Context, f quality.ActionFilter) ([]qualit
 		return nil, err
 	}
 	today := db.now()
-	where, args := []string{"x.council_id = $1"}, []any{a.CouncilID}
-	add := addWhere(&where, &args)
-	if pid := providerScope(a); pid != 0 {
-		add("x.provider_id = ?", pid)
-		add("v.status = ?", quality.VisitPublished)
+	s := scopeFor(a, "x", byProvider)
+	if s.provider() {
+		s.and("v.status = ?", quality.VisitPublished)
 	}
-	if f.ProviderID != 0 {
-		add("x.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("x.location_id = ?", f.LocationID)
-	}
-	if f.VisitID != 0 {
-		add("x.visit_id = ?", f.VisitID)
-	}
+	s.filter("x.provider_id = ?", f.ProviderID).filter("x.location_id = ?", f.LocationID).filter("x.visit_id = ?", f.VisitID)
 	switch f.Status {
 	case "":
 	case quality.ActionOverdue:
-		add("x.status <> ?", quality.ActionAccepted)
-		add("x.due_date < ?", ymd(today))
+		s.and("x.status <> ?", quality.ActionAccepted).and("x.due_date < ?", ymd(today))
 	case quality.ActionOpen, quality.ActionEvidenceSubmitted:
-		add("x.status = ?", f.Status)
-		add("x.due_date >= ?", ymd(today))
+		s.and("x.status = ?", f.Status).and("x.due_date >= ?", ymd(today))
 	default:
-		add("x.status = ?", f.Status)
+		s.and("x.status = ?", f.Status)
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+actionColumns+actionFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY x.due_date, x.id`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+actionColumns+actionFrom+` WHERE `+s.where()+` ORDER BY x.due_date, x.id`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list actions: %w", err)
 	}
