@@ -292,10 +292,7 @@ func scanOffer(row interface{ Scan(...any) error }) (*brokerage.Offer, error) {
 	err := row.Scan(&o.ID, &o.RequirementID, &o.ProviderID, &o.ProviderName, &o.LocationID, &o.LocationName, &o.Stage, &o.Rank, &o.LotID,
 		&o.AgreementID, &o.LotTitle, &price, &weekly, &o.OffContractReason, &o.Status, &o.OfferedAt, &o.ExpiresAt, &responded, &o.Reason, &o.PlacementID)
 	o.Price, o.WeeklyCost = money.Money(price), money.Money(weekly)
-	if responded.Valid {
-		t := responded.Time
-		o.RespondedAt = &t
-	}
+	o.RespondedAt = timeOf(responded)
 	return &o, err
 }
 

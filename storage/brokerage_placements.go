@@ -392,10 +392,7 @@ func scanConcern(row interface{ Scan(...any) error }) (*brokerage.Concern, error
 	var c brokerage.Concern
 	var ended sql.NullTime
 	err := row.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &c.LocationID, &c.Kind, &c.Reason, &c.RaisedAt, &c.RaisedBy, &ended)
-	if ended.Valid {
-		t := ended.Time
-		c.EndedAt = &t
-	}
+	c.EndedAt = timeOf(ended)
 	return &c, err
 }
 

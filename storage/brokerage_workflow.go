@@ -69,10 +69,7 @@ func (db *DB) urgency(ctx context.Context, q queryer, council, requirementID int
 	if err != nil {
 		return u, notFound(err, "Requirement")
 	}
-	if needed.Valid {
-		t := needed.Time
-		u.NeededBy = &t
-	}
+	u.NeededBy = timeOf(needed)
 	return u, nil
 }
 
@@ -157,10 +154,7 @@ func (db *DB) Urgencies(ctx context.Context, requirementIDs []int64) (map[int64]
 		if err := rows.Scan(&u.RequirementID, &u.Urgent, &needed, &u.Reason); err != nil {
 			return nil, err
 		}
-		if needed.Valid {
-			t := needed.Time
-			u.NeededBy = &t
-		}
+		u.NeededBy = timeOf(needed)
 		if actor.Role == caremarket.RoleProvider {
 			u.Reason = ""
 		}

@@ -91,10 +91,7 @@ func scanCostModel(row interface{ Scan(...any) error }) (*pricing.CostModel, err
 		return nil, fmt.Errorf("storage: cost model %d params: %w", id, err)
 	}
 	m.ID, m.CouncilID, m.Name, m.ServiceType, m.EffectiveFrom, m.Status, m.CreatedAt, m.CreatedBy = id, council, name, st, eff, status, created, createdBy
-	if adopted.Valid {
-		t := adopted.Time
-		m.AdoptedAt = &t
-	}
+	m.AdoptedAt = timeOf(adopted)
 	return &m, nil
 }
 

@@ -232,10 +232,7 @@ func scanSubmission(row interface{ Scan(...any) error }) (*pricing.Submission, e
 	}
 	s.Price = money.Money(price)
 	s.Check = pricing.CheckBand(s.Price, money.Money(guide), pricing.BP(tol))
-	if decided.Valid {
-		t := decided.Time
-		s.DecidedAt = &t
-	}
+	s.DecidedAt = timeOf(decided)
 	return &s, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // scanAll scans every row with scan and closes rows. An empty result is []
@@ -24,6 +25,15 @@ func scanAll[T any](rows *sql.Rows, what string, scan func(row interface{ Scan(.
 		out = append(out, *v)
 	}
 	return out, rows.Err()
+}
+
+// timeOf is a scanned nullable time as a pointer (nil: NULL).
+func timeOf(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time
+	return &t
 }
 
 // scanID scans a row of one id, for scanAll.

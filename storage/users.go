@@ -28,10 +28,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*access.User, 
 	var mfaRoles string
 	err := row.Scan(append([]any{&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt,
 		&disabled, &u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.SSOSubject, &mfaRoles, &u.CouncilName}, extra...)...)
-	if disabled.Valid {
-		t := disabled.Time
-		u.DisabledAt = &t
-	}
+	u.DisabledAt = timeOf(disabled)
 	u.MFARequired = slices.Contains(strings.Split(mfaRoles, ","), string(u.Role))
 	return &u, err
 }
