@@ -356,16 +356,7 @@ func (im *cqcImport) preload(ctx context.Context) error {
 			return fmt.Errorf("storage: unable to load locations: %w", err)
 		}
 		l.ratingDate = dayOf(ratingDate)
-		if deregAt.Valid {
-			t := deregAt.Time.UTC()
-			l.deregisteredAt = &t
-		}
-		if lat.Valid {
-			l.lat = &lat.Float64
-		}
-		if lng.Valid {
-			l.lng = &lng.Float64
-		}
+		l.deregisteredAt, l.lat, l.lng = ptrTime(deregAt), floatOf(lat), floatOf(lng)
 		im.locations[l.cqcID] = l
 		byID[l.id] = l
 	}

@@ -23,10 +23,7 @@ func scanLocation(row interface{ Scan(...any) error }) (*market.Location, error)
 	var ratingDate sql.NullTime
 	err := row.Scan(&l.ID, &l.CouncilID, &l.ProviderID, &l.ProviderName, &l.CQCLocationID, &l.Name, &l.Address, &l.Town, &l.Postcode,
 		&l.AreaID, &l.AreaName, &l.RegisteredBeds, &l.Rating, &ratingDate, &l.CreatedAt, &l.UpdatedAt)
-	if ratingDate.Valid {
-		d := ratingDate.Time.UTC()
-		l.RatingDate = &d
-	}
+	l.RatingDate = ptrTime(ratingDate)
 	l.ServiceTypes = []market.ServiceType{}
 	return &l, err
 }

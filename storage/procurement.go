@@ -43,14 +43,6 @@ func timeOrNil(t *time.Time) any {
 	return t.UTC()
 }
 
-func ptrTime(nt sql.NullTime) *time.Time {
-	if !nt.Valid {
-		return nil
-	}
-	t := nt.Time.UTC()
-	return &t
-}
-
 // day stores a date as midnight UTC.
 func day(t time.Time) time.Time { return procurement.Day(t) }
 

@@ -27,13 +27,30 @@ func scanAll[T any](rows *sql.Rows, what string, scan func(row interface{ Scan(.
 	return out, rows.Err()
 }
 
-// timeOf is a scanned nullable time as a pointer (nil: NULL).
+// timeOf is a scanned nullable time as a pointer (nil: NULL), as the
+// driver gave it; ptrTime is the same in UTC.
 func timeOf(n sql.NullTime) *time.Time {
 	if !n.Valid {
 		return nil
 	}
 	t := n.Time
 	return &t
+}
+
+func ptrTime(nt sql.NullTime) *time.Time {
+	if !nt.Valid {
+		return nil
+	}
+	t := nt.Time.UTC()
+	return &t
+}
+
+// floatOf is a scanned nullable number as a pointer (nil: NULL).
+func floatOf(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Float64
 }
 
 // scanID scans a row of one id, for scanAll.
