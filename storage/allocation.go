@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
@@ -407,16 +406,7 @@ func (tx *Tx) sendLine(ctx context.Context, b *brokerage.Batch, l *brokerage.Bat
 	case "":
 		return o.ID, fmt.Sprintf("Offered to %s at stage %d, %s a week", o.LocationName, o.Stage, o.WeeklyCost), nil
 	case caremarket.EINVALID, caremarket.ECONFLICT:
-		msg := caremarket.ErrorMessage(err)
-		if f := caremarket.ErrorFields(err); len(f) > 0 {
-			var parts []string
-			for _, m := range f {
-				parts = append(parts, m)
-			}
-			slices.Sort(parts)
-			msg = strings.Join(parts, "; ")
-		}
-		return 0, "Not sent: " + msg, nil
+		return 0, "Not sent: " + refusal(err), nil
 	}
 	return 0, "", err
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -501,17 +503,18 @@ func (tx *Tx) advance(ctx context.Context, requirementID int64, expiresIn time.D
 	case "":
 		return nil
 	case caremarket.EINVALID, caremarket.ECONFLICT:
-		msg := caremarket.ErrorMessage(err)
-		if f := caremarket.ErrorFields(err); len(f) > 0 {
-			var parts []string
-			for _, m := range f {
-				parts = append(parts, m)
-			}
-			msg = strings.Join(parts, "; ")
-		}
-		return tx.step(ctx, r.ID, brokerage.Stage(r.Stage), "waiting", 0, 0, "Waiting for the broker: "+msg)
+		return tx.step(ctx, r.ID, brokerage.Stage(r.Stage), "waiting", 0, 0, "Waiting for the broker: "+refusal(err))
 	}
 	return err
+}
+
+// refusal says why an offer could not be made: the refusal's field
+// messages in order, or its message when it names no field.
+func refusal(err error) string {
+	if f := caremarket.ErrorFields(err); len(f) > 0 {
+		return strings.Join(slices.Sorted(maps.Values(f)), "; ")
+	}
+	return caremarket.ErrorMessage(err)
 }
 
 // place reserves capacity and creates the placement, in tx. It is called
