@@ -111,9 +111,9 @@ func competitionWhere(actor *caremarket.Actor, args []any) (string, []any) {
 	return cond, args
 }
 
-// ListCompetitions lists mini-competitions, newest first; a provider sees
-// only those it is invited to, with only its own invites and bids.
-func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.Competition, error) {
+// brokerageReader is the actor in ctx when it may read competitions and
+// bids: a provider user (who sees only its own) or staff who see brokerage.
+func brokerageReader(ctx context.Context) (*caremarket.Actor, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -122,6 +122,16 @@ func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.
 		if err := actor.Require(canSeeBrokerage...); err != nil {
 			return nil, err
 		}
+	}
+	return actor, nil
+}
+
+// ListCompetitions lists mini-competitions, newest first; a provider sees
+// only those it is invited to, with only its own invites and bids.
+func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.Competition, error) {
+	actor, err := brokerageReader(ctx)
+	if err != nil {
+		return nil, err
 	}
 	cond, args := competitionWhere(actor, nil)
 	if openOnly {
@@ -266,14 +276,9 @@ func (db *DB) ListBids(ctx context.Context, competitionID int64) ([]brokerage.Bi
 
 // Bid returns one bid: to staff, or to the provider that made it.
 func (db *DB) Bid(ctx context.Context, id int64) (*brokerage.Bid, error) {
-	actor, err := actorOf(ctx)
+	actor, err := brokerageReader(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if actor.Role != caremarket.RoleProvider {
-		if err := actor.Require(canSeeBrokerage...); err != nil {
-			return nil, err
-		}
 	}
 	bs, err := db.bids(ctx, db.sql, actor, "b.id = $1", id)
 	if err != nil {
