@@ -131,6 +131,17 @@ func writeAnswers(ctx context.Context, tx *Tx, a *procurement.Application) error
 	return nil
 }
 
+// checkApplicationTime refuses an application to w outside the times it
+// takes them. The server's clock decides, to the moment: never the
+// browser's.
+func (db *DB) checkApplicationTime(ctx context.Context, tx *Tx, w *procurement.Window) error {
+	published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+	if err != nil {
+		return err
+	}
+	return procurement.CheckApplicationTime(w, db.Now(), published)
+}
+
 // SaveApplication creates or changes the signed-in provider's draft for a
 // window. Provider users only; a submitted application cannot be changed,
 // and nothing can be saved once the window has closed (server clock).
@@ -143,11 +154,7 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 		if err := a.Validate(w); err != nil {
 			return err
 		}
-		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
-		if err != nil {
-			return err
-		}
-		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
+		if err := db.checkApplicationTime(ctx, tx, w); err != nil {
 			return err
 		}
 		a.ProviderID, a.CouncilID, a.UpdatedAt, a.Status = tx.actor.ProviderID, tx.actor.CouncilID, tx.now, procurement.Draft
@@ -215,12 +222,7 @@ func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.App
 		if err != nil {
 			return err
 		}
-		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
-		if err != nil {
-			return err
-		}
-		// The server's clock decides, to the moment: never the browser's.
-		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
+		if err := db.checkApplicationTime(ctx, tx, w); err != nil {
 			return err
 		}
 		if err := a.CheckComplete(w); err != nil {
