@@ -275,8 +275,15 @@ func (p *pager) nav() []navLink {
 // shot saves a full-page PNG named after the role, the step and the page.
 func (p *pager) shot(name string) {
 	p.t.Helper()
+	p.screenshot(name, chromedp.FullScreenshot(100))
+}
+
+// screenshot takes the next screenshot with capture and saves it as a PNG,
+// named after the role, the step and the page.
+func (p *pager) screenshot(name string, capture chromedp.Action[[]byte]) {
+	p.t.Helper()
 	p.n++
-	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(p.ctx, capture)
 	if err != nil {
 		p.t.Errorf("screenshot %s: %v", name, err)
 		return
@@ -573,16 +580,7 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 // too tall to look at), named as shot names them.
 func (p *pager) viewShot(name string) {
 	p.t.Helper()
-	p.n++
-	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		p.t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	file := filepath.Join(screenshotDir, fmt.Sprintf("%s-%02d-%s.png", p.role, p.n, name))
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		p.t.Errorf("save %s: %v", file, err)
-	}
+	p.screenshot(name, chromedp.CaptureScreenshot())
 }
 
 // tab opens a browser tab with its own cookies and a pager over it; the

@@ -67,6 +67,16 @@ func TestBrowserJourney1(t *testing.T) {
 		p.click(`form[action="/sign-out"] button[type="submit"]`)
 		p.expect("/sign-in", "Sign in")
 	}
+	// providerWindows signs the demo provider in and goes, by the
+	// navigation, to its open windows and applications.
+	providerWindows := func() {
+		t.Helper()
+		p.signIn(who[caremarket.RoleProvider], provider)
+		p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
+		p.expect("/agreements", "Agreements")
+		p.click(`main a[href="/windows"]`)
+		p.expect("/windows", "Open windows and your applications")
+	}
 	pathID := func(prefix string) int64 {
 		t.Helper()
 		loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -158,11 +168,7 @@ func TestBrowserJourney1(t *testing.T) {
 	signOut()
 
 	// --- The provider finds the open window and applies.
-	p.signIn(who[caremarket.RoleProvider], provider)
-	p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
-	p.expect("/agreements", "Agreements")
-	p.click(`main a[href="/windows"]`)
-	p.expect("/windows", "Open windows and your applications")
+	providerWindows()
 	p.viewShot("provider-windows")
 	p.click(`main a[href="` + windowPath + `/apply"]`)
 	p.expect(windowPath+"/apply", "")
@@ -270,11 +276,7 @@ func TestBrowserJourney1(t *testing.T) {
 	signOut()
 
 	// --- The provider reads its assessment summary.
-	p.signIn(who[caremarket.RoleProvider], provider)
-	p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
-	p.expect("/agreements", "Agreements")
-	p.click(`main a[href="/windows"]`)
-	p.expect("/windows", "Open windows and your applications")
+	providerWindows()
 	p.click(`main a[href="` + appPath + `"]`)
 	p.expect(appPath, provider)
 	if got := text("main"); !strings.Contains(got, "Assessment summary") || !strings.Contains(got, "Successful.") ||

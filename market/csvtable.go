@@ -97,3 +97,24 @@ func (t *CSVTable) Each(errs *[]LineError, max int, countBad bool, fn func(line 
 		})
 	}
 }
+
+// ReadRows reads every record with Each: read makes a line's row and says
+// what is wrong with it. A line with problems is one line error, its
+// problems joined by "; ", and no row. A file with neither rows nor errors
+// is the error none, on line 2.
+func ReadRows[T any](t *CSVTable, max int, countBad bool, none string, read func(line int, get func(int) string) (T, []string)) ([]T, []LineError) {
+	var rows []T
+	var errs []LineError
+	t.Each(&errs, max, countBad, func(line int, get func(int) string) {
+		row, problems := read(line, get)
+		if len(problems) > 0 {
+			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
+			return
+		}
+		rows = append(rows, row)
+	})
+	if len(rows) == 0 && len(errs) == 0 {
+		errs = append(errs, LineError{Line: 2, Reason: none})
+	}
+	return rows, errs
+}

@@ -53,11 +53,9 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 	if !(hasID || hasCQC) || !hasST || !hasVac && !hasHours {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and vacancies"}}
 	}
-	var rows []VacancyRow
-	var errs []LineError
 	seen := map[string]int{}
 	// Unreadable lines count towards the limit, as every line reported does.
-	t.Each(&errs, MaxVacancyRows, true, func(line int, get func(int) string) {
+	return ReadRows(t, MaxVacancyRows, true, "the file has no vacancy lines under its header", func(line int, get func(int) string) (VacancyRow, []string) {
 		v := VacancyRow{Line: line, CQCLocationID: get(cqcCol)}
 		var problems []string
 		if s := get(idCol); s != "" && v.CQCLocationID == "" {
@@ -83,16 +81,8 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 				seen[key] = line
 			}
 		}
-		if len(problems) > 0 {
-			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
-			return
-		}
-		rows = append(rows, v)
+		return v, problems
 	})
-	if len(rows) == 0 && len(errs) == 0 {
-		errs = append(errs, LineError{Line: 2, Reason: "the file has no vacancy lines under its header"})
-	}
-	return rows, errs
 }
 
 // ParseServiceType reads a service type by its code ("nursing_high") or the

@@ -76,10 +76,8 @@ func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 	if !(hasID || hasCQC) || !hasST || !hasPrice {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns cqc_location_id (or location_id), service_type and price (band and reason are optional)"}}
 	}
-	var rows []SubmissionRow
-	var errs []LineError
 	seen := map[string]int{}
-	t.Each(&errs, MaxCSVRows, false, func(line int, get func(int) string) {
+	return market.ReadRows(t, MaxCSVRows, false, "the file has no price lines under its header", func(line int, get func(int) string) (SubmissionRow, []string) {
 		s := SubmissionRow{Line: line}
 		var problems []string
 		if hasCQC {
@@ -121,16 +119,8 @@ func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 				seen[key] = line
 			}
 		}
-		if len(problems) > 0 {
-			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
-			return
-		}
-		rows = append(rows, s)
+		return s, problems
 	})
-	if len(rows) == 0 && len(errs) == 0 {
-		errs = append(errs, LineError{Line: 2, Reason: "the file has no price lines under its header"})
-	}
-	return rows, errs
 }
 
 func validCQCLocation(s string) bool {
@@ -163,9 +153,7 @@ func ParseLegacyCSV(r io.Reader) ([]LegacyPlacement, []LineError) {
 	if !hasHome || !hasST || !hasCur {
 		return nil, []LineError{{Line: 1, Reason: "the first row must name the columns home, service_type and current_weekly (reference, band and guide_weekly are optional)"}}
 	}
-	var out []LegacyPlacement
-	var errs []LineError
-	t.Each(&errs, MaxCSVRows, false, func(line int, get func(int) string) {
+	return market.ReadRows(t, MaxCSVRows, false, "the file has no placement lines under its header", func(line int, get func(int) string) (LegacyPlacement, []string) {
 		p := LegacyPlacement{Line: line, Home: get(homeCol), Reference: get(refCol)}
 		var problems []string
 		if p.Home == "" || len(p.Home) > 200 || !utf8.ValidString(p.Home) {
@@ -191,14 +179,6 @@ func ParseLegacyCSV(r io.Reader) ([]LegacyPlacement, []LineError) {
 				problems = append(problems, fmt.Sprintf("guide_weekly %q is not an amount in pounds, like 1964.37", g))
 			}
 		}
-		if len(problems) > 0 {
-			errs = append(errs, LineError{Line: line, Reason: strings.Join(problems, "; ")})
-			return
-		}
-		out = append(out, p)
+		return p, problems
 	})
-	if len(out) == 0 && len(errs) == 0 {
-		errs = append(errs, LineError{Line: 2, Reason: "the file has no placement lines under its header"})
-	}
-	return out, errs
 }

@@ -309,35 +309,22 @@ func Split(in *PerfInput, key func(provider, location int64) int64) map[int64]*P
 		}
 		return g
 	}
-	for _, o := range in.Offers {
-		g := get(o.ProviderID, o.LocationID)
-		g.Offers = append(g.Offers, o)
-	}
-	for _, r := range in.Responses {
-		g := get(r.ProviderID, r.LocationID)
-		g.Responses = append(g.Responses, r)
-	}
-	for _, p := range in.Priced {
-		g := get(p.ProviderID, p.LocationID)
-		g.Priced = append(g.Priced, p)
-	}
-	for _, v := range in.Invites {
-		g := get(v.ProviderID, v.LocationID)
-		g.Invites = append(g.Invites, v)
-	}
-	for _, p := range in.Placements {
-		g := get(p.ProviderID, p.LocationID)
-		g.Placements = append(g.Placements, p)
-	}
-	for _, v := range in.Vacancies {
-		g := get(v.ProviderID, v.LocationID)
-		g.Vacancies = append(g.Vacancies, v)
-	}
-	for _, d := range in.Deliveries {
-		g := get(d.ProviderID, d.LocationID)
-		g.Deliveries = append(g.Deliveries, d)
-	}
+	into(in.Offers, func(o OfferRec) *[]OfferRec { return &get(o.ProviderID, o.LocationID).Offers })
+	into(in.Responses, func(r ResponseRec) *[]ResponseRec { return &get(r.ProviderID, r.LocationID).Responses })
+	into(in.Priced, func(p PricedRec) *[]PricedRec { return &get(p.ProviderID, p.LocationID).Priced })
+	into(in.Invites, func(v InviteRec) *[]InviteRec { return &get(v.ProviderID, v.LocationID).Invites })
+	into(in.Placements, func(p PlacementRec) *[]PlacementRec { return &get(p.ProviderID, p.LocationID).Placements })
+	into(in.Vacancies, func(v VacancyRec) *[]VacancyRec { return &get(v.ProviderID, v.LocationID).Vacancies })
+	into(in.Deliveries, func(d DeliveryRec) *[]DeliveryRec { return &get(d.ProviderID, d.LocationID).Deliveries })
 	return out
+}
+
+// into appends each record to the list that pick chooses for it.
+func into[T any](recs []T, pick func(T) *[]T) {
+	for _, r := range recs {
+		list := pick(r)
+		*list = append(*list, r)
+	}
 }
 
 // ByProvider and ByLocation are Split's keys.

@@ -107,6 +107,16 @@ func loadPath[T any](r *http.Request, idOf func(*http.Request) (int64, error), l
 	return load(r.Context(), id)
 }
 
+// idAndBody reads the path's id and then decodes the JSON body into a T.
+func idAndBody[T any](w http.ResponseWriter, r *http.Request) (int64, T, error) {
+	var in T
+	id, err := pathID(r)
+	if err != nil {
+		return 0, in, err
+	}
+	return id, in, decodeJSON(w, r, &in)
+}
+
 // query reads optional query parameters, collecting a message per bad one.
 type query struct {
 	v      url.Values
@@ -186,11 +196,7 @@ func (s *Server) apiListAreas(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetArea(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Area(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Area))
 }
 
 func (s *Server) apiListClusters(w http.ResponseWriter, r *http.Request) error {
@@ -213,11 +219,7 @@ func (s *Server) apiListProviders(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Provider(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Provider))
 }
 
 // providerInput is what a caller may set on a provider.
@@ -245,12 +247,8 @@ func (s *Server) apiCreateProvider(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiUpdateProvider(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[providerInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in providerInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	p := in.provider(id)
@@ -278,11 +276,7 @@ func (s *Server) apiListLocations(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiGetLocation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Location(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Location))
 }
 
 // locationInput is what a caller may set on a location.
@@ -324,12 +318,8 @@ func (s *Server) apiCreateLocation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiUpdateLocation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[locationInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in locationInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	l := in.location(id)
@@ -341,11 +331,7 @@ func (s *Server) apiUpdateLocation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiListVacancies(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.Vacancies(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.Vacancies)))
 }
 
 // vacancyInput is one vacancy figure of a location: for care bought by the
@@ -357,12 +343,8 @@ type vacancyInput struct {
 }
 
 func (s *Server) apiSetVacancy(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[vacancyInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in vacancyInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	v := &market.Vacancy{LocationID: id, ServiceType: in.ServiceType, Vacancies: in.Vacancies, SpareMinutes: in.SpareMinutes}

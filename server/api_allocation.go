@@ -48,11 +48,7 @@ func (s *Server) apiListAllocations(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiGetAllocation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Allocation(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Allocation))
 }
 
 // choice is a location a line may be changed to.

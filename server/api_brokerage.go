@@ -72,6 +72,19 @@ func (s *Server) withBrokers(h func(b brokerage.Store, id int64) error) func(w h
 	}
 }
 
+// withBrokersAfterExpiry is withBrokers for a read that shows offers: the
+// offers past their expiry are marked expired first, so it shows them so.
+func (s *Server) withBrokersAfterExpiry(h func(b brokerage.Store, id int64) error) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.withBrokers(func(b brokerage.Store, id int64) error {
+			if _, err := b.ExpireOffers(r.Context()); err != nil {
+				return err
+			}
+			return h(b, id)
+		})(w, r)
+	}
+}
+
 // requirementInput is a new requirement and, apart, the person.
 type requirementInput struct {
 	CaseReference   string             `json:"case_reference"`
@@ -93,10 +106,7 @@ type requirementInput struct {
 }
 
 func (s *Server) apiListRequirements(w http.ResponseWriter, r *http.Request) error {
-	return s.withBrokers(func(b brokerage.Store, _ int64) error {
-		if _, err := b.ExpireOffers(r.Context()); err != nil {
-			return err
-		}
+	return s.withBrokersAfterExpiry(func(b brokerage.Store, _ int64) error {
 		q := newQuery(r)
 		f := brokerage.RequirementFilter{Status: q.str("status", 20), AreaID: q.int("area_id")}
 		if err := q.err(); err != nil {
@@ -222,10 +232,7 @@ func (s *Server) apiCancelRequirement(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) apiListOffers(w http.ResponseWriter, r *http.Request) error {
-	return s.withBrokers(func(b brokerage.Store, _ int64) error {
-		if _, err := b.ExpireOffers(r.Context()); err != nil {
-			return err
-		}
+	return s.withBrokersAfterExpiry(func(b brokerage.Store, _ int64) error {
 		q := newQuery(r)
 		f := brokerage.OfferFilter{Status: q.str("status", 20), RequirementID: q.int("requirement_id")}
 		if err := q.err(); err != nil {
@@ -236,10 +243,7 @@ func (s *Server) apiListOffers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetOffer(w http.ResponseWriter, r *http.Request) error {
-	return s.withBrokers(func(b brokerage.Store, id int64) error {
-		if _, err := b.ExpireOffers(r.Context()); err != nil {
-			return err
-		}
+	return s.withBrokersAfterExpiry(func(b brokerage.Store, id int64) error {
 		return reply(w, http.StatusOK)(b.Offer(r.Context(), id))
 	})(w, r)
 }

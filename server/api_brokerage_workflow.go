@@ -62,12 +62,8 @@ type urgencyInput struct {
 }
 
 func (s *Server) apiSetUrgency(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[urgencyInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in urgencyInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	u := &brokerage.Urgency{RequirementID: id, Urgent: in.Urgent, NeededBy: in.NeededBy, Reason: in.Reason}
@@ -79,32 +75,20 @@ func (s *Server) apiSetUrgency(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListNotes(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.Notes(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.Notes)))
 }
 
 func (s *Server) apiAddNote(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[noteInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in noteInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusCreated)(s.Store.AddNote(r.Context(), id, in.Body))
 }
 
 func (s *Server) apiWithdrawOffer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[reasonInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in reasonInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	o, err := s.Store.WithdrawOffer(r.Context(), id, in.Reason)
@@ -112,12 +96,8 @@ func (s *Server) apiWithdrawOffer(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiExtendOffer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[extendInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in extendInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	o, err := s.Store.ExtendOffer(r.Context(), id, time.Duration(in.Hours)*time.Hour)
@@ -125,12 +105,8 @@ func (s *Server) apiExtendOffer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiResendOffer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[offerInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in offerInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusCreated)(s.Store.ResendOffer(r.Context(), id, brokerage.OfferRequest{ExpiresIn: time.Duration(in.ExpiresInHours) * time.Hour,

@@ -66,11 +66,7 @@ func (h *cqcHandlers) apiImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *cqcHandlers) apiRatings(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(h.st.RatingHistory(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, h.st.RatingHistory)))
 }
 
 // apiAlerts lists the open alerts, or with ?include_acknowledged=true every one.

@@ -181,12 +181,8 @@ func (h *financeHandlers) apiCreateBudgetLine(w http.ResponseWriter, r *http.Req
 }
 
 func (h *financeHandlers) apiUpdateBudgetLine(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[budgetLineInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in budgetLineInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	b := in.line(id)
@@ -307,12 +303,8 @@ type scenarioInput struct {
 }
 
 func (h *financeHandlers) apiSupplierRef(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[supplierRefInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in supplierRefInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := h.st.SetSupplierReference(r.Context(), id, in.Reference); err != nil {
@@ -327,13 +319,19 @@ type forecastAnswer struct {
 	Items       []finance.LineForecast `json:"items"`
 }
 
-func (h *financeHandlers) apiForecasts(w http.ResponseWriter, r *http.Request) error {
+// forecasts reads the forecast under the assumptions the query's
+// assumptions_id names.
+func (h *financeHandlers) forecasts(r *http.Request) ([]finance.LineForecast, *finance.Assumptions, error) {
 	q := newQuery(r)
 	id := q.int("assumptions_id")
 	if err := q.err(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	fs, a, err := h.st.Forecasts(r.Context(), id)
+	return h.st.Forecasts(r.Context(), id)
+}
+
+func (h *financeHandlers) apiForecasts(w http.ResponseWriter, r *http.Request) error {
+	fs, a, err := h.forecasts(r)
 	if err != nil {
 		return err
 	}
@@ -390,17 +388,9 @@ func (h *financeHandlers) apiSaveScenario(w http.ResponseWriter, r *http.Request
 }
 
 func (h *financeHandlers) apiScenario(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.ScenarioResult(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.ScenarioResult))
 }
 
 func (h *financeHandlers) apiSpend(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.AgreementSpend(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.AgreementSpend))
 }

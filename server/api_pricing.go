@@ -189,12 +189,8 @@ func (h *pricingHandlers) apiGetCostModel(w http.ResponseWriter, r *http.Request
 }
 
 func (h *pricingHandlers) apiUpdateCostModel(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[costModelInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in costModelInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	m := in.model(id)
@@ -260,11 +256,7 @@ func (h *pricingHandlers) apiOpenRound(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *pricingHandlers) apiGetRound(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.PriceRound))
 }
 
 func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) error {
@@ -348,11 +340,7 @@ func (h *pricingHandlers) apiListSubmissions(w http.ResponseWriter, r *http.Requ
 }
 
 func (h *pricingHandlers) apiGetSubmission(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(h.st.Submission(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, h.st.Submission))
 }
 
 // decisionInput approves or rejects a price submission.
@@ -362,12 +350,8 @@ type decisionInput struct {
 }
 
 func (h *pricingHandlers) apiDecide(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[decisionInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in decisionInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if in.Decision != "approve" && in.Decision != "reject" {

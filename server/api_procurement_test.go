@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/procurement/ocdstest"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -24,15 +22,8 @@ func TestProcurementAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		ctx := procDemoCouncil(t, db)
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		token := func(email string, role caremarket.Role, providerID int64) string {
-			secret, _ := apiToken(t, db, ctx, email, role, providerID)
-			return secret
-		}
-		a, _ := db.AgreementByReference(ctx, "CSIH-2020")
-		aws, _ := db.ListAwards(ctx, procurement.AwardFilter{AgreementID: a.ID})
+		a, aws, prov, comm := procDemoTokens(t, db, ctx)
 		mine, theirs := aws[0], aws[1]
-		prov := token("bids@one.example", caremarket.RoleProvider, mine.ProviderID)
-		comm := token("c@kent.example", caremarket.RoleCommissioner, 0)
 
 		srv := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		srv.InsecureCookies = true

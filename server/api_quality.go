@@ -78,11 +78,7 @@ func (s *Server) apiCreateFramework(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiGetFramework(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Framework(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Framework))
 }
 
 func (s *Server) apiListVisits(w http.ResponseWriter, r *http.Request) error {
@@ -125,20 +121,12 @@ func (s *Server) apiCreateVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Visit(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Visit))
 }
 
 func (s *Server) apiUpdateVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[visitInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in visitInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Store.UpdateVisit(r.Context(), in.visit(id)); err != nil {
@@ -156,12 +144,8 @@ func (s *Server) apiPublishVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRespondVisit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[visitResponseInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in visitResponseInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.RespondToVisit(r.Context(), id, in.Response))
@@ -192,43 +176,27 @@ func (s *Server) apiCreateAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiGetAction(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.Action(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.Action))
 }
 
 func (s *Server) apiActionEvidence(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[evidenceInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in evidenceInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.SubmitEvidence(r.Context(), id, in.Evidence))
 }
 
 func (s *Server) apiActionDecision(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[quality.Decision](w, r)
 	if err != nil {
-		return err
-	}
-	var in quality.Decision
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(s.Store.DecideAction(r.Context(), id, in))
 }
 
 func (s *Server) apiProviderRisk(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(s.Store.ProviderRisk(r.Context(), id))
+	return reply(w, http.StatusOK)(loadPath(r, pathID, s.Store.ProviderRisk))
 }
 
 // parseLevel reads a risk level ("" is low: everyone).
@@ -285,11 +253,7 @@ func (s *Server) apiRecordEvent(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiListEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK)(listResult(s.Store.ListEvents(r.Context(), id)))
+	return reply(w, http.StatusOK)(listResult(loadPath(r, pathID, s.Store.ListEvents)))
 }
 
 // period reads from and to (dates, both included); the default is the
@@ -334,12 +298,8 @@ func (s *Server) apiLotPerformance(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiSetLotMinimum(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, in, err := idAndBody[lotMinimumInput](w, r)
 	if err != nil {
-		return err
-	}
-	var in lotMinimumInput
-	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Store.SetLotMinimum(r.Context(), id, in.Minimum); err != nil {

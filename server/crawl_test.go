@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"path"
 	"regexp"
@@ -48,18 +45,13 @@ func TestCrawl(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		// Go's cookie jar will not send Secure cookies over plain http.
-		s.InsecureCookies = true
 		// As behind a TLS-terminating proxy: every page must send HSTS.
-		s.TrustProxy = true
-		srv := httptest.NewServer(s)
-		t.Cleanup(srv.Close)
+		srv := webServer(t, db, func(s *Server) { s.TrustProxy = true })
 
 		tt := t.(*testing.T)
 		for _, si := range res.SignIns {
 			tt.Run(string(si.Role), func(t *testing.T) {
-				c := crawlSignIn(t, srv.URL, si.Email, si.Password)
+				c := homeSignIn(t, srv.URL, si.Email, si.Password)
 				c.http.Transport = forwardedHTTPS{}
 				var forbidden []string
 				if si.Role == caremarket.RoleProvider {
@@ -112,20 +104,6 @@ func otherProviderNames(t testing.TB, db *storage.DB, council market.Council, em
 		t.Fatal("the demo has no other providers to look for")
 	}
 	return names
-}
-
-func crawlSignIn(t *testing.T, base, email, password string) *webClient {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &webClient{t: t, base: base, email: email, http: &http.Client{Jar: jar}}
-	_, body := c.get("/sign-in")
-	c.csrf = csrfIn(t, body)
-	status, body := c.post("/sign-in", url.Values{"email": {email}, "password": {password}})
-	if status != http.StatusOK || !strings.Contains(body, "You are signed in as") {
-		t.Fatalf("sign in as %s: status %d\n%s", email, status, body)
-	}
-	c.csrf = csrfIn(t, body)
-	return c
 }
 
 var (

@@ -42,6 +42,18 @@ func procDemoCouncil(t testing.TB, db *storage.DB) context.Context {
 	return ctx
 }
 
+// procDemoTokens reads the procurement demo's CSIH-2020 agreement and its
+// awards, and makes API tokens for the first award's provider and for a
+// commissioner.
+func procDemoTokens(t testing.TB, db *storage.DB, ctx context.Context) (a *procurement.Agreement, aws []procurement.Award, prov, comm string) {
+	t.Helper()
+	a, _ = db.AgreementByReference(ctx, "CSIH-2020")
+	aws, _ = db.ListAwards(ctx, procurement.AwardFilter{AgreementID: a.ID})
+	prov, _ = apiToken(t, db, ctx, "bids@one.example", caremarket.RoleProvider, aws[0].ProviderID)
+	comm, _ = apiToken(t, db, ctx, "c@kent.example", caremarket.RoleCommissioner, 0)
+	return a, aws, prov, comm
+}
+
 // clocksAt sets the database's and the server's clocks to read *now, so
 // the test moves both by changing it.
 func (f *apiFixture) clocksAt(db *storage.DB, now *time.Time) {

@@ -227,9 +227,5 @@ func (s *Server) subjectAccessPage(w http.ResponseWriter, r *http.Request) error
 // viewReasonOptions are the reasons a person may give to see someone's
 // details.
 func viewReasonOptions() []option {
-	out := make([]option, 0, len(brokerage.ViewReasons))
-	for _, r := range brokerage.ViewReasons {
-		out = append(out, option{Value: string(r), Label: r.Label()})
-	}
-	return out
+	return optionsOf(brokerage.ViewReasons, func(r brokerage.ViewReason) option { return option{Value: string(r), Label: r.Label()} })
 }

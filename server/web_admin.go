@@ -167,9 +167,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	for _, u := range users {
 		data.Users = append(data.Users, userRow{User: u, ProviderName: names[u.ProviderID]})
 	}
-	for _, role := range caremarket.Roles {
-		data.RoleOptions = append(data.RoleOptions, option{Value: string(role), Label: role.Label()})
-	}
+	data.RoleOptions = optionsOf(caremarket.Roles, func(role caremarket.Role) option { return option{Value: string(role), Label: role.Label()} })
 	data.ProviderOptions = providerOptions(providers)
 	if data.Form == nil {
 		data.Form = url.Values{}

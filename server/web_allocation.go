@@ -156,14 +156,23 @@ func (s *Server) allocationLinePage(w http.ResponseWriter, r *http.Request) erro
 	return s.showAllocationLine(w, r, http.StatusOK, nil)
 }
 
+// lineIDs reads the path of a batch's line: the batch's id and the
+// requirement's.
+func lineIDs(r *http.Request) (id, rid int64, err error) {
+	if id, err = pathID(r); err != nil {
+		return 0, 0, err
+	}
+	rid, err = strconv.ParseInt(r.PathValue("requirement"), 10, 64)
+	if err != nil || rid <= 0 {
+		return 0, 0, caremarket.Errorf(caremarket.ENOTFOUND, "Page not found")
+	}
+	return id, rid, nil
+}
+
 func (s *Server) showAllocationLine(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	id, err := pathID(r)
+	id, rid, err := lineIDs(r)
 	if err != nil {
 		return err
-	}
-	rid, err := strconv.ParseInt(r.PathValue("requirement"), 10, 64)
-	if err != nil || rid <= 0 {
-		return caremarket.Errorf(caremarket.ENOTFOUND, "Page not found")
 	}
 	b, err := s.Store.Allocation(r.Context(), id)
 	if err != nil {
@@ -214,13 +223,9 @@ func (s *Server) showAllocationLine(w http.ResponseWriter, r *http.Request, stat
 }
 
 func (s *Server) allocationLinePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, rid, err := lineIDs(r)
 	if err != nil {
 		return err
-	}
-	rid, err := strconv.ParseInt(r.PathValue("requirement"), 10, 64)
-	if err != nil || rid <= 0 {
-		return caremarket.Errorf(caremarket.ENOTFOUND, "Page not found")
 	}
 	f := readFields(r.PostForm)
 	e := brokerage.LineEdit{RequirementID: rid, OffContractReason: f.text("off_contract_reason", "The reason", brokerage.MaxReasonLen)}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -62,19 +61,9 @@ func TestWebAllocationBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.InsecureCookies = true
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	var broker, comm *webClient
-	for _, si := range res.SignIns {
-		switch si.Role {
-		case caremarket.RoleBroker:
-			broker = crawlSignIn(t, srv.URL, si.Email, si.Password)
-		case caremarket.RoleCommissioner:
-			comm = crawlSignIn(t, srv.URL, si.Email, si.Password)
-		}
-	}
+	srv := webServer(t, db, nil)
+	broker := demoSignIn(t, srv.URL, res, caremarket.RoleBroker)
+	comm := demoSignIn(t, srv.URL, res, caremarket.RoleCommissioner)
 	ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
 		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
 

@@ -36,11 +36,7 @@ func (s *Server) providerConcerns(r *http.Request, providerID int64) ([]brokerag
 // serious-concerns process or suspends it: the cascade offers it no new
 // placements until the concern is ended (DOMAIN.md).
 func (s *Server) raiseConcernPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	b, err := s.brokers()
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}
@@ -63,11 +59,7 @@ func (s *Server) raiseConcernPost(w http.ResponseWriter, r *http.Request) error 
 
 // endConcernPost closes a concern; the provider may take placements again.
 func (s *Server) endConcernPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	b, err := s.brokers()
+	b, id, err := s.brokerAndID(r)
 	if err != nil {
 		return err
 	}

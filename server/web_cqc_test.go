@@ -3,11 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -38,14 +35,12 @@ func newCQCEnv(t testing.TB, db *storage.DB, configure func(s *Server)) *webEnv 
 	t.Helper()
 	e := &webEnv{t: t, db: db}
 	e.kent, _ = storagetest.Council(t, db, "kent", "Thanet", "Canterbury", "Maidstone", "Ashford", "Dover", "Dartford", "Tunbridge Wells")
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.InsecureCookies = true
-	s.DistrictFor = fixtureDistrict
-	if configure != nil {
-		configure(s)
-	}
-	e.srv = httptest.NewServer(s)
-	t.Cleanup(e.srv.Close)
+	e.srv = webServer(t, db, func(s *Server) {
+		s.DistrictFor = fixtureDistrict
+		if configure != nil {
+			configure(s)
+		}
+	})
 	return e
 }
 
@@ -348,10 +343,7 @@ func newCQCEnvOn(t testing.TB, db *storage.DB) *webEnv {
 		t.Fatal(err)
 	}
 	e := &webEnv{t: t, db: db, kent: caremarket.NewContext(t.Context(), caremarket.SystemActor(c.ID, c.Slug)), userCounter: 100}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.InsecureCookies = true
-	e.srv = httptest.NewServer(s)
-	t.Cleanup(e.srv.Close)
+	e.srv = webServer(t, db, nil)
 	return e
 }
 

@@ -221,10 +221,7 @@ func (h *financeHandlers) rollupPage(w http.ResponseWriter, r *http.Request) err
 		}
 		return writeTable(w, t, f)
 	}
-	var dims []option
-	for _, x := range finance.Dimensions {
-		dims = append(dims, option{Value: string(x), Label: x.Label()})
-	}
+	dims := optionsOf(finance.Dimensions, func(x finance.Dimension) option { return option{Value: string(x), Label: x.Label()} })
 	var total finance.Money
 	for _, it := range items {
 		total += it.Total

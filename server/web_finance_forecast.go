@@ -112,12 +112,7 @@ func (h *financeHandlers) actualsPost(w http.ResponseWriter, r *http.Request) er
 // --- Forecast and assumptions
 
 func (h *financeHandlers) forecastPage(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r)
-	id := q.int("assumptions_id")
-	if err := q.err(); err != nil {
-		return err
-	}
-	fs, a, err := h.st.Forecasts(r.Context(), id)
+	fs, a, err := h.forecasts(r)
 	if err != nil {
 		return err
 	}
@@ -133,10 +128,9 @@ func (h *financeHandlers) forecastPage(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *financeHandlers) forecastRender(w http.ResponseWriter, r *http.Request, status int, fs []finance.LineForecast, a *finance.Assumptions, sets []finance.Assumptions, form url.Values, err error) {
-	var opts []option
-	for _, s := range sets {
-		opts = append(opts, option{Value: strconv.FormatInt(s.ID, 10), Label: fmt.Sprintf("%s (%s, %s)", s.Name, s.Author, s.CreatedAt.Format("2 January 2006"))})
-	}
+	opts := optionsOf(sets, func(s finance.Assumptions) option {
+		return option{Value: strconv.FormatInt(s.ID, 10), Label: fmt.Sprintf("%s (%s, %s)", s.Name, s.Author, s.CreatedAt.Format("2 January 2006"))}
+	})
 	total := finance.Total("All budget lines", fs)
 	h.s.render(w, r, status, "finance_forecast", "Forecast", map[string]any{"Lines": fs, "Total": total, "A": a, "Sets": opts, "CanWrite": canWriteFinanceWeb(r),
 		"Form": form, "Export": url.Values{"assumptions_id": {strconv.FormatInt(a.ID, 10)}}.Encode(),
@@ -227,10 +221,9 @@ func (h *financeHandlers) scenariosRender(w http.ResponseWriter, r *http.Request
 	if lerr != nil {
 		return lerr
 	}
-	var opts []option
-	for _, s := range sets {
-		opts = append(opts, option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name + " (" + s.Author + ")"})
-	}
+	opts := optionsOf(sets, func(s finance.Assumptions) option {
+		return option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name + " (" + s.Author + ")"}
+	})
 	h.s.render(w, r, status, "finance_scenarios", "Scenarios", map[string]any{"Scenarios": scs, "Sets": opts, "CanWrite": canWriteFinanceWeb(r)}, err)
 	return nil
 }
@@ -254,11 +247,7 @@ func (h *financeHandlers) scenarioPost(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *financeHandlers) scenarioPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	res, err := h.st.ScenarioResult(r.Context(), id)
+	res, err := loadPath(r, pathID, h.st.ScenarioResult)
 	if err != nil {
 		return err
 	}
@@ -309,11 +298,7 @@ func (h *financeHandlers) agreementsPage(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *financeHandlers) spendPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.st.AgreementSpend(r.Context(), id)
+	cv, err := loadPath(r, pathID, h.st.AgreementSpend)
 	if err != nil {
 		return err
 	}

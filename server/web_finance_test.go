@@ -11,6 +11,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// uploadFile posts file, named name, as the form's "file" field and wants
+// status and every one of want on the page it answers with.
 func (f *pricingFixture) uploadFile(t testing.TB, token, path, name string, file []byte, status int, want ...string) string {
 	t.Helper()
 	var buf bytes.Buffer

@@ -246,36 +246,29 @@ type option struct {
 	Value, Label, Hint string
 }
 
-func areaOptions(areas []market.Area) []option {
-	out := make([]option, 0, len(areas))
-	for _, a := range areas {
-		out = append(out, option{Value: idValue(a.ID), Label: a.Name})
+// optionsOf makes an option of each item.
+func optionsOf[T any](items []T, opt func(T) option) []option {
+	out := make([]option, 0, len(items))
+	for _, it := range items {
+		out = append(out, opt(it))
 	}
 	return out
+}
+
+func areaOptions(areas []market.Area) []option {
+	return optionsOf(areas, func(a market.Area) option { return option{Value: idValue(a.ID), Label: a.Name} })
 }
 
 func providerOptions(ps []market.Provider) []option {
-	out := make([]option, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, option{Value: idValue(p.ID), Label: p.Name})
-	}
-	return out
+	return optionsOf(ps, func(p market.Provider) option { return option{Value: idValue(p.ID), Label: p.Name} })
 }
 
 func serviceTypeOptions() []option {
-	out := make([]option, 0, len(market.ServiceTypes))
-	for _, st := range market.ServiceTypes {
-		out = append(out, option{Value: string(st), Label: st.Label()})
-	}
-	return out
+	return optionsOf(market.ServiceTypes, func(st market.ServiceType) option { return option{Value: string(st), Label: st.Label()} })
 }
 
 func ratingOptions() []option {
-	out := make([]option, 0, len(market.Ratings))
-	for _, r := range market.Ratings {
-		out = append(out, option{Value: string(r), Label: r.Label()})
-	}
-	return out
+	return optionsOf(market.Ratings, func(r market.Rating) option { return option{Value: string(r), Label: r.Label()} })
 }
 
 // pagination is the GOV.UK pagination component for a list, with the

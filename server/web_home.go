@@ -164,11 +164,7 @@ func (s *Server) brokerHome(ctx context.Context) ([]homeSection, error) {
 	cascade.Panels[0].Heading = "Not yet offered"
 	cascade.Panels = append(cascade.Panels, homePanel{ID: "open-requirements", Heading: "All open requirements", Count: count(len(reqs)),
 		Link: "/requirements?status=open", LinkText: "Go to the open requirements"})
-	offers, err := b.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
-	if err != nil {
-		return nil, err
-	}
-	comps, err := b.ListCompetitions(ctx, true)
+	offers, comps, err := pendingWork(ctx, b)
 	if err != nil {
 		return nil, err
 	}
@@ -321,14 +317,21 @@ func (s *Server) financeHome(ctx context.Context) ([]homeSection, error) {
 	}}}, nil
 }
 
+// pendingWork reads the offers waiting for an answer and the open
+// mini-competitions.
+func pendingWork(ctx context.Context, b brokerage.Store) ([]brokerage.Offer, []brokerage.Competition, error) {
+	offers, err := b.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
+	if err != nil {
+		return nil, nil, err
+	}
+	comps, err := b.ListCompetitions(ctx, true)
+	return offers, comps, err
+}
+
 func (s *Server) providerHome(ctx context.Context) ([]homeSection, error) {
 	var panels []homePanel
 	if b := brokerage.Store(s.Store); b != nil {
-		offers, err := b.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
-		if err != nil {
-			return nil, err
-		}
-		comps, err := b.ListCompetitions(ctx, true)
+		offers, comps, err := pendingWork(ctx, b)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,33 @@ import (
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
+// webServer serves db's pages to a test over plain http, with the server
+// set up by configure first when there is one; it closes when the test
+// ends.
+func webServer(t testing.TB, db *storage.DB, configure func(s *Server)) *httptest.Server {
+	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Go's cookie jar will not send Secure cookies over plain http.
+	s.InsecureCookies = true
+	if configure != nil {
+		configure(s)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// demoSignIn signs the demo's user of role in through the sign-in form.
+func demoSignIn(t testing.TB, base string, res *demo.Result, role caremarket.Role) *webClient {
+	t.Helper()
+	for _, si := range res.SignIns {
+		if si.Role == role {
+			return homeSignIn(t, base, si.Email, si.Password)
+		}
+	}
+	t.Fatalf("the demo has no %s to sign in", role)
+	return nil
+}
+
 // homeSignIn signs email in through the real sign-in form.
 func homeSignIn(t testing.TB, base, email, password string) *webClient {
 	t.Helper()
@@ -56,10 +83,7 @@ func TestWebHomeDashboards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		s.InsecureCookies = true
-		srv := httptest.NewServer(s)
-		t.Cleanup(srv.Close)
+		srv := webServer(t, db, nil)
 		emails := map[caremarket.Role]string{}
 		for _, si := range res.SignIns {
 			emails[si.Role] = si.Email

@@ -215,15 +215,11 @@ func (s *Server) newProviderPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editProviderPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := managedID(r)
+	p, err := loadPath(r, managedID, s.Store.Provider)
 	if err != nil {
 		return err
 	}
-	p, err := s.Store.Provider(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	s.renderProviderForm(w, r, http.StatusOK, editProviderForm(id, providerValues(p)), nil)
+	s.renderProviderForm(w, r, http.StatusOK, editProviderForm(p.ID, providerValues(p)), nil)
 	return nil
 }
 
@@ -592,15 +588,11 @@ func (s *Server) newLocationPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editLocationPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := managedID(r)
+	l, err := loadPath(r, managedID, s.Store.Location)
 	if err != nil {
 		return err
 	}
-	l, err := s.Store.Location(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderLocationForm(w, r, http.StatusOK, editLocationForm(id, locationValues(l)), nil)
+	return s.renderLocationForm(w, r, http.StatusOK, editLocationForm(l.ID, locationValues(l)), nil)
 }
 
 func (s *Server) editLocationPost(w http.ResponseWriter, r *http.Request) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -75,11 +74,7 @@ func newWebEnv(t testing.TB, db *storage.DB) *webEnv {
 	e.surreyCare = e.provider(e.surrey, "Surrey Care", "1-100000009")
 	e.surreyHome = e.location(e.surrey, e.surreyCare, "Surrey Home", "1-200000009", e.surreyArea, market.Good, market.Nursing)
 
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	// Go's cookie jar will not send Secure cookies over plain http.
-	s.InsecureCookies = true
-	e.srv = httptest.NewServer(s)
-	t.Cleanup(e.srv.Close)
+	e.srv = webServer(t, db, nil)
 	return e
 }
 

@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -24,16 +21,8 @@ func TestWebEndPlacement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.InsecureCookies = true
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	var broker *webClient
-	for _, si := range res.SignIns {
-		if si.Role == caremarket.RoleBroker {
-			broker = crawlSignIn(t, srv.URL, si.Email, si.Password)
-		}
-	}
+	srv := webServer(t, db, nil)
+	broker := demoSignIn(t, srv.URL, res, caremarket.RoleBroker)
 	ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
 		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
 	ps, err := db.ListPlacements(ctx, brokerage.PlacementFilter{})

@@ -444,11 +444,9 @@ func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, st
 		if err != nil {
 			return err
 		}
-		opts := make([]option, 0, len(locs))
-		for _, l := range locs {
-			opts = append(opts, option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name + " (" + l.CQCLocationID + ")"})
-		}
-		data["LocationOptions"] = opts
+		data["LocationOptions"] = optionsOf(locs, func(l market.Location) option {
+			return option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name + " (" + l.CQCLocationID + ")"}
+		})
 	}
 	if form == nil {
 		form = url.Values{"band": {pricing.StandardBand}}
@@ -666,10 +664,7 @@ func (h *pricingHandlers) variationPage(w http.ResponseWriter, r *http.Request) 
 	if rerr != nil {
 		return rerr
 	}
-	roundOpts := make([]option, 0, len(rounds))
-	for _, rd := range rounds {
-		roundOpts = append(roundOpts, option{Value: strconv.FormatInt(rd.ID, 10), Label: rd.Name})
-	}
+	roundOpts := optionsOf(rounds, func(rd pricing.Round) option { return option{Value: strconv.FormatInt(rd.ID, 10), Label: rd.Name} })
 	exportQuery := url.Values{}
 	for _, k := range []string{"service_type", "round_id", "area_id", "on"} {
 		if v := r.URL.Query().Get(k); v != "" {

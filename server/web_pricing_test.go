@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,22 +57,10 @@ func (f *pricingFixture) form(t testing.TB, token, path string, v url.Values, st
 	return body, h
 }
 
+// upload posts file as prices.csv (see uploadFile).
 func (f *pricingFixture) upload(t testing.TB, token, path string, file []byte, status int, want ...string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "prices.csv")
-	fw.Write(file)
-	mw.Close()
-	got, body, _ := f.webDo(t, token, "POST", path, buf.Bytes(), mw.FormDataContentType())
-	if got != status {
-		t.Fatalf("POST %s = %d, want %d\n%s", path, got, status, body)
-	}
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("POST %s: page lacks %q", path, w)
-		}
-	}
+	f.uploadFile(t, token, path, "prices.csv", file, status, want...)
 }
 
 // The worked example (pricing/costmodel_test.go) typed into the form.

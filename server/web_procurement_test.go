@@ -418,16 +418,9 @@ func TestProcurementAPIMatchesOpenAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		ctx := procDemoCouncil(t, db)
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		token := func(email string, role caremarket.Role, providerID int64) string {
-			secret, _ := apiToken(t, db, ctx, email, role, providerID)
-			return secret
-		}
-		a, _ := db.AgreementByReference(ctx, "CSIH-2020")
-		aws, _ := db.ListAwards(ctx, procurement.AwardFilter{AgreementID: a.ID})
+		a, aws, prov, comm := procDemoTokens(t, db, ctx)
 		cs, _ := db.ListContracts(ctx, procurement.ContractFilter{})
 		mine := aws[0]
-		prov := token("bids@one.example", caremarket.RoleProvider, mine.ProviderID)
-		comm := token("c@kent.example", caremarket.RoleCommissioner, 0)
 		srv := New(db, slog.New(slog.DiscardHandler))
 		srv.Now = func() time.Time { return now }
 		call := func(tok, method, path, body string) {

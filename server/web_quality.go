@@ -318,11 +318,7 @@ func (s *Server) visitPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) showVisit(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	v, err := s.Store.Visit(r.Context(), id)
+	v, err := loadPath(r, pathID, s.Store.Visit)
 	if err != nil {
 		return err
 	}
@@ -411,11 +407,7 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *http.Request) error {
 
 // actionVisit finds the visit an action belongs to, to show its report again.
 func (s *Server) actionVisit(r *http.Request) (int64, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return 0, err
-	}
-	x, err := s.Store.Action(r.Context(), id)
+	x, err := loadPath(r, pathID, s.Store.Action)
 	if err != nil {
 		return 0, err
 	}

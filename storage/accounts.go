@@ -123,10 +123,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 // tokens in the same transaction. Admins only, and not their own account
 // (a council must not lock out its last admin by a slip).
 func (db *DB) DisableUser(ctx context.Context, userID int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		if userID == tx.actor.UserID {
 			return caremarket.Errorf(caremarket.EINVALID, "You cannot disable your own account")
 		}

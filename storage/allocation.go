@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
@@ -319,10 +318,7 @@ func (tx *Tx) editLine(ctx context.Context, b *brokerage.Batch, e brokerage.Line
 
 // EditAllocation changes one line of a proposed batch. Brokers.
 func (db *DB) EditAllocation(ctx context.Context, id int64, e brokerage.LineEdit) (*brokerage.Batch, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		b, err := tx.db.allocation(ctx, tx, tx.actor.CouncilID, id, true)
 		if err != nil {
 			return err
@@ -343,10 +339,7 @@ func (db *DB) EditAllocation(ctx context.Context, id int64, e brokerage.LineEdit
 // an off-contract line without its weekly cost) is left unsent and says
 // why. Brokers.
 func (db *DB) SendAllocation(ctx context.Context, id int64, edits []brokerage.LineEdit) (*brokerage.Batch, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		b, err := tx.db.allocation(ctx, tx, tx.actor.CouncilID, id, true)
 		if err != nil {
 			return err
@@ -413,16 +406,7 @@ func (tx *Tx) sendLine(ctx context.Context, b *brokerage.Batch, l *brokerage.Bat
 	case "":
 		return o.ID, fmt.Sprintf("Offered to %s at stage %d, %s a week", o.LocationName, o.Stage, o.WeeklyCost), nil
 	case caremarket.EINVALID, caremarket.ECONFLICT:
-		msg := caremarket.ErrorMessage(err)
-		if f := caremarket.ErrorFields(err); len(f) > 0 {
-			var parts []string
-			for _, m := range f {
-				parts = append(parts, m)
-			}
-			slices.Sort(parts)
-			msg = strings.Join(parts, "; ")
-		}
-		return 0, "Not sent: " + msg, nil
+		return 0, "Not sent: " + refusal(err), nil
 	}
 	return 0, "", err
 }

@@ -22,10 +22,7 @@ func (db *DB) CreateCluster(ctx context.Context, c *market.Cluster) error {
 	if err := caremarket.Invalid(f); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		c.CouncilID = tx.actor.CouncilID
 		err := tx.QueryRowContext(ctx, `INSERT INTO clusters (council_id, name, setting) VALUES ($1, $2, $3) RETURNING id`,
 			c.CouncilID, c.Name, c.Setting).Scan(&c.ID)
@@ -55,10 +52,7 @@ func (db *DB) CreateArea(ctx context.Context, a *market.Area) error {
 	if err := caremarket.Invalid(f); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		a.CouncilID = tx.actor.CouncilID
 		if err := tx.QueryRowContext(ctx, `SELECT name, setting FROM clusters WHERE id = $1 AND council_id = $2`,
 			a.Cluster.ID, a.CouncilID).Scan(&a.Cluster.Name, &a.Cluster.Setting); err != nil {
@@ -78,10 +72,7 @@ func (db *DB) CreateArea(ctx context.Context, a *market.Area) error {
 // SetNeighbours records that area borders each of neighbours (and they it):
 // borders are symmetric, so both directions are stored. Admins only.
 func (db *DB) SetNeighbours(ctx context.Context, areaID int64, neighbours []int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		for _, id := range append([]int64{areaID}, neighbours...) {
 			var n int

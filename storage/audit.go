@@ -78,11 +78,8 @@ func scanAudit(rows *sql.Rows) (*audit.Record, error) {
 
 // SearchAudit lists the council's audit records, newest first. Admins only.
 func (db *DB) SearchAudit(ctx context.Context, f audit.Filter) ([]audit.Record, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, "admin")
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require("admin"); err != nil {
 		return nil, err
 	}
 	f = f.Normalize()

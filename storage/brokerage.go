@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,10 +100,7 @@ func (db *DB) CreateRequirement(ctx context.Context, r *brokerage.Requirement, p
 	if err := r.Validate(p); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM areas WHERE id = $1 AND council_id = $2`, r.AreaID, tx.actor.CouncilID).Scan(&r.AreaName); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return caremarket.Invalid(map[string]string{"area_id": "Choose the district the person lives in"})
@@ -141,16 +140,8 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"r.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if f.Status != "" {
-		add("r.status = ?", f.Status)
-	}
-	if f.AreaID != 0 {
-		add("r.area_id = ?", f.AreaID)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+requirementColumns+requirementFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY r.id DESC LIMIT 1000`, args...)
+	s := scopeFor(actor, "r", councilWide).filter("r.status = ?", f.Status).filter("r.area_id = ?", f.AreaID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+requirementColumns+requirementFrom+` WHERE `+s.where()+` ORDER BY r.id DESC LIMIT 1000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list requirements: %w", err)
 	}
@@ -158,6 +149,19 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	if err != nil {
 		return nil, err
 	}
+	byReq, err := db.pendingOffers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].PendingOffer = byReq[out[i].ID]
+	}
+	return out, nil
+}
+
+// pendingOffers maps each requirement with an offer waiting for an answer
+// to that offer.
+func (db *DB) pendingOffers(ctx context.Context) (map[int64]*brokerage.Offer, error) {
 	pending, err := db.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
 	if err != nil {
 		return nil, err
@@ -166,10 +170,7 @@ func (db *DB) ListRequirements(ctx context.Context, f brokerage.RequirementFilte
 	for i := range pending {
 		byReq[pending[i].RequirementID] = &pending[i]
 	}
-	for i := range out {
-		out[i].PendingOffer = byReq[out[i].ID]
-	}
-	return out, nil
+	return byReq, nil
 }
 
 // Requirement returns a requirement, without the person. Council staff.
@@ -255,10 +256,7 @@ func (db *DB) CancelRequirement(ctx context.Context, id int64, reason string) er
 	if reason == "" || len(reason) > brokerage.MaxReasonLen {
 		return caremarket.Invalid(map[string]string{"reason": "Enter why the requirement is no longer needed"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockRequirement(ctx, id)
 		if err != nil {
 			return err
@@ -303,35 +301,22 @@ func scanOffer(row interface{ Scan(...any) error }) (*brokerage.Offer, error) {
 	err := row.Scan(&o.ID, &o.RequirementID, &o.ProviderID, &o.ProviderName, &o.LocationID, &o.LocationName, &o.Stage, &o.Rank, &o.LotID,
 		&o.AgreementID, &o.LotTitle, &price, &weekly, &o.OffContractReason, &o.Status, &o.OfferedAt, &o.ExpiresAt, &responded, &o.Reason, &o.PlacementID)
 	o.Price, o.WeeklyCost = money.Money(price), money.Money(weekly)
-	if responded.Valid {
-		t := responded.Time
-		o.RespondedAt = &t
-	}
+	o.RespondedAt = timeOf(responded)
 	return &o, err
 }
 
 // ListOffers lists offers, newest first: all the council's to staff, its
 // own to a provider user, each with the anonymised requirement.
 func (db *DB) ListOffers(ctx context.Context, f brokerage.OfferFilter) ([]brokerage.Offer, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "o", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"o.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("o.provider_id = ?", actor.ProviderID)
-	} else if err := actor.Require(canSeeBrokerage...); err != nil {
+	if err := s.staffNeed(canSeeBrokerage...); err != nil {
 		return nil, err
 	}
-	if f.RequirementID != 0 {
-		add("o.requirement_id = ?", f.RequirementID)
-	}
-	if f.Status != "" {
-		add("o.status = ?", f.Status)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+offerColumns+offerFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY o.id DESC LIMIT 1000`, args...)
+	s.filter("o.requirement_id = ?", f.RequirementID).filter("o.status = ?", f.Status)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+offerColumns+offerFrom+` WHERE `+s.where()+` ORDER BY o.id DESC LIMIT 1000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list offers: %w", err)
 	}
@@ -343,7 +328,7 @@ func (db *DB) ListOffers(ctx context.Context, f brokerage.OfferFilter) ([]broker
 	for i := range out {
 		a, ok := reqs[out[i].RequirementID]
 		if !ok {
-			r, err := db.requirement(ctx, db.sql, actor.CouncilID, out[i].RequirementID)
+			r, err := db.requirement(ctx, db.sql, s.actor.CouncilID, out[i].RequirementID)
 			if err != nil {
 				return nil, err
 			}
@@ -395,21 +380,28 @@ func (db *DB) offer(ctx context.Context, q queryer, actor *caremarket.Actor, id 
 // provision should be discussed with commissioning". Brokers.
 func (db *DB) MakeOffer(ctx context.Context, requirementID int64, q brokerage.OfferRequest) (*brokerage.Offer, error) {
 	var o *brokerage.Offer
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
-		r, err := tx.lockRequirement(ctx, requirementID)
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
+		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		o, err = tx.offerChosen(ctx, r, q)
 		return err
 	})
 	return o, err
+}
+
+// lockToSource locks a requirement about to be offered or put to
+// competition, refused as checkSourcing says.
+func (tx *Tx) lockToSource(ctx context.Context, id int64) (*brokerage.Requirement, error) {
+	r, err := tx.lockRequirement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.checkSourcing(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // checkSourcing refuses a new offer or competition while one is running.
@@ -518,17 +510,18 @@ func (tx *Tx) advance(ctx context.Context, requirementID int64, expiresIn time.D
 	case "":
 		return nil
 	case caremarket.EINVALID, caremarket.ECONFLICT:
-		msg := caremarket.ErrorMessage(err)
-		if f := caremarket.ErrorFields(err); len(f) > 0 {
-			var parts []string
-			for _, m := range f {
-				parts = append(parts, m)
-			}
-			msg = strings.Join(parts, "; ")
-		}
-		return tx.step(ctx, r.ID, brokerage.Stage(r.Stage), "waiting", 0, 0, "Waiting for the broker: "+msg)
+		return tx.step(ctx, r.ID, brokerage.Stage(r.Stage), "waiting", 0, 0, "Waiting for the broker: "+refusal(err))
 	}
 	return err
+}
+
+// refusal says why an offer could not be made: the refusal's field
+// messages in order, or its message when it names no field.
+func refusal(err error) string {
+	if f := caremarket.ErrorFields(err); len(f) > 0 {
+		return strings.Join(slices.Sorted(maps.Values(f)), "; ")
+	}
+	return caremarket.ErrorMessage(err)
 }
 
 // place reserves capacity and creates the placement, in tx. It is called
@@ -639,16 +632,10 @@ func (db *DB) ExpireOffers(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: find lapsed offers: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
+	ids, err := scanAll(rows, "", scanID)
+	if err != nil {
+		return 0, err
 	}
-	rows.Close()
 	sys := caremarket.SystemActor(actor.CouncilID, actor.CouncilSlug)
 	sys.Email = "system (offer expiry)"
 	n := 0

@@ -16,11 +16,8 @@ import (
 // when there is none), and returns the offers' ids. Acceptance then
 // goes through the ordinary AcceptOffer.
 func SeedOffers(ctx context.Context, db *DB, areaID, locationID int64, st market.ServiceType, n int, expires time.Time) ([]int64, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	var ids []int64

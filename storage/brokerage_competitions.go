@@ -32,15 +32,9 @@ func scanCompetition(row interface{ Scan(...any) error }) (*brokerage.Competitio
 // the lot's (brokerage.LotPriceWeight). Brokers.
 func (db *DB) StartCompetition(ctx context.Context, requirementID int64, deadline time.Time, priceWeight int) (*brokerage.Competition, error) {
 	var c *brokerage.Competition
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
-		r, err := tx.lockRequirement(ctx, requirementID)
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
+		r, err := tx.lockToSource(ctx, requirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		f := map[string]string{}
@@ -117,9 +111,9 @@ func competitionWhere(actor *caremarket.Actor, args []any) (string, []any) {
 	return cond, args
 }
 
-// ListCompetitions lists mini-competitions, newest first; a provider sees
-// only those it is invited to, with only its own invites and bids.
-func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.Competition, error) {
+// brokerageReader is the actor in ctx when it may read competitions and
+// bids: a provider user (who sees only its own) or staff who see brokerage.
+func brokerageReader(ctx context.Context) (*caremarket.Actor, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
@@ -128,6 +122,16 @@ func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.
 		if err := actor.Require(canSeeBrokerage...); err != nil {
 			return nil, err
 		}
+	}
+	return actor, nil
+}
+
+// ListCompetitions lists mini-competitions, newest first; a provider sees
+// only those it is invited to, with only its own invites and bids.
+func (db *DB) ListCompetitions(ctx context.Context, openOnly bool) ([]brokerage.Competition, error) {
+	actor, err := brokerageReader(ctx)
+	if err != nil {
+		return nil, err
 	}
 	cond, args := competitionWhere(actor, nil)
 	if openOnly {
@@ -272,14 +276,9 @@ func (db *DB) ListBids(ctx context.Context, competitionID int64) ([]brokerage.Bi
 
 // Bid returns one bid: to staff, or to the provider that made it.
 func (db *DB) Bid(ctx context.Context, id int64) (*brokerage.Bid, error) {
-	actor, err := actorOf(ctx)
+	actor, err := brokerageReader(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if actor.Role != caremarket.RoleProvider {
-		if err := actor.Require(canSeeBrokerage...); err != nil {
-			return nil, err
-		}
 	}
 	bs, err := db.bids(ctx, db.sql, actor, "b.id = $1", id)
 	if err != nil {
@@ -344,10 +343,7 @@ func (db *DB) SubmitBid(ctx context.Context, b *brokerage.Bid) error {
 // Brokers.
 func (db *DB) AwardBid(ctx context.Context, competitionID, bidID int64) (*brokerage.Placement, error) {
 	var p *brokerage.Placement
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		c, err := db.competition(ctx, tx, tx.actor, competitionID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -45,30 +45,21 @@ func scanPlacement(row interface{ Scan(...any) error }) (*brokerage.Placement, e
 // ListPlacements lists placements, newest first: the council's to staff,
 // its own to a provider user.
 func (db *DB) ListPlacements(ctx context.Context, f brokerage.PlacementFilter) ([]brokerage.Placement, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "pl", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"pl.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("pl.provider_id = ?", actor.ProviderID)
-	} else if err := actor.Require(canSeeBrokerage...); err != nil {
+	if err := s.staffNeed(canSeeBrokerage...); err != nil {
 		return nil, err
-	} else if f.ProviderID != 0 {
-		add("pl.provider_id = ?", f.ProviderID)
 	}
-	if f.RequirementID != 0 {
-		add("pl.requirement_id = ?", f.RequirementID)
+	if !s.provider() {
+		s.filter("pl.provider_id = ?", f.ProviderID) // staff may ask for one provider's
 	}
-	if f.Status != "" {
-		add("pl.status = ?", f.Status)
-	}
+	s.filter("pl.requirement_id = ?", f.RequirementID).filter("pl.status = ?", f.Status)
 	if f.OffContract {
-		where = append(where, "pl.off_contract")
+		s.also("pl.off_contract")
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+placementColumns+placementFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY pl.id DESC LIMIT 2000`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+placementColumns+placementFrom+` WHERE `+s.where()+` ORDER BY pl.id DESC LIMIT 2000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list placements: %w", err)
 	}
@@ -286,10 +277,7 @@ func (db *DB) HandBackPlacement(ctx context.Context, id int64, noticeDays int, r
 // Brokers.
 func (db *DB) MoveToContract(ctx context.Context, placementID int64) (*brokerage.Requirement, error) {
 	var r *brokerage.Requirement
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		p, err := db.placement(ctx, tx, tx.actor, placementID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -359,10 +347,7 @@ func (db *DB) RaiseConcern(ctx context.Context, c *brokerage.Concern) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canRaiseConcern...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canRaiseConcern, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, c.ProviderID, tx.actor.CouncilID).Scan(&c.ProviderName); err != nil {
 			return notFound(err, "Provider")
 		}
@@ -407,10 +392,7 @@ func scanConcern(row interface{ Scan(...any) error }) (*brokerage.Concern, error
 	var c brokerage.Concern
 	var ended sql.NullTime
 	err := row.Scan(&c.ID, &c.ProviderID, &c.ProviderName, &c.LocationID, &c.Kind, &c.Reason, &c.RaisedAt, &c.RaisedBy, &ended)
-	if ended.Valid {
-		t := ended.Time
-		c.EndedAt = &t
-	}
+	c.EndedAt = timeOf(ended)
 	return &c, err
 }
 
@@ -418,10 +400,7 @@ func scanConcern(row interface{ Scan(...any) error }) (*brokerage.Concern, error
 // placements again. Commissioners and admins.
 func (db *DB) EndConcern(ctx context.Context, id int64) (*brokerage.Concern, error) {
 	var c *brokerage.Concern
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canRaiseConcern...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canRaiseConcern, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE serious_concerns SET ended_at = $1 WHERE id = $2 AND council_id = $3 AND ended_at IS NULL`, tx.now, id, tx.actor.CouncilID)
 		if err != nil {
 			return fmt.Errorf("storage: end concern: %w", err)

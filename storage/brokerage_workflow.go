@@ -69,10 +69,7 @@ func (db *DB) urgency(ctx context.Context, q queryer, council, requirementID int
 	if err != nil {
 		return u, notFound(err, "Requirement")
 	}
-	if needed.Valid {
-		t := needed.Time
-		u.NeededBy = &t
-	}
+	u.NeededBy = timeOf(needed)
 	return u, nil
 }
 
@@ -82,10 +79,7 @@ func (db *DB) SetUrgency(ctx context.Context, u *brokerage.Urgency) error {
 	if err := u.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canBroker...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
 		r, err := tx.lockRequirement(ctx, u.RequirementID)
 		if err != nil {
 			return err
@@ -160,10 +154,7 @@ func (db *DB) Urgencies(ctx context.Context, requirementIDs []int64) (map[int64]
 		if err := rows.Scan(&u.RequirementID, &u.Urgent, &needed, &u.Reason); err != nil {
 			return nil, err
 		}
-		if needed.Valid {
-			t := needed.Time
-			u.NeededBy = &t
-		}
+		u.NeededBy = timeOf(needed)
 		if actor.Role == caremarket.RoleProvider {
 			u.Reason = ""
 		}
@@ -263,11 +254,8 @@ func (db *DB) ResendOffer(ctx context.Context, id int64, q brokerage.OfferReques
 		if !old.CanResend() {
 			return caremarket.Errorf(caremarket.ECONFLICT, "This offer was %s: only a declined, lapsed or withdrawn offer can be sent again", old.Status)
 		}
-		r, err := tx.lockRequirement(ctx, old.RequirementID)
+		r, err := tx.lockToSource(ctx, old.RequirementID)
 		if err != nil {
-			return err
-		}
-		if err := tx.checkSourcing(ctx, r); err != nil {
 			return err
 		}
 		q.LocationID, q.Resend = old.LocationID, true
@@ -300,10 +288,7 @@ func (db *DB) AddNote(ctx context.Context, requirementID int64, body string) (*b
 		return nil, err
 	}
 	n := &brokerage.Note{RequirementID: requirementID, Body: body}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSeePerson...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSeePerson, func(tx *Tx) error {
 		if _, err := tx.db.requirement(ctx, tx, tx.actor.CouncilID, requirementID); err != nil {
 			return err
 		}
@@ -377,25 +362,12 @@ func (db *DB) SearchRequirements(ctx context.Context, q brokerage.RequirementQue
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"r.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if q.Status != "" {
-		add("r.status = ?", q.Status)
-	}
-	if q.AreaID != 0 {
-		add("r.area_id = ?", q.AreaID)
-	}
-	if q.ServiceType != "" {
-		add("r.service_type = ?", string(q.ServiceType))
-	}
-	if q.Urgent {
-		add("r.urgent = ?", true)
-	}
+	s := scopeFor(actor, "r", councilWide).filter("r.status = ?", q.Status).filter("r.area_id = ?", q.AreaID).
+		filter("r.service_type = ?", string(q.ServiceType)).filter("r.urgent = ?", q.Urgent)
 	if q.CaseReference != "" {
-		add(`UPPER(r.case_reference) LIKE ? ESCAPE '\'`, strings.ToUpper(likePrefix(q.CaseReference)))
+		s.and(`UPPER(r.case_reference) LIKE ? ESCAPE '\'`, strings.ToUpper(likePrefix(q.CaseReference)))
 	}
-	cond := strings.Join(where, " AND ")
+	cond, args := s.where(), s.args
 	page := &brokerage.RequirementPage{Requirements: []brokerage.Requirement{}, Urgency: []brokerage.Urgency{}, Page: q.Page, PerPage: q.PerPage}
 	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM care_requirements r WHERE `+cond, args...).Scan(&page.Total); err != nil {
 		return nil, fmt.Errorf("storage: count requirements: %w", err)
@@ -406,26 +378,16 @@ func (db *DB) SearchRequirements(ctx context.Context, q brokerage.RequirementQue
 	if err != nil {
 		return nil, fmt.Errorf("storage: search requirements: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if len(ids) == 0 {
-		return page, nil
-	}
-	pending, err := db.ListOffers(ctx, brokerage.OfferFilter{Status: brokerage.OfferPending})
+	ids, err := scanAll(rows, "", scanID)
 	if err != nil {
 		return nil, err
 	}
-	byReq := map[int64]*brokerage.Offer{}
-	for i := range pending {
-		byReq[pending[i].RequirementID] = &pending[i]
+	if len(ids) == 0 {
+		return page, nil
+	}
+	byReq, err := db.pendingOffers(ctx)
+	if err != nil {
+		return nil, err
 	}
 	urg, err := db.Urgencies(ctx, ids)
 	if err != nil {

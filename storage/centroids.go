@@ -13,10 +13,7 @@ import (
 // transaction with one audit record: the cascade then measures distance in
 // miles. Admins.
 func (db *DB) ImportCentroids(ctx context.Context, cs []brokerage.OutcodeCentroid) (int, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		var before int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outcode_centroids WHERE council_id = $1`, tx.actor.CouncilID).Scan(&before); err != nil {
 			return err

@@ -127,11 +127,8 @@ type cqcImport struct {
 var canImportCQC = canManageMarket
 
 func (db *DB) importCQC(ctx context.Context, rows iter.Seq2[*cqc.Location, error], opts CQCImportOptions, mode string, deregisterMissing bool) (*CQCImportSummary, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canImportCQC...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canImportCQC...); err != nil {
 		return nil, err
 	}
 	if opts.AreaFor == nil {
@@ -359,16 +356,7 @@ func (im *cqcImport) preload(ctx context.Context) error {
 			return fmt.Errorf("storage: unable to load locations: %w", err)
 		}
 		l.ratingDate = dayOf(ratingDate)
-		if deregAt.Valid {
-			t := deregAt.Time.UTC()
-			l.deregisteredAt = &t
-		}
-		if lat.Valid {
-			l.lat = &lat.Float64
-		}
-		if lng.Valid {
-			l.lng = &lng.Float64
-		}
+		l.deregisteredAt, l.lat, l.lng = ptrTime(deregAt), floatOf(lat), floatOf(lng)
 		im.locations[l.cqcID] = l
 		byID[l.id] = l
 	}

@@ -57,16 +57,7 @@ func (db *DB) LocationRegistration(ctx context.Context, locationID int64) (*cqc.
 		return nil, notFound(err, "Location")
 	}
 	r.RatingDate = dayOf(ratingDate)
-	if deregAt.Valid {
-		t := deregAt.Time.UTC()
-		r.DeregisteredAt = &t
-	}
-	if lat.Valid {
-		r.Latitude = &lat.Float64
-	}
-	if lng.Valid {
-		r.Longitude = &lng.Float64
-	}
+	r.DeregisteredAt, r.Latitude, r.Longitude = ptrTime(deregAt), floatOf(lat), floatOf(lng)
 	return r, nil
 }
 
@@ -207,10 +198,7 @@ func (db *DB) alerts(ctx context.Context, narrow func(*scope)) ([]cqc.Alert, err
 		if err := rows.Scan(&a.ID, &a.LocationID, &a.LocationName, &a.CQCLocationID, &a.Kind, &a.Message, &a.RaisedAt, &a.AcknowledgedBy, &ack); err != nil {
 			return nil, fmt.Errorf("storage: unable to list alerts: %w", err)
 		}
-		if ack.Valid {
-			t := ack.Time.UTC()
-			a.AcknowledgedAt = &t
-		}
+		a.AcknowledgedAt = ptrTime(ack)
 		a.RaisedAt = a.RaisedAt.UTC()
 		out = append(out, a)
 	}
@@ -220,10 +208,7 @@ func (db *DB) alerts(ctx context.Context, narrow func(*scope)) ([]cqc.Alert, err
 // AcknowledgeAlert records that a commissioner has seen an alert and is
 // acting on it. Admins and commissioners.
 func (db *DB) AcknowledgeAlert(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE market_alerts SET acknowledged_by = $1, acknowledged_at = $2
 			WHERE id = $3 AND council_id = $4 AND acknowledged_at IS NULL`, tx.actor.Email, tx.now, id, tx.actor.CouncilID)
 		if err != nil {

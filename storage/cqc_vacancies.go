@@ -25,10 +25,7 @@ func (db *DB) ApplyVacancies(ctx context.Context, rows []market.VacancyRow) (int
 		return 0, nil, caremarket.Errorf(caremarket.EINVALID, "The file has more than %d lines; split it", market.MaxVacancyRows)
 	}
 	var lineErrs []market.LineError
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canUpdateVacancies...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canUpdateVacancies, func(tx *Tx) error {
 		locs := vacancyLocations{byID: map[int64]*vacancyLocation{}, byCQC: map[string]*vacancyLocation{}}
 		if err := locs.load(ctx, tx, rows); err != nil {
 			return err

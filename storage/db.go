@@ -165,6 +165,23 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.updateAs(ctx, actor, fn)
 }
 
+// updateBy is update for an actor in one of roles, which the transaction
+// checks first.
+func (db *DB) updateBy(ctx context.Context, roles []caremarket.Role, fn func(tx *Tx) error) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := tx.actor.Require(roles...); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// Roles of one, for updateBy.
+var (
+	onlyAdmins    = []caremarket.Role{caremarket.RoleAdmin}
+	onlyProviders = []caremarket.Role{caremarket.RoleProvider}
+)
+
 func (db *DB) updateAs(ctx context.Context, actor *caremarket.Actor, fn func(tx *Tx) error) error {
 	return db.updateWith(ctx, actor, false, fn)
 }

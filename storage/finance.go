@@ -27,11 +27,8 @@ var (
 
 // ListBudgetLines lists the council's budget lines with their service types.
 func (db *DB) ListBudgetLines(ctx context.Context) ([]finance.BudgetLine, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, append(canReadFinance, caremarket.RoleBroker)...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(append(canReadFinance, caremarket.RoleBroker)...); err != nil {
 		return nil, err
 	}
 	return db.budgetLines(ctx, db.sql, actor.CouncilID)
@@ -78,10 +75,7 @@ func (db *DB) budgetLines(ctx context.Context, q queryer, council int64) ([]fina
 // SaveBudgetLine creates a budget line (ID 0) or changes one: its name,
 // code and the service types that map to it. Admins.
 func (db *DB) SaveBudgetLine(ctx context.Context, b *finance.BudgetLine) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		others, err := db.budgetLines(ctx, tx, council)
 		if err != nil {
@@ -126,11 +120,8 @@ func (db *DB) SaveBudgetLine(ctx context.Context, b *finance.BudgetLine) error {
 
 // ListBudgets lists the council's budgets for a year (0: every year).
 func (db *DB) ListBudgets(ctx context.Context, y finance.Year) ([]finance.Budget, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	return db.budgets(ctx, db.sql, actor.CouncilID, y)
@@ -158,10 +149,7 @@ func (db *DB) budgets(ctx context.Context, q queryer, council int64, y finance.Y
 // SetBudgets sets budgets (a line's budget for a year), all or none, in
 // one transaction. Finance and admins.
 func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		if len(bs) == 0 {
 			return caremarket.Errorf(caremarket.EINVALID, "There are no budgets to set")
 		}
@@ -194,11 +182,8 @@ func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
 
 // FinanceSettings returns the council's tolerances and scale note.
 func (db *DB) FinanceSettings(ctx context.Context) (*finance.Settings, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, append(canReadFinance, caremarket.RoleBroker)...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(append(canReadFinance, caremarket.RoleBroker)...); err != nil {
 		return nil, err
 	}
 	return db.financeSettings(ctx, db.sql, actor.CouncilID)
@@ -222,10 +207,7 @@ func (db *DB) SetFinanceSettings(ctx context.Context, s finance.Settings) error 
 	if s.Scale < 1 || s.Scale > 1_000_000 {
 		return caremarket.Invalid(map[string]string{"scale": "The scale must be a whole number from 1"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		before, err := db.financeSettings(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err

@@ -37,11 +37,8 @@ func scanAssumptions(r interface{ Scan(...any) error }) (*finance.Assumptions, e
 
 // ListAssumptions lists the council's saved assumption sets, newest first.
 func (db *DB) ListAssumptions(ctx context.Context) ([]finance.Assumptions, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, author, params, created_at FROM assumption_sets WHERE council_id = $1 ORDER BY id DESC`, actor.CouncilID)
@@ -71,10 +68,7 @@ func (db *DB) SaveAssumptions(ctx context.Context, a *finance.Assumptions) error
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		a.Author, a.CreatedAt = tx.actor.Email, tx.now
 		params, err := json.Marshal(a)
 		if err != nil {
@@ -93,11 +87,8 @@ func (db *DB) SaveAssumptions(ctx context.Context, a *finance.Assumptions) error
 // Forecasts forecasts each budget line with an assumption set (0: the
 // latest saved, or the defaults).
 func (db *DB) Forecasts(ctx context.Context, assumptionsID int64) ([]finance.LineForecast, *finance.Assumptions, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, nil, err
 	}
 	return db.forecasts(ctx, actor, assumptionsID, 0)
@@ -556,11 +547,8 @@ func (db *DB) measuredDrift(ctx context.Context, council int64) (int64, error) {
 
 // ListScenarios lists the council's scenarios, newest first.
 func (db *DB) ListScenarios(ctx context.Context) ([]finance.Scenario, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, author, a_id, b_id, budget_line_ids, created_at FROM scenarios WHERE council_id = $1 ORDER BY id DESC`, actor.CouncilID)
@@ -599,10 +587,7 @@ func (db *DB) SaveScenario(ctx context.Context, s *finance.Scenario) error {
 	if err := caremarket.Invalid(f); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canWriteFinance...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canWriteFinance, func(tx *Tx) error {
 		for _, id := range []int64{s.AID, s.BID} {
 			if _, err := db.assumptions(ctx, tx, tx.actor.CouncilID, id); err != nil {
 				return err
@@ -637,11 +622,8 @@ func (db *DB) SaveScenario(ctx context.Context, s *finance.Scenario) error {
 // ScenarioResult works a scenario out: both assumption sets over its
 // budget lines, year by year.
 func (db *DB) ScenarioResult(ctx context.Context, id int64) (*finance.ScenarioResult, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	s, err := scanScenario(db.sql.QueryRowContext(ctx, `SELECT id, name, author, a_id, b_id, budget_line_ids, created_at FROM scenarios WHERE council_id = $1 AND id = $2`,

@@ -18,11 +18,8 @@ import (
 // commitment; this year's and later years' come from the forecast with the
 // council's latest assumptions (or the defaults).
 func (db *DB) FinanceSummary(ctx context.Context, y finance.Year) (*finance.Summary, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	council := actor.CouncilID
@@ -127,11 +124,8 @@ func (db *DB) actualsByLineMonth(ctx context.Context, council int64, y finance.Y
 // CommitmentRollup rolls the year's commitment up by a dimension, with the
 // names of the groups.
 func (db *DB) CommitmentRollup(ctx context.Context, y finance.Year, d finance.Dimension) ([]finance.Group, map[int64]string, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, nil, err
 	}
 	if !d.Valid() {
@@ -194,11 +188,8 @@ const drillPerPage = 50
 // provider or agreement in a year or one of its months, largest first,
 // each with its cost in the period and the working.
 func (db *DB) DrillDown(ctx context.Context, f finance.DrillFilter) (*finance.Drill, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	if f.Month < 0 || f.Month > 12 {
@@ -288,11 +279,8 @@ func (db *DB) nameProviders(ctx context.Context, council int64, rows []finance.D
 // working: what a broker sees of the placement being made, and finance of
 // any placement. Council staff who see placements.
 func (db *DB) PlacementCommitment(ctx context.Context, placementID int64, y finance.Year) (*finance.DrillRow, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, append(canReadFinance, caremarket.RoleBroker)...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(append(canReadFinance, caremarket.RoleBroker)...); err != nil {
 		return nil, err
 	}
 	ps, err := db.financePlacements(ctx, db.sql, actor.CouncilID, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC),

@@ -16,11 +16,8 @@ import (
 // to today, with the value used and the headroom left (including the
 // extension options of its contracts not yet taken).
 func (db *DB) AgreementSpend(ctx context.Context, agreementID int64) (*finance.ContractValue, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canReadFinance...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canReadFinance...); err != nil {
 		return nil, err
 	}
 	council := actor.CouncilID

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -16,11 +15,8 @@ import (
 // submitted a score for, leaving out providers the actor declared a
 // conflict with. It is the evaluator's to-do list for the home page.
 func (db *DB) AwaitingMyScore(ctx context.Context) ([]procurement.Application, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleEvaluator, caremarket.RoleCommissioner, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleEvaluator, caremarket.RoleCommissioner, caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+applicationColumns+`, we.conflicts`+applicationFrom+`
@@ -66,11 +62,8 @@ func (s scanPlus) Scan(dest ...any) error { return s.row.Scan(append(dest, s.ext
 // locations (a provider's to-do list: which figures have gone stale). Only
 // provider users have their own.
 func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleProvider)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleProvider); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT v.location_id, v.service_type, v.vacancies, v.spare_minutes, v.updated_at, v.updated_by
@@ -79,16 +72,5 @@ func (db *DB) OwnVacancies(ctx context.Context) ([]market.Vacancy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: own vacancies: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Vacancy{}
-	for rows.Next() {
-		var v market.Vacancy
-		var spare sql.NullInt64
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
-			return nil, err
-		}
-		v.SpareMinutes = spareOf(spare)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanVacancy)
 }

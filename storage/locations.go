@@ -23,10 +23,7 @@ func scanLocation(row interface{ Scan(...any) error }) (*market.Location, error)
 	var ratingDate sql.NullTime
 	err := row.Scan(&l.ID, &l.CouncilID, &l.ProviderID, &l.ProviderName, &l.CQCLocationID, &l.Name, &l.Address, &l.Town, &l.Postcode,
 		&l.AreaID, &l.AreaName, &l.RegisteredBeds, &l.Rating, &ratingDate, &l.CreatedAt, &l.UpdatedAt)
-	if ratingDate.Valid {
-		d := ratingDate.Time.UTC()
-		l.RatingDate = &d
-	}
+	l.RatingDate = ptrTime(ratingDate)
 	l.ServiceTypes = []market.ServiceType{}
 	return &l, err
 }
@@ -174,10 +171,7 @@ func (db *DB) CreateLocation(ctx context.Context, l *market.Location) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		if err := tx.checkRefs(ctx, l); err != nil {
 			return err
 		}
@@ -205,10 +199,7 @@ func (db *DB) UpdateLocation(ctx context.Context, l *market.Location) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		before, err := db.location(ctx, tx, tx.actor, l.ID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -252,18 +243,7 @@ func (db *DB) Vacancies(ctx context.Context, locationID int64) ([]market.Vacancy
 	if err != nil {
 		return nil, fmt.Errorf("storage: list vacancies: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Vacancy{}
-	for rows.Next() {
-		var v market.Vacancy
-		var spare sql.NullInt64
-		if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
-			return nil, err
-		}
-		v.SpareMinutes = spareOf(spare)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, "", scanVacancy)
 }
 
 // canUpdateVacancies: the provider itself, and council staff who take
@@ -277,10 +257,7 @@ func (db *DB) SetVacancy(ctx context.Context, v *market.Vacancy) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canUpdateVacancies...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canUpdateVacancies, func(tx *Tx) error {
 		if _, err := db.location(ctx, tx, tx.actor, v.LocationID, tx.db.dialect.forUpdate); err != nil {
 			return err
 		}

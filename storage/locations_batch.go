@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -33,14 +32,12 @@ func (db *DB) VacanciesAt(ctx context.Context, locationIDs []int64) (map[int64][
 			return nil, fmt.Errorf("storage: list vacancies: %w", err)
 		}
 		for rows.Next() {
-			var v market.Vacancy
-			var spare sql.NullInt64
-			if err := rows.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
+			v, err := scanVacancy(rows)
+			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("storage: list vacancies: %w", err)
 			}
-			v.SpareMinutes = spareOf(spare)
-			out[v.LocationID] = append(out[v.LocationID], v)
+			out[v.LocationID] = append(out[v.LocationID], *v)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

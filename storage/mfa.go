@@ -131,11 +131,8 @@ func (db *DB) CompleteMFA(ctx context.Context, pendingHash, newHash string, expi
 // CouncilAuth returns how the caller's council signs in. Admins only. The
 // client secret is not returned, only whether one is stored.
 func (db *DB) CouncilAuth(ctx context.Context) (*access.CouncilAuth, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	a, err := readCouncilAuth(ctx, db.sql, actor.CouncilID)
@@ -170,10 +167,7 @@ func readCouncilAuth(ctx context.Context, q queryer, councilID int64) (*access.C
 // client secret keeps the stored one; the audit record says whether it
 // changed, never what it is.
 func (db *DB) SetCouncilAuth(ctx context.Context, a *access.CouncilAuth) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		old, err := readCouncilAuth(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err

@@ -185,11 +185,8 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, attempts int, sendErr er
 // Outbox lists the council's messages, newest first, a page at a time.
 // Admins.
 func (db *DB) Outbox(ctx context.Context, status string, page market.Page) ([]notify.OutboxEntry, int, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, 0, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, 0, err
 	}
 	where, args := "council_id = $1", []any{actor.CouncilID}

@@ -18,11 +18,8 @@ import (
 // RetentionRules returns the council's rules, or the defaults when it has
 // set none. Admins.
 func (db *DB) RetentionRules(ctx context.Context) (brokerage.RetentionRules, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return brokerage.RetentionRules{}, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return brokerage.RetentionRules{}, err
 	}
 	return db.retentionRules(ctx, db.sql, actor.CouncilID)
@@ -43,10 +40,7 @@ func (db *DB) SetRetentionRules(ctx context.Context, r brokerage.RetentionRules)
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		before, err := tx.db.retentionRules(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
@@ -69,10 +63,7 @@ func (db *DB) SetRetentionRules(ctx context.Context, r brokerage.RetentionRules)
 // system admin).
 func (db *DB) PurgeIdentities(ctx context.Context, today time.Time) ([]brokerage.Purged, error) {
 	var purged []brokerage.Purged
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		rules, err := tx.db.retentionRules(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
@@ -151,11 +142,8 @@ func (db *DB) ViewPerson(ctx context.Context, requirementID int64, reason broker
 // IdentityViews searches the log of who looked at a person's identity,
 // newest first. Admins.
 func (db *DB) IdentityViews(ctx context.Context, f brokerage.IdentityViewFilter) ([]brokerage.IdentityView, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	where, args := []string{"v.council_id = $1"}, []any{actor.CouncilID}

@@ -91,20 +91,14 @@ func scanCostModel(row interface{ Scan(...any) error }) (*pricing.CostModel, err
 		return nil, fmt.Errorf("storage: cost model %d params: %w", id, err)
 	}
 	m.ID, m.CouncilID, m.Name, m.ServiceType, m.EffectiveFrom, m.Status, m.CreatedAt, m.CreatedBy = id, council, name, st, eff, status, created, createdBy
-	if adopted.Valid {
-		t := adopted.Time
-		m.AdoptedAt = &t
-	}
+	m.AdoptedAt = timeOf(adopted)
 	return &m, nil
 }
 
 // ListCostModels lists the council's cost models, newest first. Staff.
 func (db *DB) ListCostModels(ctx context.Context, st market.ServiceType) ([]pricing.CostModel, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + costModelColumns + ` FROM cost_models WHERE council_id = $1`
@@ -122,11 +116,8 @@ func (db *DB) ListCostModels(ctx context.Context, st market.ServiceType) ([]pric
 
 // CostModel returns one cost model. Staff.
 func (db *DB) CostModel(ctx context.Context, id int64) (*pricing.CostModel, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	return db.costModel(ctx, db.sql, actor.CouncilID, id, "")
@@ -162,10 +153,7 @@ func (db *DB) CreateCostModel(ctx context.Context, m *pricing.CostModel) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		m.CouncilID, m.CreatedAt, m.CreatedBy, m.AdoptedAt = tx.actor.CouncilID, tx.now, tx.actor.Email, nil
 		err := tx.QueryRowContext(ctx, `INSERT INTO cost_models (council_id, name, service_type, effective_from, status, params, created_at, created_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id`,
@@ -184,10 +172,7 @@ func (db *DB) UpdateCostModel(ctx context.Context, m *pricing.CostModel) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		before, err := db.costModel(ctx, tx, tx.actor.CouncilID, m.ID, db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -208,10 +193,7 @@ func (db *DB) UpdateCostModel(ctx context.Context, m *pricing.CostModel) error {
 // effect from its effective date. Commissioners and admins.
 func (db *DB) AdoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePrice, error) {
 	var out []pricing.GuidePrice
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		m, err := db.costModel(ctx, tx, tx.actor.CouncilID, id, db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -27,10 +27,7 @@ func (db *DB) ApproveInBand(ctx context.Context, roundID int64, ids []int64) (in
 		return 0, caremarket.Errorf(caremarket.EINVALID, "Approve at most 5,000 prices at once")
 	}
 	n := 0
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		var eff time.Time
 		if err := tx.QueryRowContext(ctx, `SELECT effective_from FROM price_rounds WHERE id = $1 AND council_id = $2`, roundID, tx.actor.CouncilID).
 			Scan(scanDay{&eff}); err != nil {

@@ -123,10 +123,7 @@ func (db *DB) OpenPriceRound(ctx context.Context, r *pricing.Round) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		if r.AgreementID != 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT title FROM agreements WHERE id = $1 AND council_id = $2`, r.AgreementID, council).Scan(&r.AgreementTitle); err != nil {
@@ -186,10 +183,7 @@ func (db *DB) OpenPriceRound(ctx context.Context, r *pricing.Round) error {
 // ClosePriceRound stops submissions; decisions can still be made.
 // Commissioners and admins.
 func (db *DB) ClosePriceRound(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		r, err := db.priceRound(ctx, tx, tx.actor, id, db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -238,42 +232,25 @@ func scanSubmission(row interface{ Scan(...any) error }) (*pricing.Submission, e
 	}
 	s.Price = money.Money(price)
 	s.Check = pricing.CheckBand(s.Price, money.Money(guide), pricing.BP(tol))
-	if decided.Valid {
-		t := decided.Time
-		s.DecidedAt = &t
-	}
+	s.DecidedAt = timeOf(decided)
 	return &s, nil
 }
 
 // ListSubmissions lists submissions (not superseded ones unless the status
 // filter asks), newest first. A provider user sees only its own.
 func (db *DB) ListSubmissions(ctx context.Context, f pricing.SubmissionFilter) ([]pricing.Submission, error) {
-	actor, err := actorOf(ctx)
+	s, err := scopeOf(ctx, "s", byProvider)
 	if err != nil {
 		return nil, err
 	}
-	where := []string{"s.council_id = $1"}
-	args := []any{actor.CouncilID}
-	add := addWhere(&where, &args)
-	if actor.Role == caremarket.RoleProvider {
-		add("s.provider_id = ?", actor.ProviderID)
-	}
-	if f.RoundID != 0 {
-		add("s.round_id = ?", f.RoundID)
-	}
-	if f.ProviderID != 0 {
-		add("s.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("s.location_id = ?", f.LocationID)
-	}
+	s.filter("s.round_id = ?", f.RoundID).filter("s.provider_id = ?", f.ProviderID).filter("s.location_id = ?", f.LocationID)
 	if f.Status != "" {
-		add("s.status = ?", f.Status)
+		s.and("s.status = ?", f.Status)
 	} else {
-		where = append(where, "s.status <> 'superseded'")
+		s.also("s.status <> 'superseded'")
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+submissionColumns+submissionFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY s.id DESC LIMIT 5000`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+submissionColumns+submissionFrom+` WHERE `+s.where()+
+		` ORDER BY s.id DESC LIMIT 5000`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list submissions: %w", err)
 	}
@@ -316,10 +293,7 @@ func (db *DB) DecideSubmission(ctx context.Context, id int64, approve bool, reas
 		return nil, caremarket.Invalid(map[string]string{"reason": "The reason must be 4,000 characters or fewer"})
 	}
 	var out *pricing.Submission
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		s, err := db.submission(ctx, tx, tx.actor, id, db.dialect.forUpdate)
 		if err != nil {
 			return err

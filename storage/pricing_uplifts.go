@@ -117,11 +117,8 @@ func (db *DB) livePlacements(ctx context.Context, q queryer, council int64, day 
 // Placements with no such guide price are left out and counted in missing.
 // Council staff.
 func (db *DB) LegacyFromPlacements(ctx context.Context) (ps []pricing.LegacyPlacement, missing int, err error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, 0, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, 0, err
 	}
 	today := db.today()
@@ -153,11 +150,8 @@ func (db *DB) LegacyFromPlacements(ctx context.Context) (ps []pricing.LegacyPlac
 // PreviewUplift shows what an uplift would do, changing nothing.
 // Commissioners, admins and finance.
 func (db *DB) PreviewUplift(ctx context.Context, u *pricing.Uplift) (*pricing.UpliftPreview, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canPreviewUplift...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canPreviewUplift...); err != nil {
 		return nil, err
 	}
 	if err := u.Validate(); err != nil {
@@ -184,10 +178,7 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		return nil, err
 	}
 	var out *pricing.UpliftPreview
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetPrices...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID
 		if db.dialect.lockUplift != "" {
 			// Two commissioners applying at once must not both pass the check.
@@ -281,11 +272,8 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 
 // ListUplifts lists applied uplifts, newest first. Staff.
 func (db *DB) ListUplifts(ctx context.Context) ([]pricing.Uplift, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, name, kind, percent_bp, staff_share_bp, nlw_from_pence, nlw_to_pence, effective_from,
@@ -315,11 +303,8 @@ func (db *DB) ListUplifts(ctx context.Context) ([]pricing.Uplift, error) {
 // trend), or the contracted prices in force on a day. Council staff only:
 // other providers' prices are commercially confidential.
 func (db *DB) PriceObservations(ctx context.Context, f pricing.ObservationFilter) ([]pricing.Observation, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, canSeePricing...)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(canSeePricing...); err != nil {
 		return nil, err
 	}
 	where := []string{"x.council_id = $1"}

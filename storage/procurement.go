@@ -43,14 +43,6 @@ func timeOrNil(t *time.Time) any {
 	return t.UTC()
 }
 
-func ptrTime(nt sql.NullTime) *time.Time {
-	if !nt.Valid {
-		return nil
-	}
-	t := nt.Time.UTC()
-	return &t
-}
-
 // day stores a date as midnight UTC.
 func day(t time.Time) time.Time { return procurement.Day(t) }
 
@@ -239,10 +231,7 @@ func (db *DB) CreateAgreement(ctx context.Context, a *procurement.Agreement) err
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		if err := checkAreas(ctx, tx, a.Lots); err != nil {
 			return err
 		}
@@ -278,10 +267,7 @@ func (db *DB) CreateAgreement(ctx context.Context, a *procurement.Agreement) err
 // is checked on the result, and a lot with awards cannot be changed.
 // Commissioners and admins.
 func (db *DB) UpdateAgreement(ctx context.Context, a *procurement.Agreement) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		before, err := db.updateAgreement(ctx, tx, a)
 		if err != nil {
 			return err
@@ -390,10 +376,7 @@ func plural(n int, one, many string) string {
 // (a direct award needs call-off terms and an objective mechanism, PA 2023
 // s.45(4)), and a lot with any award is refused. Commissioners and admins.
 func (db *DB) UpdateLot(ctx context.Context, l *procurement.Lot) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		var agreementID int64
 		if err := tx.QueryRowContext(ctx, `SELECT agreement_id FROM lots WHERE id = $1 AND council_id = $2`, l.ID, tx.actor.CouncilID).Scan(&agreementID); err != nil {
 			return notFound(err, "Lot")
@@ -525,10 +508,7 @@ func (db *DB) AddHoliday(ctx context.Context, h procurement.Holiday) error {
 	if err := caremarket.Invalid(f); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		if name := procurement.DefaultCalendar.HolidayName(h.Date); name != "" {
 			return &caremarket.Error{Code: caremarket.ECONFLICT, Message: h.Date.Format("2 January 2006") + " is already a bank holiday (" + name + ")",
 				Fields: map[string]string{"date": "This day is already a bank holiday"}}
@@ -548,10 +528,7 @@ func (db *DB) AddHoliday(ctx context.Context, h procurement.Holiday) error {
 // England and Wales bank holidays cannot be removed. Admins only.
 func (db *DB) RemoveHoliday(ctx context.Context, date time.Time) error {
 	date = day(date)
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		var h procurement.Holiday
 		err := tx.QueryRowContext(ctx, `SELECT day, name FROM bank_holidays WHERE council_id = $1 AND day = $2`, tx.actor.CouncilID, date).Scan(scanDay{&h.Date}, &h.Name)
 		if err == sql.ErrNoRows {

@@ -131,14 +131,22 @@ func writeAnswers(ctx context.Context, tx *Tx, a *procurement.Application) error
 	return nil
 }
 
+// checkApplicationTime refuses an application to w outside the times it
+// takes them. The server's clock decides, to the moment: never the
+// browser's.
+func (db *DB) checkApplicationTime(ctx context.Context, tx *Tx, w *procurement.Window) error {
+	published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
+	if err != nil {
+		return err
+	}
+	return procurement.CheckApplicationTime(w, db.Now(), published)
+}
+
 // SaveApplication creates or changes the signed-in provider's draft for a
 // window. Provider users only; a submitted application cannot be changed,
 // and nothing can be saved once the window has closed (server clock).
 func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		w, err := db.window(ctx, tx, tx.actor.CouncilID, a.WindowID)
 		if err != nil {
 			return err
@@ -146,11 +154,7 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 		if err := a.Validate(w); err != nil {
 			return err
 		}
-		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
-		if err != nil {
-			return err
-		}
-		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
+		if err := db.checkApplicationTime(ctx, tx, w); err != nil {
 			return err
 		}
 		a.ProviderID, a.CouncilID, a.UpdatedAt, a.Status = tx.actor.ProviderID, tx.actor.CouncilID, tx.now, procurement.Draft
@@ -206,10 +210,7 @@ func (db *DB) SaveApplication(ctx context.Context, a *procurement.Application) e
 // by the server's clock, or with anything unanswered.
 func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.Application, error) {
 	var out *procurement.Application
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		a, err := db.application(ctx, tx, tx.actor, id, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -221,12 +222,7 @@ func (db *DB) SubmitApplication(ctx context.Context, id int64) (*procurement.App
 		if err != nil {
 			return err
 		}
-		published, err := noticePublished(ctx, tx, tx.actor.CouncilID, w.ID)
-		if err != nil {
-			return err
-		}
-		// The server's clock decides, to the moment: never the browser's.
-		if err := procurement.CheckApplicationTime(w, db.Now(), published); err != nil {
+		if err := db.checkApplicationTime(ctx, tx, w); err != nil {
 			return err
 		}
 		if err := a.CheckComplete(w); err != nil {
@@ -283,10 +279,7 @@ func (db *DB) ResubmitAnswer(ctx context.Context, applicationID, questionID int6
 	if len(text) > procurement.MaxTextLen || len(evidence) > procurement.MaxTextLen {
 		return caremarket.Invalid(map[string]string{"text": "The answer is too long"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		app, err := db.application(ctx, tx, tx.actor, applicationID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -57,10 +57,7 @@ func (db *DB) listAwards(ctx context.Context, q queryer, actor *caremarket.Actor
 // applied for the lot, and fit under the lot's cap. Commissioners and admins.
 func (db *DB) AwardLot(ctx context.Context, windowID, lotID int64, applicationIDs []int64) ([]procurement.Award, error) {
 	var out []procurement.Award
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		w, _, _, results, err := db.windowResults(ctx, tx, tx.actor, windowID)
 		if err != nil {
 			return err
@@ -124,10 +121,7 @@ func procurementHasLot(ids []int64, id int64) bool {
 // standstill on each award. Commissioners and admins.
 func (db *DB) PublishAwards(ctx context.Context, windowID int64) ([]procurement.Award, error) {
 	var out []procurement.Award
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		w, _, mods, results, err := db.windowResults(ctx, tx, tx.actor, windowID)
 		if err != nil {
 			return err

@@ -77,10 +77,7 @@ func (db *DB) Contract(ctx context.Context, id int64) (*procurement.Contract, er
 // records a contract's history (a contract let before caremarket).
 // Commissioners and admins.
 func (db *DB) CreateContract(ctx context.Context, c *procurement.Contract) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		if c.AwardID != 0 {
 			aw, err := scanAward(tx.QueryRowContext(ctx, `SELECT `+awardColumns+awardFrom+` WHERE aw.council_id = $1 AND aw.id = $2`, tx.actor.CouncilID, c.AwardID))
 			if err != nil {
@@ -134,10 +131,7 @@ func (db *DB) CreateContract(ctx context.Context, c *procurement.Contract) error
 // variations and values; its award, agreement and provider stay.
 // Commissioners and admins.
 func (db *DB) UpdateContract(ctx context.Context, c *procurement.Contract) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		before, err := db.contract(ctx, tx, tx.actor, c.ID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -174,10 +168,7 @@ func (db *DB) writeContract(ctx context.Context, tx *Tx, before, c *procurement.
 // TakeExtension exercises a contract's next extension option today.
 func (db *DB) TakeExtension(ctx context.Context, contractID int64) (*procurement.Contract, error) {
 	var out *procurement.Contract
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		before, err := db.contract(ctx, tx, tx.actor, contractID, tx.db.dialect.forUpdate)
 		if err != nil {
 			return err

@@ -80,10 +80,7 @@ func (db *DB) Window(ctx context.Context, id int64) (*procurement.Window, error)
 // CreateWindow opens a window on an agreement with its questions.
 // Commissioners and admins.
 func (db *DB) CreateWindow(ctx context.Context, w *procurement.Window) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		a, err := db.agreementWhere(ctx, tx, tx.actor.CouncilID, "id = $2", w.AgreementID, "")
 		if err != nil {
 			return err
@@ -117,10 +114,7 @@ func (db *DB) CreateWindow(ctx context.Context, w *procurement.Window) error {
 // AssignEvaluator assigns a council user (an evaluator or commissioner) to
 // score a window, or as its moderator. Commissioners and admins.
 func (db *DB) AssignEvaluator(ctx context.Context, windowID, userID int64, moderator bool) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canSetUp...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canSetUp, func(tx *Tx) error {
 		if _, err := db.window(ctx, tx, tx.actor.CouncilID, windowID); err != nil {
 			return err
 		}

@@ -69,10 +69,7 @@ func (db *DB) CreateProvider(ctx context.Context, p *market.Provider) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		p.CouncilID, p.CreatedAt, p.UpdatedAt = tx.actor.CouncilID, tx.now, tx.now
 		err := tx.QueryRowContext(ctx, `INSERT INTO providers (council_id, name, companies_house_number, cqc_provider_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -92,10 +89,7 @@ func (db *DB) UpdateProvider(ctx context.Context, p *market.Provider) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canManageMarket...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canManageMarket, func(tx *Tx) error {
 		before, err := scanProvider(tx.QueryRowContext(ctx, `SELECT `+providerColumns+` FROM providers p WHERE p.id = $1 AND p.council_id = $2`+tx.db.dialect.forUpdate,
 			p.ID, tx.actor.CouncilID))
 		if err != nil {

@@ -23,10 +23,7 @@ func (db *DB) RecordEvent(ctx context.Context, e *quality.Event) error {
 	if err := e.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT provider_id, name FROM locations WHERE id = $1 AND council_id = $2`, e.LocationID, tx.actor.CouncilID).
 			Scan(&e.ProviderID, &e.LocationName); err != nil {
 			return caremarket.Invalid(map[string]string{"location_id": "Choose a location of the council's register"})
@@ -90,10 +87,7 @@ func (db *DB) SetRiskWeights(ctx context.Context, w quality.Weights) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		old, err := tx.db.riskWeights(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
@@ -112,69 +106,93 @@ func (db *DB) SetRiskWeights(ctx context.Context, w quality.Weights) error {
 // riskInputs gathers every factor of each location of the council (or of
 // one provider when provider is not 0), in a handful of grouped reads.
 func (db *DB) riskInputs(ctx context.Context, council, provider int64, now time.Time) ([]quality.LocationRisk, map[int64]*quality.RiskInput, error) {
-	cond, args := "", []any{council}
+	r := &riskReader{db: db, ctx: ctx, provider: provider, args: []any{council}, in: map[int64]*quality.RiskInput{}}
 	if provider != 0 {
-		cond, args = " AND l.provider_id = $2", append(args, provider)
+		r.args = append(r.args, provider)
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT l.id, l.name, l.provider_id, p.name, l.rating FROM locations l JOIN providers p ON p.id = l.provider_id
-		WHERE l.council_id = $1 AND l.status = 'registered'`+cond+` ORDER BY p.name, l.name, l.id`, args...)
+	for _, step := range []func() error{r.locations, r.previousRatings, r.latestAudits, r.openConcerns, func() error { return r.counts(now) }} {
+		if err := step(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return r.locs, r.in, nil
+}
+
+// riskReader reads the risk factors of a council's locations, every read
+// scoped alike: the council is $1 and, when not 0, the provider $2.
+type riskReader struct {
+	db       *DB
+	ctx      context.Context
+	provider int64
+	args     []any
+	locs     []quality.LocationRisk
+	in       map[int64]*quality.RiskInput
+}
+
+// pcond narrows a read to the provider, by the column naming it.
+func (r *riskReader) pcond(col string) string {
+	if r.provider != 0 {
+		return " AND " + col + " = $2"
+	}
+	return ""
+}
+
+// each runs a read with the scope's arguments and then extra, and hands
+// each row to fn.
+func (r *riskReader) each(query string, extra []any, fn func(rows *sql.Rows) error) error {
+	rows, err := r.db.sql.QueryContext(r.ctx, query, append(slices.Clone(r.args), extra...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("storage: risk locations: %w", err)
+		return fmt.Errorf("storage: risk factors: %w", err)
 	}
-	var locs []quality.LocationRisk
-	in := map[int64]*quality.RiskInput{}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// locations reads the registered locations, each with its CQC rating.
+func (r *riskReader) locations() error {
+	rows, err := r.db.sql.QueryContext(r.ctx, `SELECT l.id, l.name, l.provider_id, p.name, l.rating FROM locations l JOIN providers p ON p.id = l.provider_id
+		WHERE l.council_id = $1 AND l.status = 'registered'`+r.pcond("l.provider_id")+` ORDER BY p.name, l.name, l.id`, r.args...)
+	if err != nil {
+		return fmt.Errorf("storage: risk locations: %w", err)
+	}
 	for rows.Next() {
 		var l quality.LocationRisk
 		if err := rows.Scan(&l.LocationID, &l.LocationName, &l.ProviderID, &l.ProviderName, &l.CQCRating); err != nil {
 			rows.Close()
-			return nil, nil, err
+			return err
 		}
-		locs = append(locs, l)
-		in[l.LocationID] = &quality.RiskInput{CQCRating: l.CQCRating}
+		r.locs = append(r.locs, l)
+		r.in[l.LocationID] = &quality.RiskInput{CQCRating: l.CQCRating}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	yearAgo := ymd(now.AddDate(-1, 0, 0))
-	pcond := func(col string) string {
-		if provider != 0 {
-			return " AND " + col + " = $2"
-		}
-		return ""
-	}
-	each := func(query string, extra []any, fn func(rows *sql.Rows) error) error {
-		rows, err := db.sql.QueryContext(ctx, query, append(slices.Clone(args), extra...)...)
-		if err != nil {
-			return fmt.Errorf("storage: risk factors: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	}
-	n := len(args)
-	p := func(i int) string { return fmt.Sprintf("$%d", n+i) }
-	// The previous rating of each location's latest change.
-	if err := each(`SELECT location_id, previous_rating FROM location_ratings r WHERE council_id = $1`+pcond("(SELECT provider_id FROM locations WHERE id = r.location_id)")+` ORDER BY id`, nil,
+	return rows.Err()
+}
+
+// previousRatings reads the previous rating of each location's latest
+// change.
+func (r *riskReader) previousRatings() error {
+	return r.each(`SELECT location_id, previous_rating FROM location_ratings r WHERE council_id = $1`+r.pcond("(SELECT provider_id FROM locations WHERE id = r.location_id)")+` ORDER BY id`, nil,
 		func(rows *sql.Rows) error {
 			var loc int64
 			var prev string
 			if err := rows.Scan(&loc, &prev); err != nil {
 				return err
 			}
-			if x := in[loc]; x != nil {
+			if x := r.in[loc]; x != nil {
 				x.CQCPrevious = market.Rating(prev)
 			}
 			return nil
-		}); err != nil {
-		return nil, nil, err
-	}
-	// The latest published audit.
-	if err := each(`SELECT location_id, overall, visit_date FROM monitoring_visits WHERE council_id = $1 AND status = 'published'`+pcond("provider_id")+` ORDER BY visit_date, id`, nil,
+		})
+}
+
+// latestAudits reads the latest published audit of each location.
+func (r *riskReader) latestAudits() error {
+	return r.each(`SELECT location_id, overall, visit_date FROM monitoring_visits WHERE council_id = $1 AND status = 'published'`+r.pcond("provider_id")+` ORDER BY visit_date, id`, nil,
 		func(rows *sql.Rows) error {
 			var loc int64
 			var overall string
@@ -182,26 +200,27 @@ func (db *DB) riskInputs(ctx context.Context, council, provider int64, now time.
 			if err := rows.Scan(&loc, &overall, &d); err != nil {
 				return err
 			}
-			if x := in[loc]; x != nil && overall != "" {
+			if x := r.in[loc]; x != nil && overall != "" {
 				d = day(d)
 				x.AuditRating, x.AuditDate = quality.Rating(overall), &d
 			}
 			return nil
-		}); err != nil {
-		return nil, nil, err
-	}
-	// Open serious concerns and suspensions: on the provider (every
-	// location) or on the location.
-	if err := each(`SELECT provider_id, COALESCE(location_id, 0), kind FROM serious_concerns WHERE council_id = $1 AND ended_at IS NULL`+pcond("provider_id"), nil,
+		})
+}
+
+// openConcerns reads open serious concerns and suspensions: on the
+// provider (every location) or on the location.
+func (r *riskReader) openConcerns() error {
+	return r.each(`SELECT provider_id, COALESCE(location_id, 0), kind FROM serious_concerns WHERE council_id = $1 AND ended_at IS NULL`+r.pcond("provider_id"), nil,
 		func(rows *sql.Rows) error {
 			var pid, loc int64
 			var kind string
 			if err := rows.Scan(&pid, &loc, &kind); err != nil {
 				return err
 			}
-			for i := range locs {
-				if locs[i].ProviderID == pid && (loc == 0 || loc == locs[i].LocationID) {
-					x := in[locs[i].LocationID]
+			for i := range r.locs {
+				if r.locs[i].ProviderID == pid && (loc == 0 || loc == r.locs[i].LocationID) {
+					x := r.in[r.locs[i].LocationID]
 					if kind == "suspension" {
 						x.Suspensions++
 					} else {
@@ -210,39 +229,44 @@ func (db *DB) riskInputs(ctx context.Context, council, provider int64, now time.
 				}
 			}
 			return nil
-		}); err != nil {
-		return nil, nil, err
-	}
+		})
+}
+
+// counts reads the factors counted per location: overdue actions, and
+// hand-backs, complaints and safeguarding events in the last year.
+func (r *riskReader) counts(now time.Time) error {
+	yearAgo := ymd(now.AddDate(-1, 0, 0))
+	p1 := fmt.Sprintf("$%d", len(r.args)+1)
 	counts := []struct {
 		query string
 		extra []any
 		field func(*quality.RiskInput) *int
 	}{
-		{`SELECT location_id, COUNT(*) FROM quality_actions WHERE council_id = $1 AND status <> 'accepted' AND due_date < ` + p(1) + pcond("provider_id") + ` GROUP BY location_id`,
+		{`SELECT location_id, COUNT(*) FROM quality_actions WHERE council_id = $1 AND status <> 'accepted' AND due_date < ` + p1 + r.pcond("provider_id") + ` GROUP BY location_id`,
 			[]any{ymd(now)}, func(x *quality.RiskInput) *int { return &x.Overdue }},
-		{`SELECT location_id, COUNT(*) FROM placements WHERE council_id = $1 AND status = 'handed_back' AND notice_given_on >= ` + p(1) + pcond("provider_id") + ` GROUP BY location_id`,
+		{`SELECT location_id, COUNT(*) FROM placements WHERE council_id = $1 AND status = 'handed_back' AND notice_given_on >= ` + p1 + r.pcond("provider_id") + ` GROUP BY location_id`,
 			[]any{yearAgo}, func(x *quality.RiskInput) *int { return &x.HandBacks }},
-		{`SELECT location_id, SUM(n) FROM quality_events WHERE council_id = $1 AND kind = 'complaint' AND on_date >= ` + p(1) + pcond("provider_id") + ` GROUP BY location_id`,
+		{`SELECT location_id, SUM(n) FROM quality_events WHERE council_id = $1 AND kind = 'complaint' AND on_date >= ` + p1 + r.pcond("provider_id") + ` GROUP BY location_id`,
 			[]any{yearAgo}, func(x *quality.RiskInput) *int { return &x.Complaints }},
-		{`SELECT location_id, SUM(n) FROM quality_events WHERE council_id = $1 AND kind = 'safeguarding' AND on_date >= ` + p(1) + pcond("provider_id") + ` GROUP BY location_id`,
+		{`SELECT location_id, SUM(n) FROM quality_events WHERE council_id = $1 AND kind = 'safeguarding' AND on_date >= ` + p1 + r.pcond("provider_id") + ` GROUP BY location_id`,
 			[]any{yearAgo}, func(x *quality.RiskInput) *int { return &x.Safeguarding }},
 	}
 	for _, c := range counts {
-		if err := each(c.query, c.extra, func(rows *sql.Rows) error {
+		if err := r.each(c.query, c.extra, func(rows *sql.Rows) error {
 			var loc int64
 			var k int
 			if err := rows.Scan(&loc, &k); err != nil {
 				return err
 			}
-			if x := in[loc]; x != nil {
+			if x := r.in[loc]; x != nil {
 				*c.field(x) = k
 			}
 			return nil
 		}); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	return locs, in, nil
+	return nil
 }
 
 // providerRisks assesses every location and groups them by provider: a
@@ -350,10 +374,7 @@ func (db *DB) SetLotMinimum(ctx context.Context, lotID int64, min quality.Rating
 	if min != "" && !min.Valid() {
 		return caremarket.Invalid(map[string]string{"minimum_audit_rating": "Choose Excellent, Good, Requires improvement or Poor, or no minimum"})
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM lots WHERE id = $1 AND council_id = $2`, lotID, tx.actor.CouncilID).Scan(&n); err != nil || n == 0 {
 			return caremarket.Errorf(caremarket.ENOTFOUND, "Lot not found")

@@ -39,10 +39,7 @@ func (db *DB) CreateFramework(ctx context.Context, f *quality.Framework) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		f.CreatedAt, f.CreatedBy = tx.now, tx.actor.Email
 		if err := tx.QueryRowContext(ctx, `INSERT INTO monitoring_frameworks (council_id, name, domains, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			tx.actor.CouncilID, f.Name, toJSON(f.Domains), f.CreatedAt, f.CreatedBy).Scan(&f.ID); err != nil {
@@ -121,22 +118,12 @@ func (db *DB) ListVisits(ctx context.Context, f quality.VisitFilter) ([]quality.
 	if err != nil {
 		return nil, err
 	}
-	where, args := []string{"v.council_id = $1"}, []any{a.CouncilID}
-	add := addWhere(&where, &args)
-	if pid := providerScope(a); pid != 0 {
-		add("v.provider_id = ?", pid)
-		add("v.status = ?", quality.VisitPublished)
+	s := scopeFor(a, "v", byProvider)
+	if s.provider() {
+		s.and("v.status = ?", quality.VisitPublished)
 	}
-	if f.ProviderID != 0 {
-		add("v.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("v.location_id = ?", f.LocationID)
-	}
-	if f.Status != "" {
-		add("v.status = ?", f.Status)
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY v.visit_date DESC, v.id DESC`, args...)
+	s.filter("v.provider_id = ?", f.ProviderID).filter("v.location_id = ?", f.LocationID).filter("v.status = ?", f.Status)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+s.where()+` ORDER BY v.visit_date DESC, v.id DESC`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list visits: %w", err)
 	}
@@ -192,10 +179,7 @@ func (tx *Tx) rate(ctx context.Context, v *quality.Visit) error {
 
 // CreateVisit records a visit as a draft report. Officers.
 func (db *DB) CreateVisit(ctx context.Context, v *quality.Visit) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		if err := tx.rate(ctx, v); err != nil {
 			return err
 		}
@@ -216,10 +200,7 @@ func visitSummary(v *quality.Visit) map[string]any {
 
 // UpdateVisit changes a draft report. Officers; a published report is final.
 func (db *DB) UpdateVisit(ctx context.Context, v *quality.Visit) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		old, err := tx.db.visit(ctx, tx, tx.actor, v.ID)
 		if err != nil {
 			return err
@@ -244,10 +225,7 @@ func (db *DB) UpdateVisit(ctx context.Context, v *quality.Visit) error {
 
 // PublishVisit publishes a draft report to its provider. Officers.
 func (db *DB) PublishVisit(ctx context.Context, id int64) (*quality.Visit, error) {
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -276,10 +254,7 @@ func (db *DB) RespondToVisit(ctx context.Context, id int64, response string) (*q
 	if err := caremarket.Invalid(f); err != nil {
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -325,33 +300,21 @@ func (db *DB) ListActions(ctx context.Context, f quality.ActionFilter) ([]qualit
 		return nil, err
 	}
 	today := db.now()
-	where, args := []string{"x.council_id = $1"}, []any{a.CouncilID}
-	add := addWhere(&where, &args)
-	if pid := providerScope(a); pid != 0 {
-		add("x.provider_id = ?", pid)
-		add("v.status = ?", quality.VisitPublished)
+	s := scopeFor(a, "x", byProvider)
+	if s.provider() {
+		s.and("v.status = ?", quality.VisitPublished)
 	}
-	if f.ProviderID != 0 {
-		add("x.provider_id = ?", f.ProviderID)
-	}
-	if f.LocationID != 0 {
-		add("x.location_id = ?", f.LocationID)
-	}
-	if f.VisitID != 0 {
-		add("x.visit_id = ?", f.VisitID)
-	}
+	s.filter("x.provider_id = ?", f.ProviderID).filter("x.location_id = ?", f.LocationID).filter("x.visit_id = ?", f.VisitID)
 	switch f.Status {
 	case "":
 	case quality.ActionOverdue:
-		add("x.status <> ?", quality.ActionAccepted)
-		add("x.due_date < ?", ymd(today))
+		s.and("x.status <> ?", quality.ActionAccepted).and("x.due_date < ?", ymd(today))
 	case quality.ActionOpen, quality.ActionEvidenceSubmitted:
-		add("x.status = ?", f.Status)
-		add("x.due_date >= ?", ymd(today))
+		s.and("x.status = ?", f.Status).and("x.due_date >= ?", ymd(today))
 	default:
-		add("x.status = ?", f.Status)
+		s.and("x.status = ?", f.Status)
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+actionColumns+actionFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY x.due_date, x.id`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+actionColumns+actionFrom+` WHERE `+s.where()+` ORDER BY x.due_date, x.id`, s.args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list actions: %w", err)
 	}
@@ -383,10 +346,7 @@ func (db *DB) AddAction(ctx context.Context, x *quality.Action) error {
 	if err := x.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, x.VisitID)
 		if err != nil {
 			return err
@@ -421,10 +381,7 @@ func (db *DB) SubmitEvidence(ctx context.Context, id int64, evidence string) (*q
 	if err := caremarket.Invalid(f); err != nil {
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleProvider); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		x, err := tx.db.action(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -457,10 +414,7 @@ func (db *DB) DecideAction(ctx context.Context, id int64, d quality.Decision) (*
 		}
 		return nil, err
 	}
-	err := db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(canMonitor...); err != nil {
-			return err
-		}
+	err := db.updateBy(ctx, canMonitor, func(tx *Tx) error {
 		x, err := tx.db.action(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err

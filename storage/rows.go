@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // scanAll scans every row with scan and closes rows. An empty result is []
@@ -24,6 +25,38 @@ func scanAll[T any](rows *sql.Rows, what string, scan func(row interface{ Scan(.
 		out = append(out, *v)
 	}
 	return out, rows.Err()
+}
+
+// timeOf is a scanned nullable time as a pointer (nil: NULL), as the
+// driver gave it; ptrTime is the same in UTC.
+func timeOf(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time
+	return &t
+}
+
+func ptrTime(nt sql.NullTime) *time.Time {
+	if !nt.Valid {
+		return nil
+	}
+	t := nt.Time.UTC()
+	return &t
+}
+
+// floatOf is a scanned nullable number as a pointer (nil: NULL).
+func floatOf(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	return &n.Float64
+}
+
+// scanID scans a row of one id, for scanAll.
+func scanID(row interface{ Scan(...any) error }) (*int64, error) {
+	var id int64
+	return &id, row.Scan(&id)
 }
 
 // addWhere returns a function that adds a condition to where, its "?"

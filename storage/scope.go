@@ -65,6 +65,15 @@ func column(t, c string) string {
 // provider reports whether the read is a provider user's.
 func (q *scope) provider() bool { return q.actor.Role == caremarket.RoleProvider }
 
+// staffNeed lets a provider user's read through (it is narrowed to its own
+// rows) and requires one of roles of anyone else.
+func (q *scope) staffNeed(roles ...caremarket.Role) error {
+	if q.provider() {
+		return nil
+	}
+	return q.actor.Require(roles...)
+}
+
 // and adds a condition; its "?" is v, numbered after the arguments so far.
 func (q *scope) and(cond string, v any) *scope {
 	q.args = append(q.args, v)

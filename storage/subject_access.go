@@ -13,11 +13,8 @@ import (
 
 // FindPeople lists the people matching q (at most 100). Admins.
 func (db *DB) FindPeople(ctx context.Context, q brokerage.SubjectQuery) ([]brokerage.PersonMatch, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	if q.CaseReference == "" && strings.TrimSpace(q.Name) == "" && q.DateOfBirth == nil {
@@ -61,31 +58,22 @@ func (db *DB) FindPeople(ctx context.Context, q brokerage.SubjectQuery) ([]broke
 // of those requirements and placements. Nothing about anyone else. Admins;
 // the export itself is logged as a view for a subject access request.
 func (db *DB) SubjectAccessExport(ctx context.Context, caseReference string) (*brokerage.SubjectAccess, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	caseReference = strings.TrimSpace(caseReference)
 	out := &brokerage.SubjectAccess{CaseReference: caseReference, GeneratedAt: db.now(), People: []brokerage.Person{},
 		Requirements: []brokerage.Requirement{}, Steps: []brokerage.Step{}, Offers: []brokerage.SubjectOffer{},
 		Placements: []brokerage.SubjectPlacement{}, Views: []brokerage.IdentityView{}, AuditRecords: []brokerage.SubjectAudit{}}
-	var ids []int64
 	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM care_requirements WHERE council_id = $1 AND case_reference = $2 ORDER BY id`, actor.CouncilID, caseReference)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
+	ids, err := scanAll(rows, "", scanID)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	if len(ids) == 0 {
 		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "No one with case reference %q", caseReference)
 	}

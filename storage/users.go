@@ -28,10 +28,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*access.User, 
 	var mfaRoles string
 	err := row.Scan(append([]any{&u.ID, &u.CouncilID, &u.CouncilSlug, &u.Email, &u.Name, &u.Role, &u.ProviderID, &u.PasswordHash, &u.MustChangePassword, &u.CreatedAt,
 		&disabled, &u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.SSOSubject, &mfaRoles, &u.CouncilName}, extra...)...)
-	if disabled.Valid {
-		t := disabled.Time
-		u.DisabledAt = &t
-	}
+	u.DisabledAt = timeOf(disabled)
 	u.MFARequired = slices.Contains(strings.Split(mfaRoles, ","), string(u.Role))
 	return &u, err
 }
@@ -42,10 +39,7 @@ func (db *DB) CreateUser(ctx context.Context, u *access.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if err := tx.actor.Require(caremarket.RoleAdmin); err != nil {
-			return err
-		}
+	return db.updateBy(ctx, onlyAdmins, func(tx *Tx) error {
 		u.CouncilID, u.CouncilSlug, u.CreatedAt = tx.actor.CouncilID, tx.actor.CouncilSlug, tx.now
 		if u.ProviderID != 0 {
 			var n int
@@ -75,11 +69,8 @@ const emailUnavailable = "This email address cannot be used for a new account. I
 
 // ListUsers lists the council's accounts. Admins only.
 func (db *DB) ListUsers(ctx context.Context) ([]access.User, error) {
-	actor, err := actorOf(ctx)
+	actor, err := actorRequire(ctx, caremarket.RoleAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Require(caremarket.RoleAdmin); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+userColumns+` FROM`+userJoin+`

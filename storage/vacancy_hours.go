@@ -1,6 +1,10 @@
 package storage
 
-import "database/sql"
+import (
+	"database/sql"
+
+	"github.com/caremarket/caremarket/market"
+)
 
 // Home care kept in hours: vacancies.spare_minutes is a branch's spare
 // hours a week for an hourly service, in minutes (NULL: the row counts
@@ -21,4 +25,16 @@ func spareOf(n sql.NullInt64) *int {
 	}
 	v := int(n.Int64)
 	return &v
+}
+
+// scanVacancy scans a vacancy figure read as location_id, service_type,
+// vacancies, spare_minutes, updated_at, updated_by.
+func scanVacancy(row interface{ Scan(...any) error }) (*market.Vacancy, error) {
+	var v market.Vacancy
+	var spare sql.NullInt64
+	if err := row.Scan(&v.LocationID, &v.ServiceType, &v.Vacancies, &spare, &v.UpdatedAt, &v.UpdatedBy); err != nil {
+		return nil, err
+	}
+	v.SpareMinutes = spareOf(spare)
+	return &v, nil
 }

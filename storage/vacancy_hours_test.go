@@ -1,9 +1,6 @@
 package storage_test
 
 import (
-	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,47 +86,18 @@ func TestSpareHoursRace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			placed, conflicts := 0, 0
-			var other []error
-			start := make(chan struct{})
-			for _, id := range ids {
-				wg.Add(1)
-				go func(id int64) {
-					defer wg.Done()
-					<-start
-					_, err := db.AcceptOffer(echoCtx, id)
-					mu.Lock()
-					defer mu.Unlock()
-					switch caremarket.ErrorCode(err) {
-					case "":
-						placed++
-					case caremarket.ECONFLICT:
-						if !strings.Contains(err.Error(), "not enough spare hours left") {
-							other = append(other, err)
-						}
-						conflicts++
-					default:
-						other = append(other, err)
-					}
-				}(id)
-			}
-			close(start)
-			wg.Wait()
+			placed, conflicts, other := raceAccept(echoCtx, db, ids, "not enough spare hours left")
 			if len(other) > 0 {
 				t.Fatalf("round %d: unexpected errors: %v", round, other[0])
 			}
 			if placed != 2 || conflicts != racers-2 {
 				t.Fatalf("round %d: %d placed, %d refused; want 2 and %d", round, placed, conflicts, racers-2)
 			}
-			var left, placements int
+			var left int
 			if err := db.SQL().QueryRow(`SELECT spare_minutes FROM vacancies WHERE location_id = $1 AND service_type = 'homecare'`, f.echo.ID).Scan(&left); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.SQL().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM placements WHERE location_id = %d AND offer_id IN (%s)`, f.echo.ID, joinIDs(ids))).Scan(&placements); err != nil {
-				t.Fatal(err)
-			}
+			placements := countPlacements(t, db, f.echo.ID, ids)
 			if left != spare*60-1200 || placements != 2 {
 				t.Fatalf("round %d: %d minutes left, %d placements; want %d and 2", round, left, placements, spare*60-1200)
 			}

@@ -226,13 +226,23 @@ type rounds struct {
 	now          time.Time
 }
 
+// open opens a round of the agreement's providers at 9am on the day it
+// opens.
+func (r *rounds) open(name string, opens, closes, effective time.Time) (*pricing.Round, error) {
+	rd := &pricing.Round{AgreementID: r.agreementID, Name: name, OpensOn: opens, ClosesOn: closes,
+		EffectiveFrom: effective, Tolerance: pricing.DefaultTolerance, ProviderIDs: r.providerIDs}
+	r.at(opens.Add(9 * time.Hour))
+	if err := r.db.OpenPriceRound(r.comm, rd); err != nil {
+		return nil, fmt.Errorf("pricedemo: open %s: %w", rd.Name, err)
+	}
+	return rd, nil
+}
+
 // autumn runs the autumn round: priced, closed and decided.
 func (r *rounds) autumn() error {
-	prev := &pricing.Round{AgreementID: r.agreementID, Name: r.cal.prevName, OpensOn: r.cal.prevOpens, ClosesOn: r.cal.prevCloses,
-		EffectiveFrom: r.cal.prevEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: r.providerIDs}
-	r.at(r.cal.prevOpens.Add(9 * time.Hour))
-	if err := r.db.OpenPriceRound(r.comm, prev); err != nil {
-		return fmt.Errorf("pricedemo: open %s: %w", prev.Name, err)
+	prev, err := r.open(r.cal.prevName, r.cal.prevOpens, r.cal.prevCloses, r.cal.prevEffective)
+	if err != nil {
+		return err
 	}
 	subs, err := submitRound(r.db, r.at, r.rng, prev, r.homes, r.actors, r.guides, 0, autumnSubmitShare, 0.01, r.prevPrices)
 	if err != nil {
@@ -263,11 +273,9 @@ func (r *rounds) autumn() error {
 // spring runs the spring round, open now: the demo provider user's
 // provider has not priced yet, so that user has a round to answer.
 func (r *rounds) spring() error {
-	cur := &pricing.Round{AgreementID: r.agreementID, Name: r.cal.curName, OpensOn: r.cal.curOpens, ClosesOn: r.cal.curCloses,
-		EffectiveFrom: r.cal.curEffective, Tolerance: pricing.DefaultTolerance, ProviderIDs: r.providerIDs}
-	r.at(r.cal.curOpens.Add(9 * time.Hour))
-	if err := r.db.OpenPriceRound(r.comm, cur); err != nil {
-		return fmt.Errorf("pricedemo: open %s: %w", cur.Name, err)
+	cur, err := r.open(r.cal.curName, r.cal.curOpens, r.cal.curCloses, r.cal.curEffective)
+	if err != nil {
+		return err
 	}
 	subs, err := submitRound(r.db, r.at, r.rng, cur, r.homes, r.actors, r.guides, r.userProvider, springSubmitShare, 0.045, r.prevPrices)
 	if err != nil {

@@ -138,101 +138,11 @@ func visits(ctx context.Context, db *storage.DB, comm context.Context, fw *quali
 	if err != nil {
 		return err
 	}
-	// The demo provider's own locations first, then every thirteenth.
-	var chosen []market.Location
-	for _, l := range locs {
-		if l.ProviderID == own.ProviderID {
-			chosen = append(chosen, l)
-		}
-	}
-	for i := 0; len(chosen) < Visits && i < len(locs); i += 13 {
-		if locs[i].ProviderID != own.ProviderID {
-			chosen = append(chosen, locs[i])
-		}
-	}
-	r := rnd(20261205)
-	answers := []quality.Rating{quality.Excellent, quality.Good, quality.Good, quality.Good, quality.RequiresImprovement}
+	chosen := chooseLocations(locs, own.ProviderID)
+	vd := &visitDemo{db: db, comm: comm, sys: sys, fw: fw, now: now, at: at, res: res, r: rnd(20261205)}
 	for i := range min(Visits, len(chosen)) {
-		// Oldest first: visit i is (Visits-i) x 18 days ago.
-		day := now.AddDate(0, 0, -(Visits-i)*18+3).Truncate(24 * time.Hour)
-		loc := chosen[(i*7)%len(chosen)]
-		v := &quality.Visit{FrameworkID: fw.ID, LocationID: loc.ID, VisitDate: day, Announced: i%3 != 0, Officers: []string{"Priya Shah", "Tom Evans, Ade Bello", "Sarah Hill"}[i%3]}
-		for _, d := range fw.Domains {
-			for _, q := range d.Questions {
-				a := answers[r.next(len(answers))]
-				if watched(i) && r.next(2) == 0 {
-					a = quality.Poor
-				}
-				v.Answers = append(v.Answers, quality.Answer{QuestionKey: q.Key, Rating: a})
-			}
-		}
-		at(day.Add(26 * time.Hour))
-		if err := db.CreateVisit(comm, v); err != nil {
-			return fmt.Errorf("qualitydemo: visit %d: %w", i, err)
-		}
-		res.Visits++
-		// An action for each answer below Good, due in four or eight weeks.
-		var actions []*quality.Action
-		for _, a := range v.Answers {
-			if a.Rating.Score() >= quality.Good.Score() {
-				continue
-			}
-			_, q := fw.Question(a.QuestionKey)
-			due := day.AddDate(0, 0, 28*(1+len(actions)%2))
-			x := &quality.Action{VisitID: v.ID, QuestionKey: a.QuestionKey, Finding: "Put right: " + q.Text, Owner: "Registered manager", DueDate: due}
-			if err := db.AddAction(comm, x); err != nil {
-				return fmt.Errorf("qualitydemo: action: %w", err)
-			}
-			actions = append(actions, x)
-			res.Actions++
-		}
-		at(day.AddDate(0, 0, 8))
-		if _, err := db.PublishVisit(comm, v.ID); err != nil {
+		if err := vd.visit(i, chosen[(i*7)%len(chosen)]); err != nil {
 			return err
-		}
-		pctx := providerCtx(sys, v.ProviderID)
-		if i%2 == 0 {
-			at(day.AddDate(0, 0, 12))
-			if _, err := db.RespondToVisit(pctx, v.ID, "Thank you for the visit. We accept the findings and have shared them with the staff team."); err != nil {
-				return err
-			}
-		}
-		// Evidence: sent in time and accepted for older visits; on recent
-		// ones some wait for a decision, some are open, some overdue.
-		for j, x := range actions {
-			age := now.Sub(x.DueDate)
-			switch {
-			case watched(i) && age > 0 && j < 2:
-				continue // overdue: nothing sent
-			case age <= 0 && j == 0 && i%2 == 1:
-				// Sent early; the officer has still to decide.
-				at(now.AddDate(0, 0, -1))
-				if _, err := db.SubmitEvidence(pctx, x.ID, "New medicines audit and staff sign-off sheet attached."); err != nil {
-					return err
-				}
-			case age > 20*24*time.Hour || (age > 0 && j%2 == 0):
-				at(x.DueDate.AddDate(0, 0, -3))
-				if _, err := db.SubmitEvidence(pctx, x.ID, "Updated records and the manager's audit attached."); err != nil {
-					return err
-				}
-				if age > 10*24*time.Hour {
-					at(x.DueDate.AddDate(0, 0, 2))
-					if _, err := db.DecideAction(comm, x.ID, quality.Decision{Accept: true, Note: "Seen on the follow-up call"}); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if watched(i) {
-			for k, kind := range []string{quality.EventComplaint, quality.EventSafeguarding} {
-				at(day.AddDate(0, 0, 20+k))
-				e := &quality.Event{LocationID: loc.ID, Kind: kind, Date: day.AddDate(0, 0, 15+k), Count: 2 - k, Note: "Recorded from the customer care and safeguarding teams"}
-				if e.Date.Before(now.AddDate(0, 0, -1)) {
-					if err := db.RecordEvent(comm, e); err != nil {
-						return err
-					}
-				}
-			}
 		}
 	}
 	at(now.Add(-2 * time.Hour))
@@ -248,8 +158,163 @@ func visits(ctx context.Context, db *storage.DB, comm context.Context, fw *quali
 			break
 		}
 	}
-	// Nursing is called off the live framework's lots (OPRN-2026); the
-	// older placements agreement is the fallback.
+	return nursingMinimum(comm, db)
+}
+
+// chooseLocations picks the visited locations: the demo provider's own
+// first, then every thirteenth.
+func chooseLocations(locs []market.Location, own int64) []market.Location {
+	var chosen []market.Location
+	for _, l := range locs {
+		if l.ProviderID == own {
+			chosen = append(chosen, l)
+		}
+	}
+	for i := 0; len(chosen) < Visits && i < len(locs); i += 13 {
+		if locs[i].ProviderID != own {
+			chosen = append(chosen, locs[i])
+		}
+	}
+	return chosen
+}
+
+// visitDemo is what each of the demo's visits is recorded with.
+type visitDemo struct {
+	db   *storage.DB
+	comm context.Context
+	sys  *caremarket.Actor
+	fw   *quality.Framework
+	now  time.Time
+	at   func(time.Time)
+	res  *Result
+	r    rnd
+}
+
+// visit records visit i at loc: its answers, actions, report, the
+// provider's response and evidence, and what follows a bad one.
+func (vd *visitDemo) visit(i int, loc market.Location) error {
+	db, comm, at := vd.db, vd.comm, vd.at
+	// Oldest first: visit i is (Visits-i) x 18 days ago.
+	day := vd.now.AddDate(0, 0, -(Visits-i)*18+3).Truncate(24 * time.Hour)
+	v := &quality.Visit{FrameworkID: vd.fw.ID, LocationID: loc.ID, VisitDate: day, Announced: i%3 != 0, Officers: []string{"Priya Shah", "Tom Evans, Ade Bello", "Sarah Hill"}[i%3],
+		Answers: vd.answers(i)}
+	at(day.Add(26 * time.Hour))
+	if err := db.CreateVisit(comm, v); err != nil {
+		return fmt.Errorf("qualitydemo: visit %d: %w", i, err)
+	}
+	vd.res.Visits++
+	actions, err := vd.actions(v, day)
+	if err != nil {
+		return err
+	}
+	at(day.AddDate(0, 0, 8))
+	if _, err := db.PublishVisit(comm, v.ID); err != nil {
+		return err
+	}
+	pctx := providerCtx(vd.sys, v.ProviderID)
+	if i%2 == 0 {
+		at(day.AddDate(0, 0, 12))
+		if _, err := db.RespondToVisit(pctx, v.ID, "Thank you for the visit. We accept the findings and have shared them with the staff team."); err != nil {
+			return err
+		}
+	}
+	if err := vd.evidence(pctx, i, actions); err != nil {
+		return err
+	}
+	if watched(i) {
+		return vd.events(loc, day)
+	}
+	return nil
+}
+
+// answers rates every question of the framework, mostly Good; on watched
+// visits about half are Poor.
+func (vd *visitDemo) answers(i int) []quality.Answer {
+	ratings := []quality.Rating{quality.Excellent, quality.Good, quality.Good, quality.Good, quality.RequiresImprovement}
+	var out []quality.Answer
+	for _, d := range vd.fw.Domains {
+		for _, q := range d.Questions {
+			a := ratings[vd.r.next(len(ratings))]
+			if watched(i) && vd.r.next(2) == 0 {
+				a = quality.Poor
+			}
+			out = append(out, quality.Answer{QuestionKey: q.Key, Rating: a})
+		}
+	}
+	return out
+}
+
+// actions adds an action for each answer below Good, due in four or eight
+// weeks.
+func (vd *visitDemo) actions(v *quality.Visit, day time.Time) ([]*quality.Action, error) {
+	var actions []*quality.Action
+	for _, a := range v.Answers {
+		if a.Rating.Score() >= quality.Good.Score() {
+			continue
+		}
+		_, q := vd.fw.Question(a.QuestionKey)
+		due := day.AddDate(0, 0, 28*(1+len(actions)%2))
+		x := &quality.Action{VisitID: v.ID, QuestionKey: a.QuestionKey, Finding: "Put right: " + q.Text, Owner: "Registered manager", DueDate: due}
+		if err := vd.db.AddAction(vd.comm, x); err != nil {
+			return nil, fmt.Errorf("qualitydemo: action: %w", err)
+		}
+		actions = append(actions, x)
+		vd.res.Actions++
+	}
+	return actions, nil
+}
+
+// evidence is the provider's answer to visit i's actions: sent in time and
+// accepted for older visits; on recent ones some wait for a decision, some
+// are open, some overdue.
+func (vd *visitDemo) evidence(pctx context.Context, i int, actions []*quality.Action) error {
+	db, at := vd.db, vd.at
+	for j, x := range actions {
+		age := vd.now.Sub(x.DueDate)
+		switch {
+		case watched(i) && age > 0 && j < 2:
+			continue // overdue: nothing sent
+		case age <= 0 && j == 0 && i%2 == 1:
+			// Sent early; the officer has still to decide.
+			at(vd.now.AddDate(0, 0, -1))
+			if _, err := db.SubmitEvidence(pctx, x.ID, "New medicines audit and staff sign-off sheet attached."); err != nil {
+				return err
+			}
+		case age > 20*24*time.Hour || (age > 0 && j%2 == 0):
+			at(x.DueDate.AddDate(0, 0, -3))
+			if _, err := db.SubmitEvidence(pctx, x.ID, "Updated records and the manager's audit attached."); err != nil {
+				return err
+			}
+			if age > 10*24*time.Hour {
+				at(x.DueDate.AddDate(0, 0, 2))
+				if _, err := db.DecideAction(vd.comm, x.ID, quality.Decision{Accept: true, Note: "Seen on the follow-up call"}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// events records the complaints and safeguarding referrals that follow a
+// watched location's visit, those already past.
+func (vd *visitDemo) events(loc market.Location, day time.Time) error {
+	for k, kind := range []string{quality.EventComplaint, quality.EventSafeguarding} {
+		vd.at(day.AddDate(0, 0, 20+k))
+		e := &quality.Event{LocationID: loc.ID, Kind: kind, Date: day.AddDate(0, 0, 15+k), Count: 2 - k, Note: "Recorded from the customer care and safeguarding teams"}
+		if e.Date.Before(vd.now.AddDate(0, 0, -1)) {
+			if err := vd.db.RecordEvent(vd.comm, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nursingMinimum sets a minimum audit rating on the nursing lots. Nursing
+// is called off the live framework's lots (OPRN-2026); the older
+// placements agreement is the fallback.
+func nursingMinimum(comm context.Context, db *storage.DB) error {
 	for _, ref := range []string{"OPRN-2026", brokerdemo.Agreement} {
 		ag, err := db.AgreementByReference(comm, ref)
 		if err != nil {

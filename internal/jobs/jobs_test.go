@@ -43,21 +43,22 @@ func TestJobRunsOnceAcrossServers(t *testing.T) {
 			}
 			wg.Wait()
 		}
+		// later moves the clock on by d and tries every runner again.
+		later := func(d time.Duration) {
+			mu.Lock()
+			now = now.Add(d)
+			mu.Unlock()
+			tryAll()
+		}
 		tryAll()
 		if n := runs.Load(); n != 1 {
 			t.Fatalf("the job ran %d times on four servers, want once", n)
 		}
-		mu.Lock()
-		now = now.Add(23 * time.Hour)
-		mu.Unlock()
-		tryAll()
+		later(23 * time.Hour)
 		if n := runs.Load(); n != 1 {
 			t.Fatalf("the job ran again after 23 hours (%d runs), want once a day", n)
 		}
-		mu.Lock()
-		now = now.Add(2 * time.Hour)
-		mu.Unlock()
-		tryAll()
+		later(2 * time.Hour)
 		if n := runs.Load(); n != 2 {
 			t.Fatalf("after a day the job ran %d times in all, want 2", n)
 		}

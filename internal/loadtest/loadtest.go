@@ -182,24 +182,8 @@ func CheckLoopback(target string) error {
 // logw. It stops by itself: each scenario ends after cfg.Duration (or
 // cfg.Requests), and every request has cfg.Timeout.
 func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
-	if cfg.URL != "" {
-		if err := CheckLoopback(cfg.URL); err != nil {
-			return nil, err
-		}
-		if cfg.SQLitePath == "" && cfg.DatabaseURL == "" {
-			return nil, errors.New("--url needs the target's database (--sqlite or --database-url) to load the dataset into")
-		}
-	}
-	if cfg.Concurrency < 1 || cfg.Locations < 1 || cfg.Prices < 0 || cfg.Requirements < 1 || cfg.Offers < 0 {
-		return nil, errors.New("--concurrency, --locations and --requirements must be at least 1")
-	}
-	if cfg.Duration <= 0 && cfg.Requests <= 0 {
-		return nil, errors.New("give a --duration or a number of --requests")
-	}
-	for _, s := range cfg.Scenarios {
-		if s != Rank && s != Accept && s != AcceptSerial {
-			return nil, fmt.Errorf("unknown scenario %q: want %s, %s or %s", s, Rank, AcceptSerial, Accept)
-		}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) }
 	mach := machine()
@@ -219,26 +203,11 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 		return rep, nil
 	}
 
-	// Load the dataset into a council of its own.
-	slug := "load"
-	if cfg.URL != "" {
-		slug = "load-" + strings.ToLower(rand.Text()[:8])
-	}
-	start := time.Now()
-	series := demo.PriceSeries(demo.GenerateMarket(1, start, cfg.Locations, make([]int64, len(demo.KentDistricts))))
-	rounds := max(1, (cfg.Prices+series-1)/max(series, 1))
-	logf("loading %d locations and %d price rounds (%s)...", cfg.Locations, rounds, db.Driver())
-	nat, err := demo.LoadNational(ctx, db, slug, cfg.Locations, rounds, start)
+	rep, nat, err := loadDataset(ctx, db, cfg, logf)
 	if err != nil {
-		return nil, fmt.Errorf("load dataset: %w", err)
+		return nil, err
 	}
-	rep := &Report{Driver: db.Driver(), Locations: nat.Market.Locations(), Prices: nat.Prices, PriceRounds: rounds,
-		LoadTime: time.Since(start), Concurrency: cfg.Concurrency, Machine: mach}
-	logf("loaded %d locations, %d contracted prices in %v", rep.Locations, rep.Prices, rep.LoadTime.Round(time.Millisecond))
-	if rep.Prices < cfg.Prices {
-		logf("warning: %d contracted prices, fewer than the %d asked for", rep.Prices, cfg.Prices)
-	}
-
+	rep.Machine = mach
 	f, err := fixtures(ctx, db, nat, cfg)
 	if err != nil {
 		return nil, err
@@ -262,20 +231,11 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 
 	base := cfg.URL
 	if base == "" {
-		logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		srv := server.New(db, logger)
-		httpSrv := srv.HTTPServer("127.0.0.1:0")
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		var stop func()
+		if base, stop, err = serve(db, logw); err != nil {
 			return nil, err
 		}
-		go httpSrv.Serve(ln)
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			httpSrv.Shutdown(sctx)
-		}()
-		base = "http://" + ln.Addr().String()
+		defer stop()
 	}
 	base = strings.TrimRight(base, "/")
 	rep.Target = base
@@ -284,19 +244,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 	defer client.CloseIdleConnections()
 
 	for _, name := range cfg.Scenarios {
-		var sc scenario
-		switch name {
-		case Rank:
-			sc = scenario{name: Rank, route: "GET /api/v1/requirements/{id}/cascade", method: http.MethodGet, token: f.brokerToken, pool: f.requirements,
-				cycle: true, path: func(id int64) string { return fmt.Sprintf("/api/v1/requirements/%d/cascade", id) }}
-		case Accept, AcceptSerial:
-			pool := f.offers
-			if name == AcceptSerial {
-				pool = f.serialOffers
-			}
-			sc = scenario{name: name, route: "POST /api/v1/offers/{id}/accept", method: http.MethodPost, token: f.providerToken, pool: pool,
-				path: func(id int64) string { return fmt.Sprintf("/api/v1/offers/%d/accept", id) }}
-		}
+		sc := f.scenario(name)
 		scfg := cfg
 		if name == AcceptSerial {
 			scfg.Concurrency = 1
@@ -312,6 +260,90 @@ func Run(ctx context.Context, cfg Config, logw io.Writer) (*Report, error) {
 	rep.Machine.LoadEnd = loadAverage()
 	rep.Goals = rep.goals()
 	return rep, nil
+}
+
+// check refuses a configuration the run cannot keep to.
+func (cfg Config) check() error {
+	if cfg.URL != "" {
+		if err := CheckLoopback(cfg.URL); err != nil {
+			return err
+		}
+		if cfg.SQLitePath == "" && cfg.DatabaseURL == "" {
+			return errors.New("--url needs the target's database (--sqlite or --database-url) to load the dataset into")
+		}
+	}
+	if cfg.Concurrency < 1 || cfg.Locations < 1 || cfg.Prices < 0 || cfg.Requirements < 1 || cfg.Offers < 0 {
+		return errors.New("--concurrency, --locations and --requirements must be at least 1")
+	}
+	if cfg.Duration <= 0 && cfg.Requests <= 0 {
+		return errors.New("give a --duration or a number of --requests")
+	}
+	for _, s := range cfg.Scenarios {
+		if s != Rank && s != Accept && s != AcceptSerial {
+			return fmt.Errorf("unknown scenario %q: want %s, %s or %s", s, Rank, AcceptSerial, Accept)
+		}
+	}
+	return nil
+}
+
+// loadDataset loads the dataset into a council of its own and starts the
+// report with what it loaded.
+func loadDataset(ctx context.Context, db *storage.DB, cfg Config, logf func(string, ...any)) (*Report, *demo.National, error) {
+	slug := "load"
+	if cfg.URL != "" {
+		slug = "load-" + strings.ToLower(rand.Text()[:8])
+	}
+	start := time.Now()
+	series := demo.PriceSeries(demo.GenerateMarket(1, start, cfg.Locations, make([]int64, len(demo.KentDistricts))))
+	rounds := max(1, (cfg.Prices+series-1)/max(series, 1))
+	logf("loading %d locations and %d price rounds (%s)...", cfg.Locations, rounds, db.Driver())
+	nat, err := demo.LoadNational(ctx, db, slug, cfg.Locations, rounds, start)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load dataset: %w", err)
+	}
+	rep := &Report{Driver: db.Driver(), Locations: nat.Market.Locations(), Prices: nat.Prices, PriceRounds: rounds,
+		LoadTime: time.Since(start), Concurrency: cfg.Concurrency}
+	logf("loaded %d locations, %d contracted prices in %v", rep.Locations, rep.Prices, rep.LoadTime.Round(time.Millisecond))
+	if rep.Prices < cfg.Prices {
+		logf("warning: %d contracted prices, fewer than the %d asked for", rep.Prices, cfg.Prices)
+	}
+	return rep, nat, nil
+}
+
+// serve starts the server in this process on a loopback port; stop shuts
+// it down.
+func serve(db *storage.DB, logw io.Writer) (base string, stop func(), err error) {
+	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := server.New(db, logger)
+	httpSrv := srv.HTTPServer("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	go httpSrv.Serve(ln)
+	stop = func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		httpSrv.Shutdown(sctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// scenario is the named scenario over the fixture's requirements or offers.
+func (f *fixture) scenario(name string) scenario {
+	switch name {
+	case Rank:
+		return scenario{name: Rank, route: "GET /api/v1/requirements/{id}/cascade", method: http.MethodGet, token: f.brokerToken, pool: f.requirements,
+			cycle: true, path: func(id int64) string { return fmt.Sprintf("/api/v1/requirements/%d/cascade", id) }}
+	case Accept, AcceptSerial:
+		pool := f.offers
+		if name == AcceptSerial {
+			pool = f.serialOffers
+		}
+		return scenario{name: name, route: "POST /api/v1/offers/{id}/accept", method: http.MethodPost, token: f.providerToken, pool: pool,
+			path: func(id int64) string { return fmt.Sprintf("/api/v1/offers/%d/accept", id) }}
+	}
+	return scenario{}
 }
 
 // openDB opens and migrates the database, in a fresh PostgreSQL schema or
