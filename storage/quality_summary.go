@@ -36,6 +36,13 @@ import (
 // Every part is the SQL below, added with ON CONFLICT ... DO UPDATE SET
 // n = n + excluded.n, so two writers at once each add their own part. The
 // same SQL over all records fills the summary from scratch (fillPerfSummary).
+//
+// Each part is added to two tables in the same transaction: to its day in
+// perf_days and, added up by calendar month, to perf_months (keyed by the
+// month's first day). A table over a year or two reads the months wholly
+// inside the period and only the days at either end (quality_lot.go), a
+// third of the rows at national scale; the two tables hold the same counts
+// because every write adds to both in one transaction.
 
 // perfEvent is a write that changes the summary.
 type perfEvent int
@@ -179,7 +186,7 @@ func (db *DB) perfByMonth(part string) string {
 	return `WITH s (council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers) AS (` + part + `)
 	SELECT s.council_id, s.lot_id, s.provider_id, ` + month + `, ` + strings.Join(sums, ", ") + `, COALESCE(` + db.joinText("NULLIF(s.answers, '')") + `, '')
 	FROM s GROUP BY s.council_id, s.lot_id, s.provider_id, ` + month + `
-	ORDER BY 1, 2, 3, 4` // in key order, as every writer takes the rows' locks
+	ORDER BY 1, 2, 3, 4` // key order: writers at once lock shared month rows in one order
 }
 
 // upsertPerf adds a part to perf_days or perf_months (key column day or
@@ -248,8 +255,8 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 		return nil
 	case perfGuidePrices:
 		// From the first of the month, so the month's row is worked out
-		// again whole (the days before the new price are counted as they
-		// were: an earlier guide price still applies to them).
+		// again whole; the month's days before the new price come out as
+		// they were (the price does not reach back to them).
 		day := args[0].(time.Time).UTC()
 		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
 		for _, q := range []string{
