@@ -90,44 +90,7 @@ func TestLotTableFromMonths(t *testing.T) {
 			{day(2026, 2, 15), day(2026, 4, 11)}, {day(2026, 3, 3), day(2026, 4, 15)}, {day(2025, 4, 20), day(2027, 4, 20)},
 			{day(2026, 4, 10), day(2026, 5, 1)}, {day(2026, 3, 1), day(2026, 4, 21)},
 		}
-		check := func(stage string) {
-			t.Helper()
-			for _, lot := range []int64{f.nursingLot.ID, f.homecareLot.ID} {
-				for _, p := range periods {
-					lp, err := db.LotPerformance(f.comm, lot, p[0], p[1], "")
-					if err != nil {
-						t.Fatal(err)
-					}
-					days, err := db.LotRowsFromDays(f.sys, council, lot, p[0], p[1])
-					if err != nil {
-						t.Fatal(err)
-					}
-					raw, err := db.LotFiguresFromRecords(f.sys, council, lot, p[0], p[1])
-					if err != nil {
-						t.Fatal(err)
-					}
-					fromDays := map[int64]quality.Figures{}
-					for _, r := range days {
-						fromDays[r.ProviderID] = r.Figures
-					}
-					if len(lp.Rows) != len(days) {
-						t.Errorf("%s, lot %d, %v: %d rows from the months, %d from the days", stage, lot, p, len(lp.Rows), len(days))
-					}
-					for _, row := range lp.Rows {
-						want, ok := raw[row.ProviderID]
-						if !ok {
-							want = quality.Compute(&quality.PerfInput{})
-						}
-						if !reflect.DeepEqual(row.Figures, fromDays[row.ProviderID]) {
-							t.Errorf("%s, lot %d, %v, %s: from the months %+v\nfrom the days %+v", stage, lot, p, row.ProviderName, row.Figures, fromDays[row.ProviderID])
-						}
-						if !reflect.DeepEqual(row.Figures, want) {
-							t.Errorf("%s, lot %d, %v, %s: from the months %+v\nfrom the records %+v", stage, lot, p, row.ProviderName, row.Figures, want)
-						}
-					}
-				}
-			}
-		}
+		check := func(stage string) { t.Helper(); checkLotTables(t, db, f, council, periods, stage) }
 		adopt := func(name string, from time.Time, premium int) {
 			t.Helper()
 			m := residentialModel()
@@ -181,7 +144,7 @@ func TestLotTableFromMonths(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.now = f.now.Add(7 * time.Minute)
-		p2, err := db.AcceptOffer(f.provider(o2Location(t, f, o2)), o2.ID)
+		p2, err := db.AcceptOffer(f.provider(offerLocation(t, f, o2)), o2.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,8 +174,50 @@ func TestLotTableFromMonths(t *testing.T) {
 	})
 }
 
-// o2Location is the location an offer was made to.
-func o2Location(t testing.TB, f *brokerFixture, o *brokerage.Offer) *market.Location {
+// checkLotTables compares, for each lot and period, the league table read
+// from the monthly rows with the one read from the daily rows alone and
+// with the figures worked out from the records.
+func checkLotTables(t testing.TB, db *storage.DB, f *brokerFixture, council int64, periods [][2]time.Time, stage string) {
+	t.Helper()
+	for _, lot := range []int64{f.nursingLot.ID, f.homecareLot.ID} {
+		for _, p := range periods {
+			lp, err := db.LotPerformance(f.comm, lot, p[0], p[1], "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			days, err := db.LotRowsFromDays(f.sys, council, lot, p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := db.LotFiguresFromRecords(f.sys, council, lot, p[0], p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromDays := map[int64]quality.Figures{}
+			for _, r := range days {
+				fromDays[r.ProviderID] = r.Figures
+			}
+			if len(lp.Rows) != len(days) {
+				t.Errorf("%s, lot %d, %v: %d rows from the months, %d from the days", stage, lot, p, len(lp.Rows), len(days))
+			}
+			for _, row := range lp.Rows {
+				want, ok := raw[row.ProviderID]
+				if !ok {
+					want = quality.Compute(&quality.PerfInput{})
+				}
+				if !reflect.DeepEqual(row.Figures, fromDays[row.ProviderID]) {
+					t.Errorf("%s, lot %d, %v, %s: from the months %+v\nfrom the days %+v", stage, lot, p, row.ProviderName, row.Figures, fromDays[row.ProviderID])
+				}
+				if !reflect.DeepEqual(row.Figures, want) {
+					t.Errorf("%s, lot %d, %v, %s: from the months %+v\nfrom the records %+v", stage, lot, p, row.ProviderName, row.Figures, want)
+				}
+			}
+		}
+	}
+}
+
+// offerLocation is the location an offer was made to.
+func offerLocation(t testing.TB, f *brokerFixture, o *brokerage.Offer) *market.Location {
 	t.Helper()
 	for _, l := range []*market.Location{f.alpha, f.beta, f.gamma} {
 		if l.ID == o.LocationID {
