@@ -18,8 +18,9 @@ import (
 // another (the summary's counts, the declines by reason, the admitted
 // providers with their vacancy figures' ages, the hours delivered), each a
 // few tens of milliseconds. They run at once, each on a connection of its
-// own, and are put together when all are done: the answer takes about as
-// long as the slowest read rather than their sum. Each read was already its
+// own, and are put together when all are done: with cores to spare the
+// answer takes about as long as the slowest read rather than their sum (the
+// work is the same, so a busy machine gains less). Each read was already its
 // own statement outside any transaction, so reading them side by side sees
 // the records no less consistently than one after another did.
 
