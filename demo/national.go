@@ -208,7 +208,7 @@ func bulkAdmit(tx *sql.Tx, council int64, a *procurement.Agreement, m *Market, p
 		}
 		apps = append(apps, []any{council, window, providerIDs[p.Provider.CQCProviderID], "[]", "submitted", ts, ts, ts})
 	}
-	if err := insertRows(tx, `INSERT INTO applications (council_id, window_id, provider_id, lot_ids, status, submitted_at, created_at, updated_at)`, apps); err != nil {
+	if err := InsertRows(tx, `INSERT INTO applications (council_id, window_id, provider_id, lot_ids, status, submitted_at, created_at, updated_at)`, apps); err != nil {
 		return err
 	}
 	appIDs := map[int64]int64{}
@@ -238,7 +238,7 @@ func bulkAdmit(tx *sql.Tx, council int64, a *procurement.Agreement, m *Market, p
 			awards = append(awards, []any{council, a.ID, window, l.ID, app, pid, 6000 + int(pid%5)*1000, ts})
 		}
 	}
-	if err := insertRows(tx, `INSERT INTO awards (council_id, agreement_id, window_id, lot_id, application_id, provider_id, score, decided_at)`, awards); err != nil {
+	if err := InsertRows(tx, `INSERT INTO awards (council_id, agreement_id, window_id, lot_id, application_id, provider_id, score, decided_at)`, awards); err != nil {
 		return err
 	}
 	return nil
@@ -254,7 +254,7 @@ func bulkVacancies(tx *sql.Tx, council int64, m *Market, locationIDs map[string]
 			}
 		}
 	}
-	return insertRows(tx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)`, vacs)
+	return InsertRows(tx, `INSERT INTO vacancies (location_id, council_id, service_type, vacancies, updated_at, updated_by)`, vacs)
 }
 
 // bulkPrices inserts the generated price history as contracted prices.
@@ -274,7 +274,7 @@ func bulkPrices(tx *sql.Tx, council int64, m *Market, gen []GeneratedPrice, prov
 		prices = append(prices, []any{council, provOf[g.CQCLocationID], locationIDs[g.CQCLocationID], string(g.ServiceType), pricing.StandardBand, basis, g.Pence,
 			g.From.Format(time.DateOnly), "submission", ts})
 	}
-	return insertRows(tx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence, effective_from, source, created_at)`, prices)
+	return InsertRows(tx, `INSERT INTO contracted_prices (council_id, provider_id, location_id, service_type, band, basis, price_pence, effective_from, source, created_at)`, prices)
 }
 
 // benchCouncil creates a council (slug) with one cluster and the given
@@ -317,7 +317,7 @@ func BulkLoadMarket(ctx context.Context, db *storage.DB, council int64, m *Marke
 	for _, p := range m.Providers {
 		rows = append(rows, []any{council, p.Provider.Name, p.Provider.CompaniesHouseNumber, p.Provider.CQCProviderID, now, now})
 	}
-	if err := insertRows(tx, `INSERT INTO providers (council_id, name, companies_house_number, cqc_provider_id, created_at, updated_at)`, rows); err != nil {
+	if err := InsertRows(tx, `INSERT INTO providers (council_id, name, companies_house_number, cqc_provider_id, created_at, updated_at)`, rows); err != nil {
 		return err
 	}
 	// Providers and locations are matched to their new ids by CQC id, which
@@ -339,7 +339,7 @@ func BulkLoadMarket(ctx context.Context, db *storage.DB, council int64, m *Marke
 				l.AreaID, l.RegisteredBeds, string(l.Rating), rated, now, now})
 		}
 	}
-	if err := insertRows(tx, `INSERT INTO locations (council_id, provider_id, cqc_location_id, name, address, town, postcode,
+	if err := InsertRows(tx, `INSERT INTO locations (council_id, provider_id, cqc_location_id, name, address, town, postcode,
 		area_id, registered_beds, rating, rating_date, created_at, updated_at)`, rows); err != nil {
 		return err
 	}
@@ -356,17 +356,17 @@ func BulkLoadMarket(ctx context.Context, db *storage.DB, council int64, m *Marke
 			}
 		}
 	}
-	if err := insertRows(tx, `INSERT INTO location_services (location_id, council_id, service_type)`, rows); err != nil {
+	if err := InsertRows(tx, `INSERT INTO location_services (location_id, council_id, service_type)`, rows); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// insertRows runs head + VALUES over rows, 50 rows a statement. SQLite looks
+// InsertRows runs head + VALUES over rows, 50 rows a statement. SQLite looks
 // numbered parameters up by a linear scan, so a statement's preparation grows
 // with the square of its parameters: 500-row statements took 10s to load
 // what 50-row ones load in 2s, and cost PostgreSQL little.
-func insertRows(tx *sql.Tx, head string, rows [][]any) error {
+func InsertRows(tx *sql.Tx, head string, rows [][]any) error {
 	const batch = 50
 	for len(rows) > 0 {
 		n := min(batch, len(rows))

@@ -82,7 +82,10 @@ func SortLeague(rows []LeagueRow, key string) SortKey {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return k.compare(&rows[a], &rows[b]) })
+	// compare is a total order (ties fall to the provider's id), and the
+	// position breaks any tie left, so an unstable sort, a good deal
+	// quicker on a national lot's 11,000 rows, gives the stable order.
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Or(k.compare(&rows[a], &rows[b]), cmp.Compare(a, b)) })
 	sorted := make([]LeagueRow, len(rows))
 	for i, j := range idx {
 		sorted[i] = rows[j]

@@ -47,6 +47,23 @@ func (db *DB) LotFiguresFromRecords(ctx context.Context, council, lotID int64, f
 	return out, nil
 }
 
+// LotRowsFromDays works a lot's league table out from the daily summary
+// alone, as it was before the monthly rows: what the table read from the
+// months and the days at either end must equal.
+func (db *DB) LotRowsFromDays(ctx context.Context, council, lotID int64, from, to time.Time) ([]quality.LeagueRow, error) {
+	from, to = wholeDays(from, to)
+	return db.lotRowsOf(ctx, council, lotID, from, to, []perfSpan{{"perf_days", "day", from, to}})
+}
+
+// PerfSpans is how a period's summary is read: each part's table and days.
+func PerfSpans(from, to time.Time) []string {
+	var out []string
+	for _, sp := range perfSpans(from, to) {
+		out = append(out, sp.table+" "+ymd(sp.from)+" "+ymd(sp.to))
+	}
+	return out
+}
+
 // CheckCommitments works out the stored commitment of the council in ctx
 // again from its placements, with the pure arithmetic, and reports the
 // first difference from what is stored: each placement's years and

@@ -368,118 +368,6 @@ func (db *DB) UploadDelivered(ctx context.Context, lines []quality.Delivered) (i
 	return n, nil
 }
 
-// lotRows works out every row of a lot's league table, unsorted, from the
-// daily performance summary (quality_summary.go): every admitted provider,
-// and any provider with records on the lot in the period that is no longer
-// admitted. The work is one GROUP BY over the lot's provider-days in the
-// period, whatever the number of offers behind them.
-func (db *DB) lotRows(ctx context.Context, council, lotID int64, from, to time.Time) ([]quality.LeagueRow, error) {
-	totals := map[int64]*quality.Totals{}
-	get := func(id int64) *quality.Totals {
-		t := totals[id]
-		if t == nil {
-			t = &quality.Totals{}
-			totals[id] = t
-		}
-		return t
-	}
-	each := func(what, query string, args []any, scan func(rows *sql.Rows) error) error {
-		rows, err := db.sql.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("storage: lot performance %s: %w", what, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return fmt.Errorf("storage: lot performance %s: %w", what, err)
-			}
-		}
-		return rows.Err()
-	}
-	days := []any{council, lotID, ymd(from), ymd(to)}
-	sums := make([]string, len(perfCounters))
-	for i, c := range perfCounters {
-		sums[i] = `CAST(SUM(` + c + `) AS BIGINT)`
-	}
-	if err := each("days", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.joinText("NULLIF(answers, '')")+`, '')
-		FROM perf_days WHERE council_id = $1 AND lot_id = $2 AND day >= $3 AND day < $4 GROUP BY provider_id`, days, func(rows *sql.Rows) error {
-		var id int64
-		var t quality.Totals
-		var answers string
-		if err := rows.Scan(&id, &t.Accepted, &t.Declined, &t.Expired, &t.PricedOffers, &t.Price, &t.Guide, &t.Invitations, &t.Bids,
-			&t.Placements, &t.OffContract, &t.HandBacks28d, &t.EndedEarly, &answers); err != nil {
-			return err
-		}
-		t.Minutes = parseMinutes(answers)
-		*get(id) = t
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if err := each("declines", `SELECT provider_id, reason, CAST(SUM(n) AS BIGINT) FROM perf_declines
-		WHERE council_id = $1 AND lot_id = $2 AND day >= $3 AND day < $4 GROUP BY provider_id, reason`, days, func(rows *sql.Rows) error {
-		var id int64
-		var reason string
-		var n int
-		err := rows.Scan(&id, &reason, &n)
-		t := get(id)
-		if t.Reasons == nil {
-			t.Reasons = map[string]int{}
-		}
-		t.Reasons[reason] += n
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	// Every admitted provider, by name, with the ages of its locations'
-	// vacancy figures now, at the end of the period: one row a provider.
-	at := to
-	if now := db.now(); now.Before(to) {
-		at = now
-	}
-	names := map[int64]string{}
-	if err := each("providers", `SELECT p.id, p.name, COALESCE(`+db.joinText(db.minutesBetween("v.updated_at", db.at("$3")))+`, '')
-		FROM providers p LEFT JOIN locations l ON l.council_id = $1 AND l.provider_id = p.id LEFT JOIN vacancies v ON v.location_id = l.id AND v.council_id = $1
-		WHERE p.council_id = $1 AND p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
-		GROUP BY p.id, p.name`, []any{council, lotID, at}, func(rows *sql.Rows) error {
-		var id int64
-		var name, ages string
-		if err := rows.Scan(&id, &name, &ages); err != nil {
-			return err
-		}
-		names[id] = name
-		if ages != "" {
-			get(id).VacancyAges = parseMinutes(ages)
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if err := each("delivered hours", `SELECT provider_id, CAST(SUM(commissioned_minutes) AS BIGINT), CAST(SUM(delivered_minutes) AS BIGINT) FROM delivered_hours
-		WHERE council_id = $1 AND lot_id = $2 AND week_start >= $3 AND week_start < $4 GROUP BY provider_id`, days, func(rows *sql.Rows) error {
-		var id int64
-		var c, d int
-		err := rows.Scan(&id, &c, &d)
-		t := get(id)
-		t.Commissioned, t.Delivered = c, d
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := db.otherProviderNames(ctx, council, names, totals); err != nil {
-		return nil, err
-	}
-	out := make([]quality.LeagueRow, 0, len(names))
-	for id, name := range names {
-		t := totals[id]
-		if t == nil {
-			t = &quality.Totals{}
-		}
-		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: t.Figures()})
-	}
-	return out, nil
-}
-
 // otherProviderNames adds the names of the providers with records in
 // totals that are no longer admitted to the lot.
 func (db *DB) otherProviderNames(ctx context.Context, council int64, names map[int64]string, totals map[int64]*quality.Totals) error {
@@ -520,7 +408,11 @@ func parseMinutes(s string) []int {
 	if s == "" {
 		return nil
 	}
-	out := make([]int, 0, strings.Count(s, " ")+1)
+	return appendMinutes(make([]int, 0, strings.Count(s, " ")+1), s)
+}
+
+// appendMinutes appends a space-separated list of whole minutes to out.
+func appendMinutes(out []int, s string) []int {
 	n, neg, digits := 0, false, false
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == ' ' {

@@ -36,6 +36,13 @@ import (
 // Every part is the SQL below, added with ON CONFLICT ... DO UPDATE SET
 // n = n + excluded.n, so two writers at once each add their own part. The
 // same SQL over all records fills the summary from scratch (fillPerfSummary).
+//
+// Each part is added to two tables in the same transaction: to its day in
+// perf_days and, added up by calendar month, to perf_months (keyed by the
+// month's first day). A table over a year or two reads the months wholly
+// inside the period and only the days at either end (quality_lot.go), a
+// third of the rows at national scale; the two tables hold the same counts
+// because every write adds to both in one transaction.
 
 // perfEvent is a write that changes the summary.
 type perfEvent int
@@ -150,24 +157,58 @@ func (db *DB) perfPlacements(cond string, outcomeOnly bool) string {
 	GROUP BY p.council_id, p.lot_id, p.provider_id, p.start_date`
 }
 
+// monthOf is a summary day's month in SQL: the month's first day, the key
+// of perf_months.
+func (db *DB) monthOf(day string) string {
+	if db.dialect.name == "postgres" {
+		return `CAST(date_trunc('month', CAST(` + day + ` AS TIMESTAMP)) AS DATE)`
+	}
+	return `substr(` + day + `, 1, 8) || '01'`
+}
+
 // addPerfDays adds a part (a SELECT of the key, perfCounters and answers)
-// to perf_days.
-func addPerfDays(ctx context.Context, ex execer, part string, args ...any) error {
+// to perf_days, and the same part added up by month to perf_months: the
+// two always hold the same counts.
+func (db *DB) addPerfDays(ctx context.Context, ex execer, part string, args ...any) error {
+	if err := upsertPerf(ctx, ex, "perf_days", "day", part, args); err != nil {
+		return err
+	}
+	return upsertPerf(ctx, ex, "perf_months", "month", db.perfByMonth(part), args)
+}
+
+// perfByMonth is a part of perf_days' columns added up by month.
+func (db *DB) perfByMonth(part string) string {
+	sums := make([]string, len(perfCounters))
+	for i, c := range perfCounters {
+		sums[i] = `SUM(` + c + `)`
+	}
+	month := db.monthOf("s.day")
+	return `WITH s (council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers) AS (` + part + `)
+	SELECT s.council_id, s.lot_id, s.provider_id, ` + month + `, ` + strings.Join(sums, ", ") + `, COALESCE(` + db.joinText("NULLIF(s.answers, '')") + `, '')
+	FROM s GROUP BY s.council_id, s.lot_id, s.provider_id, ` + month + `
+	ORDER BY 1, 2, 3, 4` // key order: writers at once lock shared month rows in one order
+}
+
+// upsertPerf adds a part to perf_days or perf_months (key column day or
+// month): two writers at once each add their own counts.
+func upsertPerf(ctx context.Context, ex execer, table, key, part string, args []any) error {
 	set := make([]string, 0, len(perfCounters)+1)
 	for _, c := range perfCounters {
-		set = append(set, c+` = perf_days.`+c+` + excluded.`+c)
+		set = append(set, c+` = `+table+`.`+c+` + excluded.`+c)
 	}
-	set = append(set, `answers = CASE WHEN excluded.answers = '' THEN perf_days.answers WHEN perf_days.answers = '' THEN excluded.answers
-		ELSE perf_days.answers || ' ' || excluded.answers END`)
-	q := `INSERT INTO perf_days (council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers)
+	set = append(set, `answers = CASE WHEN excluded.answers = '' THEN `+table+`.answers WHEN `+table+`.answers = '' THEN excluded.answers
+		ELSE `+table+`.answers || ' ' || excluded.answers END`)
+	q := `INSERT INTO ` + table + ` (council_id, lot_id, provider_id, ` + key + `, ` + strings.Join(perfCounters, ", ") + `, answers)
 		SELECT * FROM (` + part + `) s WHERE true
-		ON CONFLICT (council_id, lot_id, provider_id, day) DO UPDATE SET ` + strings.Join(set, ", ")
+		ON CONFLICT (council_id, lot_id, provider_id, ` + key + `) DO UPDATE SET ` + strings.Join(set, ", ")
 	if _, err := ex.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("storage: performance summary: %w", err)
+		return fmt.Errorf("storage: performance summary (%s): %w", table, err)
 	}
 	return nil
 }
 
+// addPerfDeclines adds a part (a SELECT of the key, reason and count) to
+// perf_declines.
 func addPerfDeclines(ctx context.Context, ex execer, part string, args ...any) error {
 	q := `INSERT INTO perf_declines (council_id, lot_id, provider_id, day, reason, n) SELECT * FROM (` + part + `) s WHERE true
 		ON CONFLICT (council_id, lot_id, provider_id, reason, day) DO UPDATE SET n = perf_declines.n + excluded.n`
@@ -190,14 +231,14 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 	ex := tx
 	switch ev {
 	case perfOfferAnswered, perfOfferDeclined:
-		if err := addPerfDays(ctx, ex, db.perfOffers(`o.id = $1 AND o.council_id = $2`, false), args[0], council); err != nil || ev == perfOfferAnswered {
+		if err := db.addPerfDays(ctx, ex, db.perfOffers(`o.id = $1 AND o.council_id = $2`, false), args[0], council); err != nil || ev == perfOfferAnswered {
 			return err
 		}
 		return addPerfDeclines(ctx, ex, db.perfDeclines(`o.id = $1 AND o.council_id = $2`), args[0], council)
 	case perfCompetition:
-		return addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.council_id = $2`, false), args[0], council)
+		return db.addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.council_id = $2`, false), args[0], council)
 	case perfBid:
-		return addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.location_id = $2 AND ci.council_id = $3`, true), args[0], args[1], council)
+		return db.addPerfDays(ctx, ex, db.perfInvites(`ci.competition_id = $1 AND ci.location_id = $2 AND ci.council_id = $3`, true), args[0], args[1], council)
 	case perfPlacementsMade, perfPlacementClosed:
 		for len(args) > 0 {
 			n := min(len(args), narrowChunk)
@@ -206,19 +247,27 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 				marks[i] = "$" + strconv.Itoa(i+2)
 			}
 			part := db.perfPlacements(`p.council_id = $1 AND p.id IN (`+strings.Join(marks, ", ")+`)`, ev == perfPlacementClosed)
-			if err := addPerfDays(ctx, ex, part, append([]any{council}, args[:n]...)...); err != nil {
+			if err := db.addPerfDays(ctx, ex, part, append([]any{council}, args[:n]...)...); err != nil {
 				return err
 			}
 			args = args[n:]
 		}
 		return nil
 	case perfGuidePrices:
-		from := args[0].(time.Time).UTC().Truncate(24 * time.Hour)
-		if _, err := tx.ExecContext(ctx, `UPDATE perf_days SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND day >= $2`,
-			council, ymd(from)); err != nil {
-			return fmt.Errorf("storage: performance summary guide prices: %w", err)
+		// From the first of the month, so the month's row is worked out
+		// again whole; the month's days before the new price come out as
+		// they were (the price does not reach back to them).
+		day := args[0].(time.Time).UTC()
+		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for _, q := range []string{
+			`UPDATE perf_days SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND day >= $2`,
+			`UPDATE perf_months SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND month >= $2`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, council, ymd(from)); err != nil {
+				return fmt.Errorf("storage: performance summary guide prices: %w", err)
+			}
 		}
-		return addPerfDays(ctx, ex, db.perfOffers(`o.council_id = $1 AND o.status = 'accepted' AND o.offered_at >= $2`, true), council, from)
+		return db.addPerfDays(ctx, ex, db.perfOffers(`o.council_id = $1 AND o.status = 'accepted' AND o.offered_at >= $2`, true), council, from)
 	}
 	return fmt.Errorf("storage: performance summary: unknown event %d", ev)
 }
@@ -239,17 +288,22 @@ func (db *DB) fillPerfSummary(ctx context.Context, force bool) error {
 		return nil
 	}
 	ex := tx
-	for _, q := range []string{`DELETE FROM perf_days`, `DELETE FROM perf_declines`} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("storage: empty performance summary: %w", err)
+	for _, t := range []string{"perf_days", "perf_declines", "perf_months"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("storage: empty performance summary %s: %w", t, err)
 		}
 	}
 	for _, part := range []string{db.perfOffers("true", false), db.perfInvites("true", false), db.perfPlacements("true", false)} {
-		if err := addPerfDays(ctx, ex, part); err != nil {
+		if err := upsertPerf(ctx, ex, "perf_days", "day", part, nil); err != nil {
 			return err
 		}
 	}
 	if err := addPerfDeclines(ctx, ex, db.perfDeclines("true")); err != nil {
+		return err
+	}
+	// The months are the days added up.
+	days := `SELECT council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers FROM perf_days`
+	if err := upsertPerf(ctx, ex, "perf_months", "month", db.perfByMonth(days), nil); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE perf_state SET filled = TRUE WHERE id = 1`); err != nil {
