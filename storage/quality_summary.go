@@ -169,11 +169,22 @@ func (db *DB) monthOf(day string) string {
 // addPerfDays adds a part (a SELECT of the key, perfCounters and answers)
 // to perf_days, and the same part added up by month to perf_months: the
 // two always hold the same counts.
+//
+// Where every statement is a round trip (PostgreSQL), the two go as one
+// statement, the days' upsert a part of the months' WITH: they share the
+// part's parameters, and touch different tables.
 func (db *DB) addPerfDays(ctx context.Context, ex execer, part string, args ...any) error {
-	if err := upsertPerf(ctx, ex, "perf_days", "day", part, args); err != nil {
-		return err
+	days, months := upsertPerfSQL("perf_days", "day", part), upsertPerfSQL("perf_months", "month", db.perfByMonth(part))
+	qs := []string{days, months}
+	if db.dialect.foldWrites {
+		qs = []string{"WITH d AS (" + days + ") " + months}
 	}
-	return upsertPerf(ctx, ex, "perf_months", "month", db.perfByMonth(part), args)
+	for _, q := range qs {
+		if _, err := ex.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("storage: performance summary: %w", err)
+		}
+	}
+	return nil
 }
 
 // perfByMonth is a part of perf_days' columns added up by month.
@@ -189,22 +200,18 @@ func (db *DB) perfByMonth(part string) string {
 	ORDER BY 1, 2, 3, 4` // key order: writers at once lock shared month rows in one order
 }
 
-// upsertPerf adds a part to perf_days or perf_months (key column day or
+// upsertPerfSQL adds a part to perf_days or perf_months (key column day or
 // month): two writers at once each add their own counts.
-func upsertPerf(ctx context.Context, ex execer, table, key, part string, args []any) error {
+func upsertPerfSQL(table, key, part string) string {
 	set := make([]string, 0, len(perfCounters)+1)
 	for _, c := range perfCounters {
 		set = append(set, c+` = `+table+`.`+c+` + excluded.`+c)
 	}
 	set = append(set, `answers = CASE WHEN excluded.answers = '' THEN `+table+`.answers WHEN `+table+`.answers = '' THEN excluded.answers
 		ELSE `+table+`.answers || ' ' || excluded.answers END`)
-	q := `INSERT INTO ` + table + ` (council_id, lot_id, provider_id, ` + key + `, ` + strings.Join(perfCounters, ", ") + `, answers)
+	return `INSERT INTO ` + table + ` (council_id, lot_id, provider_id, ` + key + `, ` + strings.Join(perfCounters, ", ") + `, answers)
 		SELECT * FROM (` + part + `) s WHERE true
 		ON CONFLICT (council_id, lot_id, provider_id, ` + key + `) DO UPDATE SET ` + strings.Join(set, ", ")
-	if _, err := ex.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("storage: performance summary (%s): %w", table, err)
-	}
-	return nil
 }
 
 // addPerfDeclines adds a part (a SELECT of the key, reason and count) to
@@ -293,17 +300,18 @@ func (db *DB) fillPerfSummary(ctx context.Context, force bool) error {
 			return fmt.Errorf("storage: empty performance summary %s: %w", t, err)
 		}
 	}
+	// The days from the records, then the months as the days added up.
+	days := `SELECT council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers FROM perf_days`
+	var qs []string
 	for _, part := range []string{db.perfOffers("true", false), db.perfInvites("true", false), db.perfPlacements("true", false)} {
-		if err := upsertPerf(ctx, ex, "perf_days", "day", part, nil); err != nil {
-			return err
+		qs = append(qs, upsertPerfSQL("perf_days", "day", part))
+	}
+	for _, q := range append(qs, upsertPerfSQL("perf_months", "month", db.perfByMonth(days))) {
+		if _, err := ex.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("storage: fill performance summary: %w", err)
 		}
 	}
 	if err := addPerfDeclines(ctx, ex, db.perfDeclines("true")); err != nil {
-		return err
-	}
-	// The months are the days added up.
-	days := `SELECT council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers FROM perf_days`
-	if err := upsertPerf(ctx, ex, "perf_months", "month", db.perfByMonth(days), nil); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE perf_state SET filled = TRUE WHERE id = 1`); err != nil {
