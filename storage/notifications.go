@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caremarket/caremarket"
@@ -115,22 +116,26 @@ func (tx *Tx) queueCouncil(ctx context.Context, e notify.Event, dedupe string) e
 
 func (tx *Tx) queueUsers(ctx context.Context, who string, args []any, e notify.Event, dedupe string) error {
 	// One statement, however many recipients: a SELECT of them and an
-	// INSERT each would be a round trip each.
+	// INSERT each would be a round trip each. The message's own values
+	// follow the council and who's arguments.
 	var key any
 	if dedupe != "" {
 		key = dedupe + ":user:"
 	}
-	n := strconv.Itoa(len(args) + 2)
-	at := "$" + n + tx.db.dialect.timestampParam
+	vals := []any{tx.now, string(e.Kind), e.Service, e.District, e.What, e.Path, e.Urgent, key}
+	p := make([]string, len(vals))
+	for i := range vals {
+		p[i] = "$" + strconv.Itoa(len(args)+2+i)
+	}
+	at := p[0] + tx.db.dialect.timestampParam
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (council_id, user_id, email, kind, service, district, what, path, urgent,
 		dedupe_key, status, next_attempt_at, created_at)
-		SELECT u.council_id, u.id, u.email, $`+strconv.Itoa(len(args)+3)+`, $`+strconv.Itoa(len(args)+4)+`, $`+strconv.Itoa(len(args)+5)+`,
-		$`+strconv.Itoa(len(args)+6)+`, $`+strconv.Itoa(len(args)+7)+`, CAST($`+strconv.Itoa(len(args)+8)+` AS BOOLEAN),
-		CAST($`+strconv.Itoa(len(args)+9)+` AS TEXT) || CAST(u.id AS TEXT), 'pending', `+at+`, `+at+`
+		SELECT u.council_id, u.id, u.email, `+strings.Join(p[1:6], ", ")+`, CAST(`+p[6]+` AS BOOLEAN),
+		CAST(`+p[7]+` AS TEXT) || CAST(u.id AS TEXT), 'pending', `+at+`, `+at+`
 		FROM users u WHERE u.council_id = $1 AND u.disabled_at IS NULL AND `+who+`
 		AND NOT EXISTS (SELECT 1 FROM notification_prefs np WHERE np.user_id = u.id AND np.kind = '`+string(e.Kind)+`' AND NOT np.enabled)
 		ORDER BY u.id ON CONFLICT DO NOTHING`,
-		append(append([]any{tx.actor.CouncilID}, args...), tx.now, string(e.Kind), e.Service, e.District, e.What, e.Path, e.Urgent, key)...); err != nil {
+		append(append([]any{tx.actor.CouncilID}, args...), vals...)...); err != nil {
 		return fmt.Errorf("storage: queue notification: %w", err)
 	}
 	return nil
