@@ -58,17 +58,7 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 		at = now
 	}
 	each := func(what, query string, args []any, scan func(rows *sql.Rows) error) error {
-		rows, err := db.sql.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("storage: performance %s: %w", what, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return fmt.Errorf("storage: performance %s: %w", what, err)
-			}
-		}
-		return rows.Err()
+		return db.perfEach(ctx, what, query, args, scan)
 	}
 	period := []any{council, s.id, from, to}
 	col := "o." + s.column
