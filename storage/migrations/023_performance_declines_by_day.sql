@@ -1,0 +1,8 @@
+-- provider performance: a lot's declines read by day on PostgreSQL
+-- A lot's league table adds up the declines by reason over the period.
+-- perf_declines is keyed provider before day, so a period of a year had
+-- PostgreSQL read every lot's declines of every day and throw most away (a
+-- scan of all the council's rows); an index in day order within a lot,
+-- holding the columns the read needs, makes it one range of the period's
+-- rows. SQLite keeps the table itself in key order and reads the lot's rows
+-- as one range already, so it needs nothing more (see the .postgres.sql part).
