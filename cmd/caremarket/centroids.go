@@ -8,6 +8,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/storage"
 )
 
 func init() {
@@ -41,15 +42,12 @@ func importCentroids(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(cs) == 0 {
 		return caremarket.Errorf(caremarket.EINVALID, "%s has no postcode districts: nothing was loaded", path)
 	}
-	db, cctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := db.ImportCentroids(cctx, cs)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, d.council)
-	return nil
+	return d.with(ctx, func(ctx context.Context, db *storage.DB) error {
+		n, err := db.ImportCentroids(ctx, cs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, d.council)
+		return nil
+	})
 }

@@ -110,9 +110,35 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.url, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL); when set, used instead of --db")
 }
 
+func newDBFlags(name string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
+	fs := newFlags(name, stderr)
+	d := &dbFlags{}
+	d.register(fs)
+	return fs, d
+}
+
+// run parses args into fs, opens and migrates the database, and runs do
+// with it; it closes the database after.
+func (d *dbFlags) run(ctx context.Context, fs *flag.FlagSet, args []string, do func(context.Context, *storage.DB) error) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return do(ctx, db)
+}
+
+// openOnly opens the database as it stands, without migrating it.
+func (d *dbFlags) openOnly(ctx context.Context) (*storage.DB, error) {
+	return storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
+}
+
 // open opens and migrates the database.
 func (d *dbFlags) open(ctx context.Context) (*storage.DB, error) {
-	db, err := storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
+	db, err := d.openOnly(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +171,14 @@ func (c *councilFlags) run(ctx context.Context, fs *flag.FlagSet, args []string,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	return c.with(ctx, do)
+}
+
+// with opens and migrates the database and runs do with it, acting as the
+// system admin of --council; it closes the database after. A command whose
+// flags need checking parses and checks them first, so that a mistake in
+// them never opens (nor migrates) the database.
+func (c *councilFlags) with(ctx context.Context, do func(context.Context, *storage.DB) error) error {
 	db, ctx, err := c.openIn(ctx)
 	if err != nil {
 		return err
