@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caremarket/caremarket/internal/cputime"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/procurement"
@@ -437,14 +438,14 @@ func marketOf(seed uint64, nLocs, nReqs int) []AllocRequest {
 func BenchmarkAllocate(b *testing.B) {
 	reqs := marketOf(1, 30_000, 200)
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		a := Allocate(reqs)
 		b.ReportMetric(float64(a.Totals.OwnArea), "own-area")
 		b.ReportMetric(float64(a.OneAtATimeTotals.OwnArea), "own-area-one-at-a-time")
 	}
 	// CPU time says what a plan costs when other work shares the machine.
-	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Process()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 func TestAllocateNationalScale(t *testing.T) {
