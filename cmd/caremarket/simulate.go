@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -40,9 +39,7 @@ func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Wr
 			return err
 		}
 		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
+			return printJSON(stdout, res)
 		}
 		fmt.Fprintf(stdout, "%s: %d days, seed %d, %.1f new requirements a day on average (simulated in %v)\n\n", d.council, res.Days, res.Seed,
 			res.ArrivalsPerDay, time.Since(start).Round(time.Millisecond))
