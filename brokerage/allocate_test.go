@@ -97,10 +97,16 @@ func randomMarket(rng *rand.Rand, nAreas, nLocs, nReqs int) []AllocRequest {
 		if st == market.Homecare {
 			minutes = 30 * (1 + rng.IntN(40))
 		}
-		in.MinutesPerWeek = minutes
-		reqs[i] = AllocRequest{RequirementID: int64(i + 1), CaseReference: fmt.Sprintf("MOS-%d", i+1), MinutesPerWeek: minutes, Input: in}
+		reqs[i] = generatedRequest(i, in, minutes)
 	}
 	return reqs
+}
+
+// generatedRequest is the i'th generated requirement (case MOS-i+1), its
+// care minutes a week (0 for a bed) set on the request and its input alike.
+func generatedRequest(i int, in Input, minutes int) AllocRequest {
+	in.MinutesPerWeek = minutes
+	return AllocRequest{RequirementID: int64(i + 1), CaseReference: fmt.Sprintf("MOS-%d", i+1), MinutesPerWeek: minutes, Input: in}
 }
 
 // objective is a plan's score, lexicographic, lower is better.
@@ -425,8 +431,7 @@ func marketOf(seed uint64, nLocs, nReqs int) []AllocRequest {
 		if st == market.Homecare {
 			minutes = 60 * (5 + rng.IntN(20))
 		}
-		in.MinutesPerWeek = minutes
-		reqs[i] = AllocRequest{RequirementID: int64(i + 1), CaseReference: fmt.Sprintf("MOS-%d", i+1), MinutesPerWeek: minutes, Input: in}
+		reqs[i] = generatedRequest(i, in, minutes)
 	}
 	return reqs
 }
