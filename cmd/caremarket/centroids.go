@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
@@ -20,15 +19,12 @@ func init() {
 // its number and reason, and nothing is loaded.
 func importCentroids(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("import outcode-centroids", stderr)
-	path, err := oneArg(fs, args, "centroid file (CSV outcode,latitude,longitude)")
-	if err != nil {
-		return err
-	}
-	file, err := os.Open(path)
+	file, err := openArg(fs, args, "centroid file (CSV outcode,latitude,longitude)")
 	if err != nil {
 		return err
 	}
 	defer file.Close()
+	path := file.Name()
 	cs, bad, err := brokerage.ReadCentroids(file)
 	if err != nil {
 		return caremarket.Errorf(caremarket.EINVALID, "%s: %v", path, err)
