@@ -111,6 +111,7 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.url, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL); when set, used instead of --db")
 }
 
+// newDBFlags is a command's flag set with the database flags registered.
 func newDBFlags(name string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
 	fs := newFlags(name, stderr)
 	d := &dbFlags{}
