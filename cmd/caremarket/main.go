@@ -181,18 +181,12 @@ func (c *councilFlags) run(ctx context.Context, fs *flag.FlagSet, args []string,
 // flags need checking parses and checks them first, so that a mistake in
 // them never opens (nor migrates) the database.
 func (c *councilFlags) with(ctx context.Context, do func(context.Context, *storage.DB) error) error {
-	db, ctx, err := c.openIn(ctx)
+	db, ctx, err := c.openCouncil(ctx, c.council)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return do(ctx, db)
-}
-
-// openIn opens and migrates the database and returns a context acting as
-// the system admin of --council. The caller closes the database.
-func (c *councilFlags) openIn(ctx context.Context) (*storage.DB, context.Context, error) {
-	return c.openCouncil(ctx, c.council)
 }
 
 // openCouncil opens and migrates the database and returns a context acting
