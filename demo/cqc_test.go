@@ -5,8 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -18,11 +18,7 @@ import (
 func TestImportDirectory(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		ctx := context.Background()
-		res, err := demo.LoadUpTo(ctx, db, now, demo.StageMarket)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kent := caremarket.NewContext(ctx, caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+		kent, _ := demotest.LoadUpTo(t, db, now, demo.StageMarket)
 		_, before, err := db.ListLocations(kent, market.LocationFilter{})
 		if err != nil {
 			t.Fatal(err)

@@ -48,16 +48,13 @@ func tokensRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *id == "" {
 		return caremarket.Errorf(caremarket.EINVALID, "--id is required: the token's id from caremarket tokens list")
 	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.RevokeToken(ctx, *id); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "revoked token %s\n", *id)
-	return nil
+	return d.with(ctx, func(ctx context.Context, db *storage.DB) error {
+		if err := db.RevokeToken(ctx, *id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked token %s\n", *id)
+		return nil
+	})
 }
 
 func usersDisable(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -32,9 +32,7 @@ const ageHeader = "age-encryption.org/v1"
 // encrypts it with age when a key file is given. A backup that fails its
 // check is not left behind.
 func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("backup", stderr)
 	out := fs.String("out", "", "file to write the backup to (required; must not exist)")
 	keyFile := fs.String("key-file", "", "age key file (from 'caremarket backup key'): encrypt the backup to it")
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +57,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	// Open only: a backup reads one snapshot and takes no write lock, so a
 	// busy server's writers never hold it up (migrating would).
-	db, err := storageOpenOnly(ctx, d)
+	db, err := d.openOnly(ctx)
 	if err != nil {
 		return err
 	}
@@ -99,9 +97,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // only then puts it in place of the database file. An existing database is
 // overwritten only with --force: stop the server first.
 func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("restore", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("restore", stderr)
 	keyFile := fs.String("key-file", "", "age key file the backup was encrypted to")
 	force := fs.Bool("force", false, "overwrite an existing database file (stop the server first)")
 	if err := fs.Parse(args); err != nil {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/storage"
 )
 
 func init() {
@@ -19,15 +19,12 @@ func init() {
 // its number and reason, and nothing is loaded.
 func importCentroids(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("import outcode-centroids", stderr)
-	path, err := oneArg(fs, args, "centroid file (CSV outcode,latitude,longitude)")
-	if err != nil {
-		return err
-	}
-	file, err := os.Open(path)
+	file, err := openArg(fs, args, "centroid file (CSV outcode,latitude,longitude)")
 	if err != nil {
 		return err
 	}
 	defer file.Close()
+	path := file.Name()
 	cs, bad, err := brokerage.ReadCentroids(file)
 	if err != nil {
 		return caremarket.Errorf(caremarket.EINVALID, "%s: %v", path, err)
@@ -41,15 +38,12 @@ func importCentroids(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(cs) == 0 {
 		return caremarket.Errorf(caremarket.EINVALID, "%s has no postcode districts: nothing was loaded", path)
 	}
-	db, cctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := db.ImportCentroids(cctx, cs)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, d.council)
-	return nil
+	return d.with(ctx, func(ctx context.Context, db *storage.DB) error {
+		n, err := db.ImportCentroids(ctx, cs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "loaded %d postcode district centres into %s: the cascade now measures distance in miles\n", n, d.council)
+		return nil
+	})
 }

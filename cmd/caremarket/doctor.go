@@ -33,9 +33,7 @@ const minFreeBytes = 1 << 30
 const maxClockSkew = 5 * time.Second
 
 func doctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("doctor", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("doctor", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,7 +57,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return report(stdout, append(checks, diskCheck(filepath.Dir(d.path))))
 		}
 	}
-	db, err := storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
+	db, err := d.openOnly(ctx)
 	if add("database reachable", err, "it answers", "Check the --db path or DATABASE_URL, that the server is running and that this user may connect.") {
 		defer db.Close()
 		doctorDatabase(ctx, db, add)

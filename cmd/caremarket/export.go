@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 
 	"github.com/caremarket/caremarket/procurement"
@@ -29,8 +28,6 @@ func exportOCDS(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		now := db.Now()
 		pkg := procurement.ReleasePackage(*n, procurement.OCDSOptions{OCIDPrefix: *prefix, BaseURI: *base, Published: now}, now)
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(pkg)
+		return printJSON(stdout, pkg)
 	})
 }

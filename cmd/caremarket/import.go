@@ -53,21 +53,28 @@ func oneArg(fs *flag.FlagSet, args []string, what string) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// openArg parses the flags and opens the one file named after them; the
+// caller closes it.
+func openArg(fs *flag.FlagSet, args []string, what string) (*os.File, error) {
+	path, err := oneArg(fs, args, what)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(path)
+}
+
 func importDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import cqc-directory", stderr)
 	var f importFlags
 	f.register(fs)
 	all := fs.Bool("all", false, "import every local authority's locations, not only the council's")
 	keepMissing := fs.Bool("keep-missing", false, "do not mark deregistered the council's locations the file leaves out (for an extract of the directory)")
-	path, err := oneArg(fs, args, "directory file (CSV)")
-	if err != nil {
-		return err
-	}
-	file, err := os.Open(path)
+	file, err := openArg(fs, args, "directory file (CSV)")
 	if err != nil {
 		return err
 	}
 	defer file.Close()
+	path := file.Name()
 	var size int64
 	if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
 		size = info.Size()

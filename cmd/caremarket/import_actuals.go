@@ -17,15 +17,12 @@ func init() {
 // nothing. It prints what it did, every line it could not use with its
 // number and reason, overpayments and periods paid twice.
 func importActuals(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import actuals", stderr)
-	var dbf dbFlags
-	dbf.register(fs)
-	council := fs.String("council", "", "council slug (required)")
+	fs, d := newCouncilFlags("import actuals", stderr)
 	path, err := oneArg(fs, args, "payments file (CSV)")
 	if err != nil {
 		return err
 	}
-	return runImportActuals(ctx, dbf, *council, path, stdout)
+	return runImportActuals(ctx, d.dbFlags, d.council, path, stdout)
 }
 
 func runImportActuals(ctx context.Context, dbf dbFlags, council, path string, stdout io.Writer) error {

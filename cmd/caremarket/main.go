@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -110,9 +111,36 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.url, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL); when set, used instead of --db")
 }
 
+// newDBFlags is a command's flag set with the database flags registered.
+func newDBFlags(name string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
+	fs := newFlags(name, stderr)
+	d := &dbFlags{}
+	d.register(fs)
+	return fs, d
+}
+
+// run parses args into fs, opens and migrates the database, and runs do
+// with it; it closes the database after.
+func (d *dbFlags) run(ctx context.Context, fs *flag.FlagSet, args []string, do func(context.Context, *storage.DB) error) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return do(ctx, db)
+}
+
+// openOnly opens the database as it stands, without migrating it.
+func (d *dbFlags) openOnly(ctx context.Context) (*storage.DB, error) {
+	return storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
+}
+
 // open opens and migrates the database.
 func (d *dbFlags) open(ctx context.Context) (*storage.DB, error) {
-	db, err := storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
+	db, err := d.openOnly(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,18 +173,20 @@ func (c *councilFlags) run(ctx context.Context, fs *flag.FlagSet, args []string,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, ctx, err := c.openIn(ctx)
+	return c.with(ctx, do)
+}
+
+// with opens and migrates the database and runs do with it, acting as the
+// system admin of --council; it closes the database after. A command whose
+// flags need checking parses and checks them first, so that a mistake in
+// them never opens (nor migrates) the database.
+func (c *councilFlags) with(ctx context.Context, do func(context.Context, *storage.DB) error) error {
+	db, ctx, err := c.openCouncil(ctx, c.council)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return do(ctx, db)
-}
-
-// openIn opens and migrates the database and returns a context acting as
-// the system admin of --council. The caller closes the database.
-func (c *councilFlags) openIn(ctx context.Context) (*storage.DB, context.Context, error) {
-	return c.openCouncil(ctx, c.council)
 }
 
 // openCouncil opens and migrates the database and returns a context acting
@@ -190,4 +220,11 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("caremarket "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// printJSON writes v to w as indented JSON, for a person or a script to read.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,23 +20,17 @@ func init() {
 
 func purgeIdentities(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("purge identities", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, cctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	purged, err := db.PurgeIdentities(cctx, time.Now())
-	if err != nil {
-		return err
-	}
-	for _, p := range purged {
-		fmt.Fprintf(stdout, "%s (requirement %d): %s\n", p.CaseReference, p.RequirementID, p.Rule)
-	}
-	fmt.Fprintf(stdout, "%d identities removed under the retention rules of %s\n", len(purged), d.council)
-	return nil
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		purged, err := db.PurgeIdentities(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, p := range purged {
+			fmt.Fprintf(stdout, "%s (requirement %d): %s\n", p.CaseReference, p.RequirementID, p.Rule)
+		}
+		fmt.Fprintf(stdout, "%d identities removed under the retention rules of %s\n", len(purged), d.council)
+		return nil
+	})
 }
 
 func subjectAccess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,18 +42,13 @@ func subjectAccess(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *caseRef == "" {
 		return caremarket.Errorf(caremarket.EINVALID, "--case-reference is required")
 	}
-	db, cctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	sar, err := db.SubjectAccessExport(cctx, *caseRef)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sar)
+	return d.with(ctx, func(ctx context.Context, db *storage.DB) error {
+		sar, err := db.SubjectAccessExport(ctx, *caseRef)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, sar)
+	})
 }
 
 // backgroundJobs are the jobs every server offers to run; the lease in the

@@ -25,9 +25,7 @@ func init() {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	withDemo := fs.Bool("demo", false, "load the Kent demo council, providers and one user per role (on a fresh database)")
 	insecure := fs.Bool("insecure-cookies", false, "send cookies without the Secure flag (only for plain HTTP other than localhost)")
@@ -156,13 +154,11 @@ func loadDemoDirectory(ctx context.Context, db *storage.DB, path string, logger 
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("migrate", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("migrate", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := storageOpenOnly(ctx, d)
+	db, err := d.openOnly(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
+	"github.com/caremarket/caremarket/storage"
 )
 
 func init() {
@@ -28,29 +28,24 @@ func simulateAllocation(ctx context.Context, args []string, stdout, stderr io.Wr
 	if fs.NArg() > 0 {
 		return caremarket.Errorf(caremarket.EINVALID, "unexpected argument %q", fs.Arg(0))
 	}
-	db, ctx, err := d.openIn(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	m, err := db.SimulationMarket(ctx)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	res, err := brokerage.Simulate(ctx, m, brokerage.SimOptions{Days: *days, Seed: *seed, ArrivalsPerDay: *arrivals})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	fmt.Fprintf(stdout, "%s: %d days, seed %d, %.1f new requirements a day on average (simulated in %v)\n\n", d.council, res.Days, res.Seed,
-		res.ArrivalsPerDay, time.Since(start).Round(time.Millisecond))
-	writeSimTable(stdout, res)
-	return nil
+	return d.with(ctx, func(ctx context.Context, db *storage.DB) error {
+		m, err := db.SimulationMarket(ctx)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := brokerage.Simulate(ctx, m, brokerage.SimOptions{Days: *days, Seed: *seed, ArrivalsPerDay: *arrivals})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, res)
+		}
+		fmt.Fprintf(stdout, "%s: %d days, seed %d, %.1f new requirements a day on average (simulated in %v)\n\n", d.council, res.Days, res.Seed,
+			res.ArrivalsPerDay, time.Since(start).Round(time.Millisecond))
+		writeSimTable(stdout, res)
+		return nil
+	})
 }
 
 func writeSimTable(w io.Writer, res *brokerage.SimResult) {

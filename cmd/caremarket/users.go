@@ -17,10 +17,6 @@ func init() {
 	register("audit verify", "check the audit log's hash chain and report the first broken link", auditVerify)
 }
 
-func storageOpenOnly(ctx context.Context, d dbFlags) (*storage.DB, error) {
-	return storage.Open(ctx, storage.Config{SQLitePath: d.path, DatabaseURL: d.url})
-}
-
 func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, d := newCouncilFlags("users create", stderr)
 	role := fs.String("role", "", "admin, commissioner, evaluator, broker, finance or provider (required)")
@@ -57,51 +53,35 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func councilsCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("councils create", stderr)
-	var d dbFlags
-	d.register(fs)
+	fs, d := newDBFlags("councils create", stderr)
 	slug := fs.String("slug", "", "short name used in commands and URLs, like kent (required)")
 	name := fs.String("name", "", "the council's name, like Kent County Council (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := d.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c := &market.Council{Slug: *slug, Name: *name}
-	if err := db.CreateCouncil(ctx, c); err != nil {
-		return err
-	}
-	// A new council requires an authenticator app of admins, commissioners
-	// and finance staff; its admin can change this on the sign-in settings page.
-	if err := db.SetCouncilAuth(caremarket.NewContext(ctx, caremarket.SystemActor(c.ID, c.Slug)), &access.CouncilAuth{MFARoles: access.DefaultMFARoles}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "created council %s (%s)\n", c.Slug, c.Name)
-	return nil
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		c := &market.Council{Slug: *slug, Name: *name}
+		if err := db.CreateCouncil(ctx, c); err != nil {
+			return err
+		}
+		// A new council requires an authenticator app of admins, commissioners
+		// and finance staff; its admin can change this on the sign-in settings page.
+		if err := db.SetCouncilAuth(caremarket.NewContext(ctx, caremarket.SystemActor(c.ID, c.Slug)), &access.CouncilAuth{MFARoles: access.DefaultMFARoles}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created council %s (%s)\n", c.Slug, c.Name)
+		return nil
+	})
 }
 
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit verify", stderr)
-	var d dbFlags
-	d.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	db, err := d.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, chains, broken, err := db.VerifyAuditChains(ctx)
-	if err != nil {
-		return err
-	}
-	if broken != nil {
-		return fmt.Errorf("audit log broken at record %d: %s (%d records checked)", broken.ID, broken.Reason, n)
-	}
-	fmt.Fprintf(stdout, "audit log intact: %d records checked in %d chains\n", n, chains)
-	return nil
+	fs, d := newDBFlags("audit verify", stderr)
+	return d.run(ctx, fs, args, func(ctx context.Context, db *storage.DB) error {
+		n, chains, broken, err := db.VerifyAuditChains(ctx)
+		if err != nil {
+			return err
+		}
+		if broken != nil {
+			return fmt.Errorf("audit log broken at record %d: %s (%d records checked)", broken.ID, broken.Reason, n)
+		}
+		fmt.Fprintf(stdout, "audit log intact: %d records checked in %d chains\n", n, chains)
+		return nil
+	})
 }

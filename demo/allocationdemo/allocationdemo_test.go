@@ -1,13 +1,12 @@
 package allocationdemo_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/demo/allocationdemo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -16,11 +15,7 @@ import (
 // plan it in one batch, and loading again adds nothing.
 func TestDemoWave(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		res, err := demo.Load(context.Background(), db, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		sys := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+		sys, _ := demotest.Load(t, db, time.Now())
 		if n, err := allocationdemo.LoadDemo(sys, db, time.Now()); err != nil || n != 0 {
 			t.Fatalf("second load added %d (%v)", n, err)
 		}

@@ -1,14 +1,13 @@
 package brokerdemo_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/demo/brokerdemo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -19,11 +18,7 @@ import (
 func TestLoadDemo(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-		res, err := demo.LoadUpTo(context.Background(), db, now, demo.StageBrokerage)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+		ctx, _ := demotest.LoadUpTo(t, db, now, demo.StageBrokerage)
 		got, err := brokerdemo.LoadDemo(ctx, db, now)
 		if err != nil {
 			t.Fatal(err)

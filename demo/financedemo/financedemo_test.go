@@ -7,6 +7,7 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/demo/financedemo"
 	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/storage"
@@ -15,12 +16,7 @@ import (
 
 func loadFinanceDemo(t testing.TB, db *storage.DB, now time.Time) (context.Context, *financedemo.Result) {
 	t.Helper()
-	ctx := context.Background()
-	res, err := demo.LoadUpTo(ctx, db, now, demo.StageBrokerage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := caremarket.NewContext(ctx, caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	sys, _ := demotest.LoadUpTo(t, db, now, demo.StageBrokerage)
 	start := time.Now()
 	fr, err := financedemo.LoadDemo(sys, db, now)
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/demo/pricedemo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
@@ -19,11 +19,8 @@ import (
 // and returns a context acting as the council's system admin.
 func load(t testing.TB, db *storage.DB, now time.Time) context.Context {
 	t.Helper()
-	res, err := demo.LoadUpTo(context.Background(), db, now, demo.StagePricing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return caremarket.NewContext(context.Background(), caremarket.SystemActor(res.Council.ID, res.Council.Slug))
+	ctx, _ := demotest.LoadUpTo(t, db, now, demo.StagePricing)
+	return ctx
 }
 
 // oprnRounds lists the price rounds of OPRN-2026, the pricing demo's own

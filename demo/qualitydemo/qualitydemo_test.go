@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/demo/demotest"
 	"github.com/caremarket/caremarket/quality"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -22,10 +22,7 @@ func TestLoadDemo(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 		start := time.Now()
-		res, err := demo.Load(context.Background(), db, now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, res := demotest.Load(t, db, now)
 		t.Logf("demo loaded in %s", time.Since(start))
 		db.Now = func() time.Time { return now }
 		ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "c@kent.example", CouncilID: res.Council.ID, CouncilSlug: "kent", Role: caremarket.RoleCommissioner})

@@ -15,6 +15,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/internal/cputime"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 )
@@ -106,7 +107,7 @@ func measureCascade(ctx context.Context, db *storage.DB, nat *demo.National, cal
 			return nil, err
 		}
 		ds := make([]time.Duration, 0, calls)
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for i := 0; i < calls; i++ {
 			t0 := time.Now()
 			if _, err := db.CascadePreview(broker, r); err != nil {
@@ -115,7 +116,7 @@ func measureCascade(ctx context.Context, db *storage.DB, nat *demo.National, cal
 			ds = append(ds, time.Since(t0))
 		}
 		slices.Sort(ds)
-		cpu := (processCPU() - cpu0) / time.Duration(calls)
+		cpu := (cputime.Process() - cpu0) / time.Duration(calls)
 		out = append(out, CascadeFigure{ServiceType: st, Area: thanet.Name, Calls: calls, P50: percentile(ds, 50), P99: percentile(ds, 99), Max: ds[len(ds)-1], CPU: cpu})
 	}
 	return out, nil

@@ -28,6 +28,7 @@ import (
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/demo"
+	"github.com/caremarket/caremarket/internal/cputime"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
@@ -543,7 +544,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	var exhausted atomic.Bool
 	samples := make([][]sample, cfg.Concurrency)
 	var wg sync.WaitGroup
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	start := time.Now()
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
@@ -567,7 +568,7 @@ func (sc scenario) run(ctx context.Context, client *http.Client, base string, cf
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	res.Exhausted = exhausted.Load()
 
 	var ds []time.Duration

@@ -90,51 +90,29 @@ func MapServiceTypes(l *Location) []market.ServiceType {
 	}
 
 	var out []market.ServiceType
-	add := func(st market.ServiceType) {
-		if !slices.Contains(out, st) {
+	// add adds st when the location is registered for it.
+	add := func(st market.ServiceType, registered bool) {
+		if registered && !slices.Contains(out, st) {
 			out = append(out, st)
 		}
 	}
-	if services[svcResidentialHome] {
-		add(market.Residential)
-		if bands[bandDementia] {
-			add(market.ResidentialHigh)
-		}
-	}
-	if services[svcNursingHome] {
-		add(market.Nursing)
-		if bands[bandDementia] {
-			add(market.NursingHigh)
-		}
-	}
-	if services[svcResidentialHome] || services[svcNursingHome] {
-		// Specialist residential care is bought from homes
-		// registered for the band, nursing or not.
-		if bands[bandLD] {
-			add(market.ResidentialLD)
-		}
-		if bands[bandPD] {
-			add(market.ResidentialPD)
-		}
-		if bands[bandMH] {
-			add(market.ResidentialMH)
-		}
-	}
-	if services[svcDomiciliary] {
-		add(market.Homecare)
-		// Community support for disabled children comes from
-		// domiciliary agencies registered to care for children with a
-		// learning or physical disability.
-		if bands[bandChildren] && (bands[bandLD] || bands[bandPD]) {
-			add(market.DisabledChildren)
-		}
-	}
-	if services[svcExtraCare] {
-		add(market.ExtraCare)
-	}
-	if services[svcSupportedLiving] {
-		add(market.SupportedLiving)
-	}
+	residential, nursing := services[svcResidentialHome], services[svcNursingHome]
+	add(market.Residential, residential)
+	add(market.ResidentialHigh, residential && bands[bandDementia])
+	add(market.Nursing, nursing)
+	add(market.NursingHigh, nursing && bands[bandDementia])
+	// Specialist residential care is bought from homes registered for the
+	// band, nursing or not.
+	add(market.ResidentialLD, (residential || nursing) && bands[bandLD])
+	add(market.ResidentialPD, (residential || nursing) && bands[bandPD])
+	add(market.ResidentialMH, (residential || nursing) && bands[bandMH])
+	add(market.Homecare, services[svcDomiciliary])
+	// Community support for disabled children comes from domiciliary
+	// agencies registered to care for children with a learning or physical
+	// disability.
+	add(market.DisabledChildren, services[svcDomiciliary] && bands[bandChildren] && (bands[bandLD] || bands[bandPD]))
+	add(market.ExtraCare, services[svcExtraCare])
+	add(market.SupportedLiving, services[svcSupportedLiving])
 	// Keep the UI's order, so two readings of the same record compare equal.
 	slices.SortFunc(out, func(a, b market.ServiceType) int {
 		return slices.Index(market.ServiceTypes, a) - slices.Index(market.ServiceTypes, b)
