@@ -110,10 +110,8 @@ type requirementForm struct {
 func (f *j34) recordRequirement(p *pager, r requirementForm) string {
 	t := f.t
 	t.Helper()
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
-	p.click(`main a[href="/requirements/new"]`)
-	p.expect("/requirements/new", "Record a care requirement")
+	p.navigate("/requirements", "Care requirements")
+	p.follow("/requirements/new", "Record a care requirement")
 	start := time.Now().AddDate(0, 0, 7)
 	p.do("fill in the requirement",
 		chromedp.SendKeys(chromedp.ID("case_reference"), r.caseRef),
@@ -256,13 +254,11 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	}
 
 	// The inbox and the offer show the requirement anonymised.
-	p.click(`a.govuk-service-navigation__link[href="/offers"]`)
-	p.expect("/offers", "Offers inbox")
+	p.navigate("/offers", "Offers inbox")
 	secrets := []string{name, "Northdown", postcode, caseRef}
 	f.expectAbsent(p, "the provider's inbox", secrets)
 	p.shot("provider-inbox")
-	p.click(`main a[href="` + offerPath + `"]`)
-	p.expect(offerPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
+	p.follow(offerPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
 	if got := p.textOf("main .govuk-caption-l"); got != "Nursing in Thanet (CT9)" {
 		t.Errorf("the offer's caption = %q, want the service, district and postcode district", got)
 	}
@@ -492,8 +488,7 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 
 	// The commissioner finds it on the off-contract register.
 	p.signIn(f.who[caremarket.RoleCommissioner], "")
-	p.click(`a.govuk-service-navigation__link[href="/off-contract"]`)
-	p.expect("/off-contract", "Off-contract register")
+	p.navigate("/off-contract", "Off-contract register")
 	row := fmt.Sprintf(`main table tbody tr:has(a[href=%q])`, plPath)
 	if got := p.textOf(row); !strings.Contains(got, offer.LocationName) || !strings.Contains(got, "No contracted agency covers") || !strings.Contains(got, "£315.00") {
 		t.Errorf("the register's row for the placement = %q", got)
@@ -503,10 +498,8 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 
 	// The broker is offered the move to a framework provider.
 	p.signIn(f.who[caremarket.RoleBroker], "")
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
-	p.click(`main a[href="/off-contract"]`)
-	p.expect("/off-contract", "Off-contract register")
+	p.navigate("/requirements", "Care requirements")
+	p.follow("/off-contract", "Off-contract register")
 	move := fmt.Sprintf(`form[action="/off-contract/%d/move"] button[type="submit"]`, idAfter(t, plPath))
 	if got := p.textOf(move); !strings.Contains(got, "Move to contract") {
 		t.Errorf("the move button says %q", got)

@@ -109,8 +109,7 @@ func TestBrokerWork(t *testing.T) {
 	p.shot("requirement-worked")
 
 	// The board: found by the start of its case reference, urgent only.
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
+	p.navigate("/requirements", "Care requirements")
 	p.do("search the board", chromedp.SendKeys(chromedp.ID("case_reference"), "MOS-7780"),
 		chromedp.Click(chromedp.CSS(`input[name="urgent"][value="yes"]`)))
 	p.click(`form[action="/requirements"] button[type="submit"]`)
@@ -124,8 +123,7 @@ func TestBrokerWork(t *testing.T) {
 	// Commissioning sees the top-ranked home passed over, and why.
 	p.signIn(f.who[caremarket.RoleCommissioner], "")
 	p.open("/off-contract/report")
-	p.click(`main a[href="/off-contract/skips"]`)
-	p.expect("/off-contract/skips", "Higher-ranked providers passed over")
+	p.follow("/off-contract/skips", "Higher-ranked providers passed over")
 	if got := p.textOf("main table tbody"); !strings.Contains(got, top.LocationName) || !strings.Contains(got, "husband") {
 		t.Errorf("the report of providers passed over shows %q, want %s and the reason", got, top.LocationName)
 	}
