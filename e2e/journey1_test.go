@@ -196,14 +196,21 @@ func TestBrowserJourney1(t *testing.T) {
 	banner("Your declaration has been recorded")
 	p.follow(appPath+"/scoring", "Application from "+provider)
 	selKey, qualKey := "s-"+qSel+"-1-", "s-"+qQual+"-1-"
-	run("score the selection criterion", choose(selKey+"pass", "yes"), set(selKey+"comment", "Registration checked on the CQC register"))
-	p.click(`form:has([name="` + selKey + `comment"]) button[value="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("Your score has been submitted")
-	run("score the quality question", set(qualKey+"points", "4"), set(qualKey+"comment", "A clear falls plan with named responsibilities"))
-	p.click(`form:has([name="` + qualKey + `comment"]) button[value="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("Your score has been submitted")
+
+	// mark fills in one question's marks on the scoring page, submits that
+	// question's form (the one holding the field named textField) with its
+	// button, and expects the scoring page back with the banner done.
+	mark := func(step, textField, button, done string, fields ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		run(step, fields...)
+		p.click(`form:has([name="` + textField + `"]) button[` + button + `]`)
+		p.expect(appPath+"/scoring", "Application from "+provider)
+		banner(done)
+	}
+	mark("score the selection criterion", selKey+"comment", `value="submit"`, "Your score has been submitted",
+		choose(selKey+"pass", "yes"), set(selKey+"comment", "Registration checked on the CQC register"))
+	mark("score the quality question", qualKey+"comment", `value="submit"`, "Your score has been submitted",
+		set(qualKey+"points", "4"), set(qualKey+"comment", "A clear falls plan with named responsibilities"))
 	p.shot("evaluator-scored")
 	signOut()
 
@@ -213,14 +220,10 @@ func TestBrowserJourney1(t *testing.T) {
 	p.expect(windowPath, "E2E first framework")
 	p.follow(appPath+"/scoring", "Application from "+provider)
 	selKey, qualKey = "m-"+qSel+"-1-", "m-"+qQual+"-1-"
-	run("agree the selection mark", choose(selKey+"pass", "yes"), set(selKey+"reason", "Registration confirmed on the CQC register"))
-	p.click(`form:has([name="` + selKey + `reason"]) button[type="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("The agreed mark has been recorded")
-	run("agree the quality mark", set(qualKey+"points", "4"), set(qualKey+"reason", "A credible falls plan, well evidenced"))
-	p.click(`form:has([name="` + qualKey + `reason"]) button[type="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("The agreed mark has been recorded")
+	mark("agree the selection mark", selKey+"reason", `type="submit"`, "The agreed mark has been recorded",
+		choose(selKey+"pass", "yes"), set(selKey+"reason", "Registration confirmed on the CQC register"))
+	mark("agree the quality mark", qualKey+"reason", `type="submit"`, "The agreed mark has been recorded",
+		set(qualKey+"points", "4"), set(qualKey+"reason", "A credible falls plan, well evidenced"))
 	p.shot("moderated")
 
 	// --- Awards, then the summaries and the notice.
