@@ -60,20 +60,25 @@ func TestBrokerWork(t *testing.T) {
 		t.Errorf("after choosing the second-ranked, the requirement says %q", got)
 	}
 
+	// folded opens the requirement page's folded form that posts to the
+	// path ending action, types value into its field and presses its button
+	// (found by the CSS selector button); the requirement's page comes back.
+	folded := func(step, action, field, value, button string) {
+		t.Helper()
+		p.do(step, chromedp.Click(chromedp.CSS(`details:has(form[action$="/`+action+`"]) summary`)),
+			chromedp.SendKeys(chromedp.ID(field), value))
+		p.click(`form[action$="/` + action + `"] ` + button)
+		p.expect(reqPath, "Requirement "+caseRef)
+	}
+
 	// Withdraw it.
-	p.do("open the withdraw form", chromedp.Click(chromedp.CSS(`details:has(form[action$="/withdraw"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("withdraw_reason"), "The husband has moved"))
-	p.click(`form[action$="/withdraw"] button[type="submit"]`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("open the withdraw form", "withdraw", "withdraw_reason", "The husband has moved", `button[type="submit"]`)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "withdrawn") {
 		t.Errorf("after withdrawing, the banner says %q", got)
 	}
 
 	// Urgent: a hospital discharge.
-	p.do("mark it urgent", chromedp.Click(chromedp.CSS(`details:has(form[action$="/urgency"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("urgent_reason"), "Hospital discharge from the QEQM"))
-	p.click(`form[action$="/urgency"] button.govuk-button--warning`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("mark it urgent", "urgency", "urgent_reason", "Hospital discharge from the QEQM", "button.govuk-button--warning")
 	if got := p.textOf("main .govuk-warning-text"); !strings.Contains(got, "Urgent") {
 		t.Errorf("the urgent requirement says %q", got)
 	}
@@ -94,10 +99,7 @@ func TestBrokerWork(t *testing.T) {
 	}
 
 	// More time, then a note.
-	p.do("give more time", chromedp.Click(chromedp.CSS(`details:has(form[action$="/extend"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("extend_hours"), "1"))
-	p.click(`form[action$="/extend"] button[type="submit"]`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("give more time", "extend", "extend_hours", "1", `button[type="submit"]`)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "to answer") {
 		t.Errorf("after extending, the banner says %q", got)
 	}
