@@ -269,17 +269,7 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	p.shot("provider-offer")
 
 	// The home accepts: the placement is theirs, and with it the person.
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	plPath, err := chromedp.Run(p.ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plPath = strings.TrimPrefix(plPath, p.base)
-	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
-	if !strings.HasPrefix(plPath, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", plPath)
-	}
+	plPath := p.acceptOffer(offerPath)
 	p.expect(plPath, offer.LocationName)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "Accepted") {
 		t.Errorf("after accepting, the banner says %q", got)
@@ -472,13 +462,7 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 		t.Errorf("the offer's basis: %q, want off contract and temporary", got)
 	}
 	p.shot("off-contract-offer")
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	plPath := strings.TrimPrefix(p.location(), p.base)
-	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
-	if !strings.HasPrefix(plPath, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", plPath)
-	}
+	plPath := p.acceptOffer(offerPath)
 	p.expect(plPath, offer.LocationName)
 	if got := p.textOf("main .govuk-warning-text"); !strings.Contains(got, "Off contract and temporary") {
 		t.Errorf("the placement's warning says %q", got)
@@ -522,6 +506,20 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 		t.Errorf("after the failed move the register's row = %q", got)
 	}
 	p.viewShot("broker-move")
+}
+
+// acceptOffer presses the accept button of the offer page at offerPath and
+// answers the path of the placement page the browser lands on.
+func (p *pager) acceptOffer(offerPath string) string {
+	p.t.Helper()
+	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
+	plPath := strings.TrimPrefix(p.location(), p.base)
+	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
+	if !strings.HasPrefix(plPath, "/placements/") {
+		p.shot("unexpected")
+		p.t.Fatalf("after accepting the browser is on %s", plPath)
+	}
+	return plPath
 }
 
 // location is the address the browser is on.

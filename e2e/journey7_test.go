@@ -159,11 +159,7 @@ func TestBrowserJourney7(t *testing.T) {
 	p.open(offerPath)
 	p.expect(offerPath, "")
 	p.shot("provider-offer")
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	if pl := strings.TrimPrefix(p.location(), p.base); !strings.HasPrefix(pl, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", pl)
-	}
+	p.acceptOffer(offerPath)
 	p.shot("accepted")
 	if o, err := db.Offer(f.broker, offer.ID); err != nil || o.Status != brokerage.OfferAccepted {
 		t.Errorf("the offer after acceptance: %+v %v", o, err)
