@@ -24,11 +24,7 @@ import (
 // a nursing requirement in Thanet placed through the cascade, and a home
 // care package no contracted agency can take, placed off contract.
 func TestBrokerageJourneys(t *testing.T) {
-	browser, db, res := loadDemo(t, time.Now())
-	base := serve(t, db)
-	freshScreenshots(t, "journey3-*.png", "journey4-*.png")
-	browserCtx := startBrowser(t, browser)
-	f := newJ34(t, db, res)
+	f, browserCtx, base := startJ34(t, "journey3-*.png", "journey4-*.png")
 	t.Run("journey3", func(t *testing.T) { f.t = t; f.nursingInThanet(browserCtx, base) })
 	t.Run("journey4", func(t *testing.T) { f.t = t; f.homecareOffContract(browserCtx, base) })
 }
@@ -42,6 +38,18 @@ type j34 struct {
 	broker context.Context // broker@kent.example
 	who    map[caremarket.Role]demo.SignIn
 	areas  []market.Area
+}
+
+// startJ34 is where each journey over the demo's brokerage begins: the
+// Kent demo loaded and served, the earlier run's screenshots matching
+// globs removed, and the browser started.
+func startJ34(t *testing.T, globs ...string) (f *j34, browserCtx context.Context, base string) {
+	t.Helper()
+	browser, db, res := loadDemo(t, time.Now())
+	base = serve(t, db)
+	freshScreenshots(t, globs...)
+	browserCtx = startBrowser(t, browser)
+	return newJ34(t, db, res), browserCtx, base
 }
 
 func newJ34(t *testing.T, db *storage.DB, res *demo.Result) *j34 {

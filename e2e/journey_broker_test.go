@@ -19,11 +19,7 @@ import (
 // offer sent again (shorter, as urgent) and given more time, a note, the
 // board searched; then commissioning sees the home passed over.
 func TestBrokerWork(t *testing.T) {
-	browser, db, res := loadDemo(t, time.Now())
-	base := serve(t, db)
-	freshScreenshots(t)
-	browserCtx := startBrowser(t, browser)
-	f := newJ34(t, db, res)
+	f, browserCtx, base := startJ34(t)
 	thanet := f.area("Thanet")
 	p, done := openTab(t, browserCtx, base, "broker-work", 2*time.Minute)
 	defer done()
@@ -34,7 +30,7 @@ func TestBrokerWork(t *testing.T) {
 	reqPath := f.recordRequirement(p, requirementForm{caseRef: caseRef, service: string(market.Nursing), areaID: thanet.ID,
 		name: "Hilda Workday", address: "2 Harbour Street, Ramsgate", postcode: "CT11 8HA"})
 	reqID := idAfter(t, reqPath)
-	view, err := db.RequirementView(f.broker, reqID)
+	view, err := f.db.RequirementView(f.broker, reqID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +86,7 @@ func TestBrokerWork(t *testing.T) {
 	p.do("give the reason again", chromedp.SendKeys(chromedp.ID("skip_reason"), "The husband is back at "+second.LocationName))
 	p.click(`button[formaction$="/resend"]`)
 	p.expect(reqPath, "Requirement "+caseRef)
-	pending, err := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: reqID, Status: brokerage.OfferPending})
+	pending, err := f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: reqID, Status: brokerage.OfferPending})
 	if err != nil || len(pending) != 1 || pending[0].LocationID != second.LocationID {
 		t.Fatalf("after sending again: %+v %v", pending, err)
 	}
