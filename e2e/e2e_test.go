@@ -155,8 +155,7 @@ func walk(t *testing.T, browserCtx context.Context, base string, who demo.SignIn
 	}
 	links = append(links, navLink{Label: "Home", Href: "/"})
 	for _, l := range links {
-		p.click(`a.govuk-service-navigation__link[href="` + l.Href + `"]`)
-		p.expect(l.Href, j.headings[l.Href])
+		p.navigate(l.Href, j.headings[l.Href])
 		current := ""
 		for _, n := range p.nav() {
 			if n.Current {
@@ -222,6 +221,22 @@ func (p *pager) click(css string) {
 		p.t.Fatalf("click %s: %v", css, err)
 	}
 	p.status = resp.Status
+}
+
+// navigate clicks the service navigation's link to path and expects its
+// page, headed heading.
+func (p *pager) navigate(path, heading string) {
+	p.t.Helper()
+	p.click(`a.govuk-service-navigation__link[href="` + path + `"]`)
+	p.expect(path, heading)
+}
+
+// follow clicks the link to path in the page's main content and expects
+// its page, headed heading.
+func (p *pager) follow(path, heading string) {
+	p.t.Helper()
+	p.click(`main a[href="` + path + `"]`)
+	p.expect(path, heading)
 }
 
 // expect checks the page the browser is on: its path, that it loaded with
@@ -478,11 +493,9 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 	p.open("/")
 	p.expect("/sign-in", "Sign in")
 	p.signIn(who[caremarket.RoleProvider], "")
-	p.click(`a.govuk-service-navigation__link[href="/pricing"]`)
-	p.expect("/pricing", "Pricing")
+	p.navigate("/pricing", "Pricing")
 	p.shot("provider-pricing")
-	p.click(`main a[href="/pricing/rounds"]`)
-	p.expect("/pricing/rounds", "Price rounds")
+	p.follow("/pricing/rounds", "Price rounds")
 	p.shot("provider-rounds")
 	p.click(`a[href="` + roundPath + `"]`)
 	p.expect(roundPath, round.Name)
@@ -521,10 +534,8 @@ func priceRoundJourney(t *testing.T, browserCtx context.Context, base string, db
 
 	// The commissioner rejects it, with a reason, from the round page.
 	p.signIn(who[caremarket.RoleCommissioner], "")
-	p.click(`a.govuk-service-navigation__link[href="/pricing"]`)
-	p.expect("/pricing", "Pricing")
-	p.click(`main a[href="/pricing/rounds"]`)
-	p.expect("/pricing/rounds", "Price rounds")
+	p.navigate("/pricing", "Pricing")
+	p.follow("/pricing/rounds", "Price rounds")
 	p.click(`a[href="` + roundPath + `"]`)
 	p.expect(roundPath, round.Name)
 	p.viewShot("commissioner-round")

@@ -72,10 +72,8 @@ func TestBrowserJourney1(t *testing.T) {
 	providerWindows := func() {
 		t.Helper()
 		p.signIn(who[caremarket.RoleProvider], provider)
-		p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
-		p.expect("/agreements", "Agreements")
-		p.click(`main a[href="/windows"]`)
-		p.expect("/windows", "Open windows and your applications")
+		p.navigate("/agreements", "Agreements")
+		p.follow("/windows", "Open windows and your applications")
 	}
 	pathID := func(prefix string) int64 {
 		t.Helper()
@@ -96,10 +94,8 @@ func TestBrowserJourney1(t *testing.T) {
 	p.open("/")
 	p.expect("/sign-in", "Sign in")
 	p.signIn(who[caremarket.RoleCommissioner], "")
-	p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
-	p.expect("/agreements", "Agreements")
-	p.click(`main a[href="/agreements/new"]`)
-	p.expect("/agreements/new", "Set up an agreement")
+	p.navigate("/agreements", "Agreements")
+	p.follow("/agreements/new", "Set up an agreement")
 	acts := []chromedp.Action[chromedp.Void]{set("reference", ref), set("title", title),
 		choose("type", string(procurement.OpenFramework)), set("annual_value_pence", "89,700,000"), set("lifetime_value_pence", "700,000,000")}
 	acts = append(acts, date("start", procurement.Date(2027, 4, 1))...)
@@ -114,8 +110,7 @@ func TestBrowserJourney1(t *testing.T) {
 	banner(ref + " has been set up")
 
 	// A lot by service type and district.
-	p.click(`main a[href="` + agreementPath + `/lots/new"]`)
-	p.expect(agreementPath+"/lots/new", "Add a lot")
+	p.follow(agreementPath+"/lots/new", "Add a lot")
 	run("fill in the lot", set("title", "Residential and nursing, first district"),
 		choose("service_types", "residential"), choose("service_types", "nursing"),
 		chromedp.Click(chromedp.CSS(`input[name="area_ids"]`)), // the first district
@@ -131,8 +126,7 @@ func TestBrowserJourney1(t *testing.T) {
 	// A window whose deadline is a couple of minutes after the server's now.
 	london := now().In(procurement.London)
 	deadline := london.Truncate(time.Minute).Add(2 * time.Minute)
-	p.click(`main a[href="` + agreementPath + `/windows/new"]`)
-	p.expect(agreementPath+"/windows/new", "Open a window")
+	p.follow(agreementPath+"/windows/new", "Open a window")
 	acts = []chromedp.Action[chromedp.Void]{choose("kind", string(procurement.Tender)), set("title", "E2E first framework")}
 	acts = append(acts, date("opens", london.Add(-time.Hour))...)
 	acts = append(acts, set("opens-time", london.Add(-time.Hour).Format("15:04")))
@@ -156,8 +150,7 @@ func TestBrowserJourney1(t *testing.T) {
 	qSel, qQual := strconv.FormatInt(w.Questions[0].ID, 10), strconv.FormatInt(w.Questions[1].ID, 10)
 
 	// The evaluator is assigned; the commissioner will moderate.
-	p.click(`main a[href="` + windowPath + `/evaluators"]`)
-	p.expect(windowPath+"/evaluators", "Evaluators")
+	p.follow(windowPath+"/evaluators", "Evaluators")
 	run("choose the evaluator", set("user_id", strconv.FormatInt(evaluator.ID, 10)))
 	p.click(`main form button[type="submit"]`)
 	p.expect(windowPath+"/evaluators", "Evaluators")
@@ -170,8 +163,7 @@ func TestBrowserJourney1(t *testing.T) {
 	// --- The provider finds the open window and applies.
 	providerWindows()
 	p.viewShot("provider-windows")
-	p.click(`main a[href="` + windowPath + `/apply"]`)
-	p.expect(windowPath+"/apply", "")
+	p.follow(windowPath+"/apply", "")
 	run("answer the questions", chromedp.Click(chromedp.CSS(`input[name="lot_ids"]`)),
 		set("answers."+qSel, "Yes: registered for accommodation with nursing and personal care since 2012"),
 		set("answers."+qSel+".evidence", "CQC registration 1-101234567"),
@@ -193,30 +185,32 @@ func TestBrowserJourney1(t *testing.T) {
 
 	// --- The evaluator declares no conflict, then scores.
 	p.signIn(who[caremarket.RoleEvaluator], "")
-	p.click(`a.govuk-service-navigation__link[href="/agreements"]`)
-	p.expect("/agreements", "Agreements")
-	p.click(`main a[href="` + agreementPath + `"]`)
-	p.expect(agreementPath, title)
-	p.click(`main a[href="` + windowPath + `"]`)
-	p.expect(windowPath, "E2E first framework")
-	p.click(`main a[href="` + windowPath + `/declaration"]`)
-	p.expect(windowPath+"/declaration", "")
+	p.navigate("/agreements", "Agreements")
+	p.follow(agreementPath, title)
+	p.follow(windowPath, "E2E first framework")
+	p.follow(windowPath+"/declaration", "")
 	run("declare", set("statement", "I have no links with any applicant"))
 	p.viewShot("evaluator-declaration")
 	p.click(`main form button[type="submit"]`)
 	p.expect(windowPath, "E2E first framework")
 	banner("Your declaration has been recorded")
-	p.click(`main a[href="` + appPath + `/scoring"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
+	p.follow(appPath+"/scoring", "Application from "+provider)
 	selKey, qualKey := "s-"+qSel+"-1-", "s-"+qQual+"-1-"
-	run("score the selection criterion", choose(selKey+"pass", "yes"), set(selKey+"comment", "Registration checked on the CQC register"))
-	p.click(`form:has([name="` + selKey + `comment"]) button[value="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("Your score has been submitted")
-	run("score the quality question", set(qualKey+"points", "4"), set(qualKey+"comment", "A clear falls plan with named responsibilities"))
-	p.click(`form:has([name="` + qualKey + `comment"]) button[value="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("Your score has been submitted")
+
+	// mark fills in one question's marks on the scoring page, submits that
+	// question's form (the one holding the field named textField) with its
+	// button, and expects the scoring page back with the banner done.
+	mark := func(step, textField, button, done string, fields ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		run(step, fields...)
+		p.click(`form:has([name="` + textField + `"]) button[` + button + `]`)
+		p.expect(appPath+"/scoring", "Application from "+provider)
+		banner(done)
+	}
+	mark("score the selection criterion", selKey+"comment", `value="submit"`, "Your score has been submitted",
+		choose(selKey+"pass", "yes"), set(selKey+"comment", "Registration checked on the CQC register"))
+	mark("score the quality question", qualKey+"comment", `value="submit"`, "Your score has been submitted",
+		set(qualKey+"points", "4"), set(qualKey+"comment", "A clear falls plan with named responsibilities"))
 	p.shot("evaluator-scored")
 	signOut()
 
@@ -224,24 +218,18 @@ func TestBrowserJourney1(t *testing.T) {
 	p.signIn(who[caremarket.RoleCommissioner], "")
 	p.open(windowPath)
 	p.expect(windowPath, "E2E first framework")
-	p.click(`main a[href="` + appPath + `/scoring"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
+	p.follow(appPath+"/scoring", "Application from "+provider)
 	selKey, qualKey = "m-"+qSel+"-1-", "m-"+qQual+"-1-"
-	run("agree the selection mark", choose(selKey+"pass", "yes"), set(selKey+"reason", "Registration confirmed on the CQC register"))
-	p.click(`form:has([name="` + selKey + `reason"]) button[type="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("The agreed mark has been recorded")
-	run("agree the quality mark", set(qualKey+"points", "4"), set(qualKey+"reason", "A credible falls plan, well evidenced"))
-	p.click(`form:has([name="` + qualKey + `reason"]) button[type="submit"]`)
-	p.expect(appPath+"/scoring", "Application from "+provider)
-	banner("The agreed mark has been recorded")
+	mark("agree the selection mark", selKey+"reason", `type="submit"`, "The agreed mark has been recorded",
+		choose(selKey+"pass", "yes"), set(selKey+"reason", "Registration confirmed on the CQC register"))
+	mark("agree the quality mark", qualKey+"reason", `type="submit"`, "The agreed mark has been recorded",
+		set(qualKey+"points", "4"), set(qualKey+"reason", "A credible falls plan, well evidenced"))
 	p.shot("moderated")
 
 	// --- Awards, then the summaries and the notice.
 	p.open(windowPath)
 	p.expect(windowPath, "E2E first framework")
-	p.click(`main a[href="` + windowPath + `/awards"]`)
-	p.expect(windowPath+"/awards", "Award decisions")
+	p.follow(windowPath+"/awards", "Award decisions")
 	lotField := fmt.Sprintf("lot-%d", w.LotIDs[0])
 	run("admit the provider", choose(lotField, strconv.FormatInt(appID, 10)))
 	p.viewShot("awards")
@@ -277,8 +265,7 @@ func TestBrowserJourney1(t *testing.T) {
 
 	// --- The provider reads its assessment summary.
 	providerWindows()
-	p.click(`main a[href="` + appPath + `"]`)
-	p.expect(appPath, provider)
+	p.follow(appPath, provider)
 	if got := text("main"); !strings.Contains(got, "Assessment summary") || !strings.Contains(got, "Successful.") ||
 		!strings.Contains(got, "A credible falls plan, well evidenced") {
 		t.Errorf("the provider's assessment summary: %.500s", got)

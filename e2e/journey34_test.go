@@ -24,11 +24,7 @@ import (
 // a nursing requirement in Thanet placed through the cascade, and a home
 // care package no contracted agency can take, placed off contract.
 func TestBrokerageJourneys(t *testing.T) {
-	browser, db, res := loadDemo(t, time.Now())
-	base := serve(t, db)
-	freshScreenshots(t, "journey3-*.png", "journey4-*.png")
-	browserCtx := startBrowser(t, browser)
-	f := newJ34(t, db, res)
+	f, browserCtx, base := startJ34(t, "journey3-*.png", "journey4-*.png")
 	t.Run("journey3", func(t *testing.T) { f.t = t; f.nursingInThanet(browserCtx, base) })
 	t.Run("journey4", func(t *testing.T) { f.t = t; f.homecareOffContract(browserCtx, base) })
 }
@@ -42,6 +38,18 @@ type j34 struct {
 	broker context.Context // broker@kent.example
 	who    map[caremarket.Role]demo.SignIn
 	areas  []market.Area
+}
+
+// startJ34 is where each journey over the demo's brokerage begins: the
+// Kent demo loaded and served, the earlier run's screenshots matching
+// globs removed, and the browser started.
+func startJ34(t *testing.T, globs ...string) (f *j34, browserCtx context.Context, base string) {
+	t.Helper()
+	browser, db, res := loadDemo(t, time.Now())
+	base = serve(t, db)
+	freshScreenshots(t, globs...)
+	browserCtx = startBrowser(t, browser)
+	return newJ34(t, db, res), browserCtx, base
 }
 
 func newJ34(t *testing.T, db *storage.DB, res *demo.Result) *j34 {
@@ -110,10 +118,8 @@ type requirementForm struct {
 func (f *j34) recordRequirement(p *pager, r requirementForm) string {
 	t := f.t
 	t.Helper()
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
-	p.click(`main a[href="/requirements/new"]`)
-	p.expect("/requirements/new", "Record a care requirement")
+	p.navigate("/requirements", "Care requirements")
+	p.follow("/requirements/new", "Record a care requirement")
 	start := time.Now().AddDate(0, 0, 7)
 	p.do("fill in the requirement",
 		chromedp.SendKeys(chromedp.ID("case_reference"), r.caseRef),
@@ -256,13 +262,11 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	}
 
 	// The inbox and the offer show the requirement anonymised.
-	p.click(`a.govuk-service-navigation__link[href="/offers"]`)
-	p.expect("/offers", "Offers inbox")
+	p.navigate("/offers", "Offers inbox")
 	secrets := []string{name, "Northdown", postcode, caseRef}
 	f.expectAbsent(p, "the provider's inbox", secrets)
 	p.shot("provider-inbox")
-	p.click(`main a[href="` + offerPath + `"]`)
-	p.expect(offerPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
+	p.follow(offerPath, brokerage.OfferTitle(market.Nursing, offer.LocationName))
 	if got := p.textOf("main .govuk-caption-l"); got != "Nursing in Thanet (CT9)" {
 		t.Errorf("the offer's caption = %q, want the service, district and postcode district", got)
 	}
@@ -273,17 +277,7 @@ func (f *j34) nursingInThanet(browserCtx context.Context, base string) {
 	p.shot("provider-offer")
 
 	// The home accepts: the placement is theirs, and with it the person.
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	plPath, err := chromedp.Run(p.ctx, chromedp.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plPath = strings.TrimPrefix(plPath, p.base)
-	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
-	if !strings.HasPrefix(plPath, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", plPath)
-	}
+	plPath := p.acceptOffer(offerPath)
 	p.expect(plPath, offer.LocationName)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "Accepted") {
 		t.Errorf("after accepting, the banner says %q", got)
@@ -476,13 +470,7 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 		t.Errorf("the offer's basis: %q, want off contract and temporary", got)
 	}
 	p.shot("off-contract-offer")
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	plPath := strings.TrimPrefix(p.location(), p.base)
-	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
-	if !strings.HasPrefix(plPath, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", plPath)
-	}
+	plPath := p.acceptOffer(offerPath)
 	p.expect(plPath, offer.LocationName)
 	if got := p.textOf("main .govuk-warning-text"); !strings.Contains(got, "Off contract and temporary") {
 		t.Errorf("the placement's warning says %q", got)
@@ -492,8 +480,7 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 
 	// The commissioner finds it on the off-contract register.
 	p.signIn(f.who[caremarket.RoleCommissioner], "")
-	p.click(`a.govuk-service-navigation__link[href="/off-contract"]`)
-	p.expect("/off-contract", "Off-contract register")
+	p.navigate("/off-contract", "Off-contract register")
 	row := fmt.Sprintf(`main table tbody tr:has(a[href=%q])`, plPath)
 	if got := p.textOf(row); !strings.Contains(got, offer.LocationName) || !strings.Contains(got, "No contracted agency covers") || !strings.Contains(got, "£315.00") {
 		t.Errorf("the register's row for the placement = %q", got)
@@ -503,10 +490,8 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 
 	// The broker is offered the move to a framework provider.
 	p.signIn(f.who[caremarket.RoleBroker], "")
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
-	p.click(`main a[href="/off-contract"]`)
-	p.expect("/off-contract", "Off-contract register")
+	p.navigate("/requirements", "Care requirements")
+	p.follow("/off-contract", "Off-contract register")
 	move := fmt.Sprintf(`form[action="/off-contract/%d/move"] button[type="submit"]`, idAfter(t, plPath))
 	if got := p.textOf(move); !strings.Contains(got, "Move to contract") {
 		t.Errorf("the move button says %q", got)
@@ -529,6 +514,20 @@ func (f *j34) homecareOffContract(browserCtx context.Context, base string) {
 		t.Errorf("after the failed move the register's row = %q", got)
 	}
 	p.viewShot("broker-move")
+}
+
+// acceptOffer presses the accept button of the offer page at offerPath and
+// answers the path of the placement page the browser lands on.
+func (p *pager) acceptOffer(offerPath string) string {
+	p.t.Helper()
+	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
+	plPath := strings.TrimPrefix(p.location(), p.base)
+	plPath, _, _ = strings.Cut(plPath, "?") // ?reason=arranging: accepting opens the person's details
+	if !strings.HasPrefix(plPath, "/placements/") {
+		p.shot("unexpected")
+		p.t.Fatalf("after accepting the browser is on %s", plPath)
+	}
+	return plPath
 }
 
 // location is the address the browser is on.

@@ -29,8 +29,7 @@ func TestFinanceJourney(t *testing.T) {
 
 	// This year's commitment against budget.
 	year := finance.YearOf(now)
-	p.click(`a.govuk-service-navigation__link[href="/finance"]`)
-	p.expect("/finance", "Finance "+year.String())
+	p.navigate("/finance", "Finance "+year.String())
 	table := p.textOf("#summary-table")
 	for _, want := range []string{"Older people residential", "Older people nursing", "Home care", "Total"} {
 		if !strings.Contains(table, want) {

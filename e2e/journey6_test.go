@@ -64,10 +64,8 @@ func TestMonitoringJourney(t *testing.T) {
 	if before != "Low" {
 		t.Fatalf("before the visit the home's risk is %q", before)
 	}
-	p.click(`a.govuk-service-navigation__link[href="/monitoring"]`)
-	p.expect("/monitoring", "Contract monitoring")
-	p.click(`main a[href="/monitoring/visits/new"]`)
-	p.expect("/monitoring/visits/new", "Record a monitoring visit")
+	p.navigate("/monitoring", "Contract monitoring")
+	p.follow("/monitoring/visits/new", "Record a monitoring visit")
 	day := time.Now().AddDate(0, 0, -1)
 	p.do("fill in the visit",
 		chromedp.SetValue(chromedp.ID("location_id"), strconv.FormatInt(home.LocationID, 10)),
@@ -128,10 +126,8 @@ func TestMonitoringJourney(t *testing.T) {
 
 	// The provider reads the report, responds and sends evidence.
 	p.signIn(who[caremarket.RoleProvider], "")
-	p.click(`a.govuk-service-navigation__link[href="/monitoring"]`)
-	p.expect("/monitoring", "Monitoring reports")
-	p.click(`main a[href="` + visitPath + `"]`)
-	p.expect(visitPath, home.LocationName)
+	p.navigate("/monitoring", "Monitoring reports")
+	p.follow(visitPath, home.LocationName)
 	p.do("respond", chromedp.SendKeys(chromedp.ID("response"), "We accept the findings: all staff giving medicines are being reassessed this week."))
 	p.click(`form[action="` + visitPath + `/response"] button[type="submit"]`)
 	p.expect(visitPath, home.LocationName)

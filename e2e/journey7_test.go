@@ -23,11 +23,7 @@ import (
 // location the cascade allows, sends the offers in one action, and a
 // provider accepts one of them as it would any offer.
 func TestBrowserJourney7(t *testing.T) {
-	browser, db, res := loadDemo(t, time.Now())
-	base := serve(t, db)
-	freshScreenshots(t, "journey7-*.png")
-	browserCtx := startBrowser(t, browser)
-	f := newJ34(t, db, res)
+	f, browserCtx, base := startJ34(t, "journey7-*.png")
 
 	// The morning's wave: ten requirements from the hospital's districts,
 	// recorded directly (journey 3 shows the form).
@@ -40,7 +36,7 @@ func TestBrowserJourney7(t *testing.T) {
 		}
 		r := &brokerage.Requirement{CaseReference: fmt.Sprintf("MOS-7700%02d", i+1), ServiceType: st, AreaID: f.area(d).ID, Method: brokerage.ByDirectAward,
 			StartDate: time.Now().AddDate(0, 0, 2).Truncate(24 * time.Hour)}
-		if err := db.CreateRequirement(f.broker, r, &brokerage.Person{FullName: fmt.Sprintf("Discharge Person %d", i+1), Address: "1 Hospital Road",
+		if err := f.db.CreateRequirement(f.broker, r, &brokerage.Person{FullName: fmt.Sprintf("Discharge Person %d", i+1), Address: "1 Hospital Road",
 			Postcode: "CT9 4AN"}); err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +65,7 @@ func TestBrowserJourney7(t *testing.T) {
 	if got := p.textOf("main table"); !strings.Contains(got, "Contracted providers in the person's area") || !strings.Contains(got, "One at a time") {
 		t.Errorf("the comparison table = %q", got)
 	}
-	b, err := db.Allocation(f.broker, batchID)
+	b, err := f.db.Allocation(f.broker, batchID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +81,7 @@ func TestBrowserJourney7(t *testing.T) {
 	// line has another, to no offer for now.
 	edit, to := b.Lines[0].RequirementID, int64(0)
 	for _, l := range b.Lines {
-		_, choices, err := db.AllocationChoices(f.broker, batchID, l.RequirementID)
+		_, choices, err := f.db.AllocationChoices(f.broker, batchID, l.RequirementID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +97,7 @@ func TestBrowserJourney7(t *testing.T) {
 	p.shot("change-line")
 	p.click(fmt.Sprintf(`form[action=%q] button[type="submit"]`, linePath))
 	p.expect(path, fmt.Sprintf("Batch allocation %d", batchID))
-	if b, err = db.Allocation(f.broker, batchID); err != nil {
+	if b, err = f.db.Allocation(f.broker, batchID); err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range b.Lines {
@@ -117,7 +113,7 @@ func TestBrowserJourney7(t *testing.T) {
 		t.Errorf("after sending the page says %.300q", got)
 	}
 	p.shot("sent")
-	if b, err = db.Allocation(f.broker, batchID); err != nil {
+	if b, err = f.db.Allocation(f.broker, batchID); err != nil {
 		t.Fatal(err)
 	}
 	var offer *brokerage.Offer
@@ -128,7 +124,7 @@ func TestBrowserJourney7(t *testing.T) {
 			continue
 		}
 		sent++
-		o, err := db.Offer(f.broker, l.OfferID)
+		o, err := f.db.Offer(f.broker, l.OfferID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +147,7 @@ func TestBrowserJourney7(t *testing.T) {
 	}
 	u := &access.User{Email: fmt.Sprintf("placements@provider-%d.example", offer.ProviderID), Name: "Placements", Role: caremarket.RoleProvider,
 		ProviderID: offer.ProviderID, PasswordHash: hash}
-	if err := db.CreateUser(f.sys, u); err != nil {
+	if err := f.db.CreateUser(f.sys, u); err != nil {
 		t.Fatal(err)
 	}
 	p.signIn(demo.SignIn{Role: caremarket.RoleProvider, Email: u.Email, Password: "harbour lantern seagull pebble"}, "")
@@ -159,13 +155,9 @@ func TestBrowserJourney7(t *testing.T) {
 	p.open(offerPath)
 	p.expect(offerPath, "")
 	p.shot("provider-offer")
-	p.click(`form[action="` + offerPath + `/accept"] button[type="submit"]`)
-	if pl := strings.TrimPrefix(p.location(), p.base); !strings.HasPrefix(pl, "/placements/") {
-		p.shot("unexpected")
-		t.Fatalf("after accepting the browser is on %s", pl)
-	}
+	p.acceptOffer(offerPath)
 	p.shot("accepted")
-	if o, err := db.Offer(f.broker, offer.ID); err != nil || o.Status != brokerage.OfferAccepted {
+	if o, err := f.db.Offer(f.broker, offer.ID); err != nil || o.Status != brokerage.OfferAccepted {
 		t.Errorf("the offer after acceptance: %+v %v", o, err)
 	}
 	p.signOut()

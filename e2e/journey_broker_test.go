@@ -19,11 +19,7 @@ import (
 // offer sent again (shorter, as urgent) and given more time, a note, the
 // board searched; then commissioning sees the home passed over.
 func TestBrokerWork(t *testing.T) {
-	browser, db, res := loadDemo(t, time.Now())
-	base := serve(t, db)
-	freshScreenshots(t)
-	browserCtx := startBrowser(t, browser)
-	f := newJ34(t, db, res)
+	f, browserCtx, base := startJ34(t)
 	thanet := f.area("Thanet")
 	p, done := openTab(t, browserCtx, base, "broker-work", 2*time.Minute)
 	defer done()
@@ -34,7 +30,7 @@ func TestBrokerWork(t *testing.T) {
 	reqPath := f.recordRequirement(p, requirementForm{caseRef: caseRef, service: string(market.Nursing), areaID: thanet.ID,
 		name: "Hilda Workday", address: "2 Harbour Street, Ramsgate", postcode: "CT11 8HA"})
 	reqID := idAfter(t, reqPath)
-	view, err := db.RequirementView(f.broker, reqID)
+	view, err := f.db.RequirementView(f.broker, reqID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,20 +56,25 @@ func TestBrokerWork(t *testing.T) {
 		t.Errorf("after choosing the second-ranked, the requirement says %q", got)
 	}
 
+	// folded opens the requirement page's folded form that posts to the
+	// path ending action, types value into its field and presses its button
+	// (found by the CSS selector button); the requirement's page comes back.
+	folded := func(step, action, field, value, button string) {
+		t.Helper()
+		p.do(step, chromedp.Click(chromedp.CSS(`details:has(form[action$="/`+action+`"]) summary`)),
+			chromedp.SendKeys(chromedp.ID(field), value))
+		p.click(`form[action$="/` + action + `"] ` + button)
+		p.expect(reqPath, "Requirement "+caseRef)
+	}
+
 	// Withdraw it.
-	p.do("open the withdraw form", chromedp.Click(chromedp.CSS(`details:has(form[action$="/withdraw"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("withdraw_reason"), "The husband has moved"))
-	p.click(`form[action$="/withdraw"] button[type="submit"]`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("open the withdraw form", "withdraw", "withdraw_reason", "The husband has moved", `button[type="submit"]`)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "withdrawn") {
 		t.Errorf("after withdrawing, the banner says %q", got)
 	}
 
 	// Urgent: a hospital discharge.
-	p.do("mark it urgent", chromedp.Click(chromedp.CSS(`details:has(form[action$="/urgency"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("urgent_reason"), "Hospital discharge from the QEQM"))
-	p.click(`form[action$="/urgency"] button.govuk-button--warning`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("mark it urgent", "urgency", "urgent_reason", "Hospital discharge from the QEQM", "button.govuk-button--warning")
 	if got := p.textOf("main .govuk-warning-text"); !strings.Contains(got, "Urgent") {
 		t.Errorf("the urgent requirement says %q", got)
 	}
@@ -85,7 +86,7 @@ func TestBrokerWork(t *testing.T) {
 	p.do("give the reason again", chromedp.SendKeys(chromedp.ID("skip_reason"), "The husband is back at "+second.LocationName))
 	p.click(`button[formaction$="/resend"]`)
 	p.expect(reqPath, "Requirement "+caseRef)
-	pending, err := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: reqID, Status: brokerage.OfferPending})
+	pending, err := f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: reqID, Status: brokerage.OfferPending})
 	if err != nil || len(pending) != 1 || pending[0].LocationID != second.LocationID {
 		t.Fatalf("after sending again: %+v %v", pending, err)
 	}
@@ -94,10 +95,7 @@ func TestBrokerWork(t *testing.T) {
 	}
 
 	// More time, then a note.
-	p.do("give more time", chromedp.Click(chromedp.CSS(`details:has(form[action$="/extend"]) summary`)),
-		chromedp.SendKeys(chromedp.ID("extend_hours"), "1"))
-	p.click(`form[action$="/extend"] button[type="submit"]`)
-	p.expect(reqPath, "Requirement "+caseRef)
+	folded("give more time", "extend", "extend_hours", "1", `button[type="submit"]`)
 	if got := p.textOf(".govuk-notification-banner"); !strings.Contains(got, "to answer") {
 		t.Errorf("after extending, the banner says %q", got)
 	}
@@ -109,8 +107,7 @@ func TestBrokerWork(t *testing.T) {
 	p.shot("requirement-worked")
 
 	// The board: found by the start of its case reference, urgent only.
-	p.click(`a.govuk-service-navigation__link[href="/requirements"]`)
-	p.expect("/requirements", "Care requirements")
+	p.navigate("/requirements", "Care requirements")
 	p.do("search the board", chromedp.SendKeys(chromedp.ID("case_reference"), "MOS-7780"),
 		chromedp.Click(chromedp.CSS(`input[name="urgent"][value="yes"]`)))
 	p.click(`form[action="/requirements"] button[type="submit"]`)
@@ -124,8 +121,7 @@ func TestBrokerWork(t *testing.T) {
 	// Commissioning sees the top-ranked home passed over, and why.
 	p.signIn(f.who[caremarket.RoleCommissioner], "")
 	p.open("/off-contract/report")
-	p.click(`main a[href="/off-contract/skips"]`)
-	p.expect("/off-contract/skips", "Higher-ranked providers passed over")
+	p.follow("/off-contract/skips", "Higher-ranked providers passed over")
 	if got := p.textOf("main table tbody"); !strings.Contains(got, top.LocationName) || !strings.Contains(got, "husband") {
 		t.Errorf("the report of providers passed over shows %q, want %s and the reason", got, top.LocationName)
 	}

@@ -69,9 +69,7 @@ func TestSignInThrottlePerAddressShared(t *testing.T) {
 // timing does not tell who has an account.
 func TestSignInTimingSameForUnknownEmail(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		kent, _ := storagetest.Council(t, db, "kent")
-		account(t, db, kent, "real@kent.example", caremarket.RoleBroker, 0, false)
-		srv := New(db, slog.New(slog.DiscardHandler))
+		srv := brokerServer(t, db, "real@kent.example")
 		n := 0
 		once := func(email string) time.Duration {
 			n++

@@ -32,15 +32,13 @@ func newBrowser(t testing.TB, srv *Server, addr string) *browser {
 	return &browser{t: t, srv: srv, addr: addr, cookies: map[string]string{}}
 }
 
-func (b *browser) do(method, path string, form url.Values, header map[string]string) *httptest.ResponseRecorder {
-	b.t.Helper()
+// request is a request from this browser: from its address, with its
+// cookies, and with body as contentType when contentType is set.
+func (b *browser) request(method, path, contentType, body string) *http.Request {
 	var r *http.Request
-	if form != nil {
-		if _, ok := form[csrfField]; !ok {
-			form.Set(csrfField, b.csrf())
-		}
-		r = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		r = httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
 	} else {
 		r = httptest.NewRequest(method, path, nil)
 	}
@@ -48,6 +46,19 @@ func (b *browser) do(method, path string, form url.Values, header map[string]str
 	for k, v := range b.cookies {
 		r.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
+	return r
+}
+
+func (b *browser) do(method, path string, form url.Values, header map[string]string) *httptest.ResponseRecorder {
+	b.t.Helper()
+	var contentType, body string
+	if form != nil {
+		if _, ok := form[csrfField]; !ok {
+			form.Set(csrfField, b.csrf())
+		}
+		contentType, body = "application/x-www-form-urlencoded", form.Encode()
+	}
+	r := b.request(method, path, contentType, body)
 	for k, v := range header {
 		r.Header.Set(k, v)
 	}
@@ -87,17 +98,11 @@ func (b *browser) signIn(email, password, next string) *httptest.ResponseRecorde
 
 func (b *browser) api(method, path, body string) *httptest.ResponseRecorder {
 	b.t.Helper()
-	var r *http.Request
+	var contentType string
 	if body != "" {
-		r = httptest.NewRequest(method, path, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-	} else {
-		r = httptest.NewRequest(method, path, nil)
+		contentType = "application/json"
 	}
-	r.RemoteAddr = b.addr + ":40000"
-	for k, v := range b.cookies {
-		r.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
+	r := b.request(method, path, contentType, body)
 	if b.cookies[sessionCookie] != "" {
 		r.Header.Set(csrfHeader, access.HashSecret("csrf:"+b.cookies[sessionCookie]))
 	}
@@ -122,6 +127,15 @@ func account(t testing.TB, db *storage.DB, ctx context.Context, email string, ro
 		t.Fatal(err)
 	}
 	return u
+}
+
+// brokerServer makes council kent with one broker account, email (its
+// password testPassword), and a server over db.
+func brokerServer(t testing.TB, db *storage.DB, email string) *Server {
+	t.Helper()
+	kent, _ := storagetest.Council(t, db, "kent")
+	account(t, db, kent, email, caremarket.RoleBroker, 0, false)
+	return New(db, slog.New(slog.DiscardHandler))
 }
 
 func TestSafeNext(t *testing.T) {
@@ -155,9 +169,7 @@ func TestSafeNext(t *testing.T) {
 // Signing in after GET /sign-in?next=/%09/evil.example stays on this site.
 func TestSignInRedirectStaysOnSite(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		kent, _ := storagetest.Council(t, db, "kent")
-		account(t, db, kent, "broker@kent.example", caremarket.RoleBroker, 0, false)
-		srv := New(db, slog.New(slog.DiscardHandler))
+		srv := brokerServer(t, db, "broker@kent.example")
 		b := newBrowser(t, srv, "192.0.2.10")
 		page := b.do("GET", "/sign-in?next=/%09/evil.example", nil, nil).Body.String()
 		if !strings.Contains(page, `name="next" value="/"`) {
@@ -216,9 +228,7 @@ func TestOneTimePasswordHoldsEveryRoute(t *testing.T) {
 // session of the person's.
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		kent, _ := storagetest.Council(t, db, "kent")
-		account(t, db, kent, "p@kent.example", caremarket.RoleBroker, 0, false)
-		srv := New(db, slog.New(slog.DiscardHandler))
+		srv := brokerServer(t, db, "p@kent.example")
 		laptop, phone := newBrowser(t, srv, "192.0.2.20"), newBrowser(t, srv, "192.0.2.21")
 		laptop.signIn("p@kent.example", testPassword, "/")
 		phone.signIn("p@kent.example", testPassword, "/")

@@ -2,7 +2,6 @@ package server
 
 import (
 	"testing"
-	"time"
 
 	"github.com/caremarket/caremarket/demo/brokerdemo"
 	"github.com/caremarket/caremarket/market"
@@ -17,12 +16,8 @@ import (
 // Every answer is checked against server/openapi/allocation.json.
 func TestAllocationAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		f := newAPIFixture(t, db)
-		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		f.clocksAt(db, &now)
-		_, gamma := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.dover, market.Nursing)
-		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
-			market.Vacancy{LocationID: gamma.ID, ServiceType: market.Nursing, Vacancies: 1})
+		f := newPlacementsFixture(t, db)
+		gamma := f.gammaNursing(t, f.dover)
 		f.placementsFramework(t, db, "KENT-DPS", []procurement.Lot{{Number: 1, Title: "Nursing", ServiceTypes: []market.ServiceType{market.Nursing}, AreaIDs: []int64{f.thanet.ID},
 			CallOff: procurement.DirectAward, Ranking: []procurement.RankBy{procurement.RankPrice}, CallOffTerms: "Terms", Mechanism: "Price"}},
 			[]brokerdemo.Admission{{LotID: 1, ProviderID: f.alpha.ID, Mark: 4}},

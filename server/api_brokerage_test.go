@@ -24,24 +24,20 @@ import (
 // server/openapi/*.json.
 func TestBrokerageAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		f := newAPIFixture(t, db)
-		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		f.clocksAt(db, &now)
-		_, gammaHome := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.thanet, market.Nursing)
+		f := newPlacementsFixture(t, db)
+		gammaHome := f.gammaNursing(t, f.thanet)
 		delta, deltaHome := f.seed(t, f.kent, "Delta Home Care", "0000008", f.thanet, market.Homecare)
 		echo, echoHome := f.seed(t, f.kent, "Echo Home Care", "0000009", f.thanet, market.Homecare)
 		gammaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, gammaHome.ProviderID)
 		deltaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, delta.ID)
 		echoPU, _ := f.user(t, f.kent, caremarket.RoleProvider, echo.ID)
-		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
-			market.Vacancy{LocationID: gammaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
-			market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Residential, Vacancies: 1})
+		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Residential, Vacancies: 1})
 		f.placementsFramework(t, db, "KENT-DPS", []procurement.Lot{nursingLot(f.thanet.ID, f.dover.ID),
 			{Number: 2, Title: "Home care", ServiceTypes: []market.ServiceType{market.Homecare}, AreaIDs: []int64{f.thanet.ID, f.dover.ID},
 				CallOff: procurement.MiniCompetition}},
 			[]brokerdemo.Admission{{LotID: 1, ProviderID: f.alpha.ID, Mark: 4}, {LotID: 1, ProviderID: gammaHome.ProviderID, Mark: 5},
 				{LotID: 2, ProviderID: delta.ID, Mark: 3}, {LotID: 2, ProviderID: echo.ID, Mark: 5}},
-			alphaGammaPrices(f, gammaHome))
+			f.alphaGammaPrices(gammaHome))
 		id := func(r apiResponse) string { return idOf(int64(r.body["id"].(float64))) }
 		person := map[string]any{"full_name": "Edith Crawley", "address": "4 Marine Parade, Margate", "postcode": "CT9 1XY", "date_of_birth": "1938-05-04"}
 
@@ -120,7 +116,7 @@ func TestBrokerageAPI(t *testing.T) {
 			"start_date": "2026-03-16", "area_id": f.thanet.ID, "method": "mini_competition", "person": person}})
 		hid := id(hc)
 		comp := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements/" + hid + "/competitions", token: f.broker, body: map[string]any{
-			"deadline": now.Add(48 * time.Hour).Format(time.RFC3339)}})
+			"deadline": f.now.Add(48 * time.Hour).Format(time.RFC3339)}})
 		cid := id(comp)
 		if n := len(comp.body["invited"].([]any)); n != 2 {
 			t.Fatalf("%d invited, want Delta and Echo", n)
@@ -139,7 +135,7 @@ func TestBrokerageAPI(t *testing.T) {
 		f.must(t, 404, apiReq{method: "GET", path: "/api/v1/competitions/" + cid, token: f.alphaPU})
 		f.must(t, 200, apiReq{method: "GET", path: "/competitions/" + cid, token: deltaPU})
 		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/competitions/" + cid + "/award", token: f.broker, body: map[string]any{"bid_id": bd.body["id"]}})
-		now = now.Add(48 * time.Hour)
+		f.now = f.now.Add(48 * time.Hour)
 		f.must(t, 409, apiReq{method: "POST", path: "/api/v1/bids", token: deltaPU, body: map[string]any{
 			"competition_id": comp.body["id"], "location_id": deltaHome.ID, "price_pence": 20_00, "start_date": "2026-03-16"}})
 		scored := f.must(t, 200, apiReq{method: "GET", path: "/api/v1/bids?competition_id=" + cid, token: f.broker})
@@ -206,7 +202,7 @@ func TestBrokerageAPI(t *testing.T) {
 
 		// Legacy migration impact from the brokerage data: no guide prices
 		// are in force here, so all three live placements are left out, said so.
-		now = time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
+		f.now = time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
 		li := f.must(t, 200, apiReq{method: "POST", path: "/pricing/legacy-impact/brokerage", token: f.commissioner, body: "",
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 		if !strings.Contains(string(li.raw), "3 live placements have no guide price") {

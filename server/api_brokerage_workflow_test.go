@@ -2,11 +2,9 @@ package server
 
 import (
 	"testing"
-	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/demo/brokerdemo"
-	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -19,16 +17,12 @@ import (
 // homes passed over.
 func TestBrokerWorkflowAPI(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
-		f := newAPIFixture(t, db)
-		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		f.clocksAt(db, &now)
-		_, gammaHome := f.seed(t, f.kent, "Gamma Nursing", "0000007", f.thanet, market.Nursing)
+		f := newPlacementsFixture(t, db)
+		gammaHome := f.gammaNursing(t, f.thanet)
 		gammaPU, _ := f.user(t, f.kent, caremarket.RoleProvider, gammaHome.ProviderID)
-		setVacancies(t, db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
-			market.Vacancy{LocationID: gammaHome.ID, ServiceType: market.Nursing, Vacancies: 1})
 		f.placementsFramework(t, db, "KENT-FW", []procurement.Lot{nursingLot(f.thanet.ID, f.dover.ID)},
 			[]brokerdemo.Admission{{LotID: 1, ProviderID: f.alpha.ID, Mark: 4}, {LotID: 1, ProviderID: gammaHome.ProviderID, Mark: 5}},
-			alphaGammaPrices(f, gammaHome))
+			f.alphaGammaPrices(gammaHome))
 		id := func(r apiResponse) string { return idOf(int64(r.body["id"].(float64))) }
 		req := f.must(t, 201, apiReq{method: "POST", path: "/api/v1/requirements", token: f.broker, body: map[string]any{
 			"case_reference": "MOS-600001", "service_type": "nursing", "start_date": "2026-03-09", "area_id": f.thanet.ID,

@@ -54,11 +54,30 @@ func procDemoTokens(t testing.TB, db *storage.DB, ctx context.Context) (a *procu
 	return a, aws, prov, comm
 }
 
-// clocksAt sets the database's and the server's clocks to read *now, so
-// the test moves both by changing it.
-func (f *apiFixture) clocksAt(db *storage.DB, now *time.Time) {
-	db.Now = func() time.Time { return *now }
-	f.srv.Now = func() time.Time { return *now }
+// placementsFixture is the API fixture for the placement tests, with the
+// database's and the server's clocks reading now: 9am on Monday 2 March
+// 2026 to begin with, and a test moves both by changing it.
+type placementsFixture struct {
+	*apiFixture
+	now time.Time
+}
+
+func newPlacementsFixture(t testing.TB, db *storage.DB) *placementsFixture {
+	t.Helper()
+	f := &placementsFixture{apiFixture: newAPIFixture(t, db), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	db.Now = func() time.Time { return f.now }
+	f.srv.Now = func() time.Time { return f.now }
+	return f
+}
+
+// gammaNursing adds Gamma Nursing with a nursing home in area, and gives
+// its home and Alpha's one nursing vacancy each.
+func (f *apiFixture) gammaNursing(t testing.TB, area market.Area) *market.Location {
+	t.Helper()
+	_, home := f.seed(t, f.kent, "Gamma Nursing", "0000007", area, market.Nursing)
+	setVacancies(t, f.db, f.kent, market.Vacancy{LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Vacancies: 1},
+		market.Vacancy{LocationID: home.ID, ServiceType: market.Nursing, Vacancies: 1})
+	return home
 }
 
 // setVacancies sets each vacancy, acting as ctx.
@@ -104,7 +123,7 @@ func nursingLot(areas ...int64) procurement.Lot {
 
 // alphaGammaPrices are Alpha's nursing home at £900 a week and gamma's at
 // £1,000.
-func alphaGammaPrices(f *apiFixture, gamma *market.Location) []brokerdemo.Price {
+func (f *apiFixture) alphaGammaPrices(gamma *market.Location) []brokerdemo.Price {
 	return []brokerdemo.Price{
 		{ProviderID: f.alpha.ID, LocationID: f.alphaHome.ID, ServiceType: market.Nursing, Price: 900_00},
 		{ProviderID: gamma.ProviderID, LocationID: gamma.ID, ServiceType: market.Nursing, Price: 1000_00},

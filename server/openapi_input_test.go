@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caremarket/caremarket/finance"
 	"github.com/caremarket/caremarket/money"
 	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/quality"
 )
 
 // requestBodies pairs every API operation that reads a JSON body with the Go
@@ -59,6 +61,46 @@ var requestBodies = map[string]any{
 	"POST /api/v1/placements/{id}/hand-back":       handBackInput{},
 	"POST /api/v1/serious-concerns":                concernInput{},
 	"POST /api/v1/bank-holidays":                   holidayInput{},
+
+	// The account endpoints.
+	"PUT /api/v1/me/password": passwordInput{},
+	"POST /api/v1/tokens":     tokenInput{},
+
+	// Batch allocation.
+	"POST /api/v1/allocations/preview":   previewInput{},
+	"POST /api/v1/allocations/{id}/send": sendInput{},
+
+	// The broker's daily work.
+	"PUT /api/v1/requirements/{id}/urgency": urgencyInput{},
+	"POST /api/v1/requirements/{id}/notes":  noteInput{},
+	"POST /api/v1/offers/{id}/withdraw":     reasonInput{},
+	"POST /api/v1/offers/{id}/extend":       extendInput{},
+	"POST /api/v1/offers/{id}/resend":       offerInput{},
+
+	// Finance.
+	"PUT /api/v1/finance/settings":                  finance.Settings{},
+	"POST /api/v1/budget-lines":                     budgetLineInput{},
+	"PUT /api/v1/budget-lines/{id}":                 budgetLineInput{},
+	"POST /api/v1/budgets":                          budgetsInput{},
+	"PUT /api/v1/providers/{id}/supplier-reference": supplierRefInput{},
+	"POST /api/v1/assumptions":                      assumptionsInput{},
+	"POST /api/v1/scenarios":                        scenarioInput{},
+
+	// Operations and personal data.
+	"PUT /api/v1/retention-rules":  retentionInput{},
+	"PUT /api/v1/me/notifications": notificationsInput{},
+
+	// Quality.
+	"POST /api/v1/monitoring-frameworks":           frameworkInput{},
+	"POST /api/v1/monitoring-visits":               visitInput{},
+	"PUT /api/v1/monitoring-visits/{id}":           visitInput{},
+	"POST /api/v1/monitoring-visits/{id}/response": visitResponseInput{},
+	"POST /api/v1/actions":                         actionInput{},
+	"POST /api/v1/actions/{id}/evidence":           evidenceInput{},
+	"POST /api/v1/actions/{id}/decision":           quality.Decision{},
+	"PUT /api/v1/risk-weights":                     quality.Weights{},
+	"POST /api/v1/quality-events":                  qualityEventInput{},
+	"PUT /api/v1/lots/{id}/audit-minimum":          lotMinimumInput{},
 }
 
 // jsonReaders are the types that read JSON their own way (UnmarshalJSON),

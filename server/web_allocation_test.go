@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,11 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/demo"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -56,16 +53,10 @@ func TestAllocationSimulationPage(t *testing.T) {
 // waiting are planned; a line is changed to no offer; a commissioner may
 // read but not change; the offers go out in one action.
 func TestWebAllocationBatch(t *testing.T) {
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := webServer(t, db, nil)
+	db, res, srv := demoWeb(t)
 	broker := demoSignIn(t, srv.URL, res, caremarket.RoleBroker)
 	comm := demoSignIn(t, srv.URL, res, caremarket.RoleCommissioner)
-	ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
-		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
+	ctx := demoBroker(res)
 
 	status, body := broker.post("/allocations", url.Values{})
 	if status != http.StatusBadRequest {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,10 +82,7 @@ func TestAPIBankHolidays(t *testing.T) {
 func TestAPIUpdateLot(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newAPIFixture(t, db)
-		a := testAgreement(f.thanet.ID)
-		if err := db.CreateAgreement(f.kent, a); err != nil {
-			t.Fatal(err)
-		}
+		a := createTestAgreement(t, db, f.kent, f.thanet.ID)
 		lot := a.Lots[0]
 		path := "/api/v1/lots/" + idOf(lot.ID)
 		body := map[string]any{"title": "Homecare, all Kent", "service_types": []string{"homecare", "supported_living"},
@@ -110,14 +108,19 @@ func TestAPIUpdateLot(t *testing.T) {
 	})
 }
 
-// testAgreement is an open framework under PA 2023 with one lot called off
-// by mini-competition.
-func testAgreement(areaID int64) *procurement.Agreement {
-	return &procurement.Agreement{Reference: "AAHC-2027", Title: "All Age Home Care", Type: procurement.OpenFramework, Regime: procurement.PA2023,
+// createTestAgreement creates, acting as ctx, an open framework under PA
+// 2023 with one lot, in areaID, called off by mini-competition.
+func createTestAgreement(t testing.TB, db *storage.DB, ctx context.Context, areaID int64) *procurement.Agreement {
+	t.Helper()
+	a := &procurement.Agreement{Reference: "AAHC-2027", Title: "All Age Home Care", Type: procurement.OpenFramework, Regime: procurement.PA2023,
 		AnnualValuePence: 8_970_000_000, LifetimeValuePence: 80_700_000_000, Start: procurement.Date(2025, 8, 1), End: procurement.Date(2033, 7, 31),
 		Reopenings: []time.Time{procurement.Date(2028, 7, 31), procurement.Date(2031, 7, 31)},
 		Lots: []procurement.Lot{{Number: 1, Title: "Homecare Thanet", ServiceTypes: []market.ServiceType{market.Homecare}, AreaIDs: []int64{areaID},
 			CallOff: procurement.MiniCompetition}}}
+	if err := db.CreateAgreement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // TestWebBankHolidays: an admin adds and removes a day on the admin page,
@@ -161,10 +164,7 @@ func TestWebBankHolidays(t *testing.T) {
 func TestWebEditLot(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		e := newWebEnv(t, db)
-		a := testAgreement(e.thanet.ID)
-		if err := db.CreateAgreement(e.kent, a); err != nil {
-			t.Fatal(err)
-		}
+		a := createTestAgreement(t, db, e.kent, e.thanet.ID)
 		comm := e.signIn(e.kent, caremarket.RoleCommissioner, 0)
 		broker := e.signIn(e.kent, caremarket.RoleBroker, 0)
 		lotPath := "/agreements/" + idOf(a.ID) + "/lots/" + idOf(a.Lots[0].ID) + "/edit"

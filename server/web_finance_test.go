@@ -21,14 +21,7 @@ func (f *pricingFixture) uploadFile(t testing.TB, token, path, name string, file
 	fw.Write(file)
 	mw.Close()
 	got, body, _ := f.webDo(t, token, "POST", path, buf.Bytes(), mw.FormDataContentType())
-	if got != status {
-		t.Fatalf("POST %s = %d, want %d\n%s", path, got, status, body)
-	}
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("POST %s: page lacks %q", path, w)
-		}
-	}
+	expectAnswer(t, "POST "+path, got, status, body, want...)
 	return body
 }
 

@@ -37,6 +37,24 @@ func webServer(t testing.TB, db *storage.DB, configure func(s *Server)) *httptes
 	return srv
 }
 
+// demoWeb loads the demo as of now into a fresh SQLite database and serves
+// its pages (see webServer).
+func demoWeb(t testing.TB) (*storage.DB, *demo.Result, *httptest.Server) {
+	t.Helper()
+	db := storagetest.SQLite(t)
+	res, err := demo.Load(context.Background(), db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, res, webServer(t, db, nil)
+}
+
+// demoBroker acts as a broker of the demo's council.
+func demoBroker(res *demo.Result) context.Context {
+	return caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
+		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
+}
+
 // demoSignIn signs the demo's user of role in through the sign-in form.
 func demoSignIn(t testing.TB, base string, res *demo.Result, role caremarket.Role) *webClient {
 	t.Helper()

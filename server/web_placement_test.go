@@ -1,30 +1,21 @@
 package server
 
 import (
-	"context"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/brokerage"
-	"github.com/caremarket/caremarket/demo"
-	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestWebEndPlacement ends a demo placement through its page: without a
 // reason the message sits by the end form's own reason field (the price form
 // on the same page has one too), then with one the placement ends.
 func TestWebEndPlacement(t *testing.T) {
-	db := storagetest.SQLite(t)
-	res, err := demo.Load(context.Background(), db, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := webServer(t, db, nil)
+	db, res, srv := demoWeb(t)
 	broker := demoSignIn(t, srv.URL, res, caremarket.RoleBroker)
-	ctx := caremarket.NewContext(context.Background(), &caremarket.Actor{Email: "broker@test", CouncilID: res.Council.ID,
-		CouncilSlug: res.Council.Slug, Role: caremarket.RoleBroker})
+	ctx := demoBroker(res)
 	ps, err := db.ListPlacements(ctx, brokerage.PlacementFilter{})
 	if err != nil || len(ps) == 0 {
 		t.Fatalf("demo placements: %d, %v", len(ps), err)

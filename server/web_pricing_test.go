@@ -29,31 +29,27 @@ func (f *pricingFixture) webDo(t testing.TB, token, method, path string, body []
 	return w.Code, w.Body.String(), w.Header()
 }
 
+// expectAnswer fails the test unless the answer to what has status, and
+// checks its body as checkBody does.
+func expectAnswer(t testing.TB, what string, got, status int, body string, want ...string) {
+	t.Helper()
+	if got != status {
+		t.Fatalf("%s = %d, want %d\n%s", what, got, status, body)
+	}
+	checkBody(t, what, body, want...)
+}
+
 func (f *pricingFixture) page(t testing.TB, token, path string, status int, want ...string) string {
 	t.Helper()
 	got, body, _ := f.webDo(t, token, "GET", path, nil, "")
-	if got != status {
-		t.Fatalf("GET %s = %d, want %d\n%s", path, got, status, body)
-	}
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("GET %s: page lacks %q", path, w)
-		}
-	}
+	expectAnswer(t, "GET "+path, got, status, body, want...)
 	return body
 }
 
 func (f *pricingFixture) form(t testing.TB, token, path string, v url.Values, status int, want ...string) (string, http.Header) {
 	t.Helper()
 	got, body, h := f.webDo(t, token, "POST", path, []byte(v.Encode()), "application/x-www-form-urlencoded")
-	if got != status {
-		t.Fatalf("POST %s = %d, want %d\n%s", path, got, status, body)
-	}
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("POST %s: page lacks %q\n%s", path, w, body)
-		}
-	}
+	expectAnswer(t, "POST "+path, got, status, body, want...)
 	return body, h
 }
 

@@ -3,15 +3,10 @@ package faults
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	cmserver "github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
 )
 
@@ -33,19 +28,12 @@ func TestSQLiteDiskFull(t *testing.T) {
 
 	cfg := tg.cfg
 	cfg.SQLitePragmas = []string{fmt.Sprintf("max_page_count(%d)", pages+64)}
-	db, err := storage.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ts := httptest.NewServer(cmserver.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	defer ts.Close()
-	client := &http.Client{Timeout: 20 * time.Second}
+	db, serverURL, client := serveInProcess(t, cfg)
 
 	var acked []accepted
 	next := 0
 	acceptNext := func() (int, string) {
-		status, placement, msg, err := accept(client, ts.URL, m.token, m.offers[next])
+		status, placement, msg, err := accept(client, serverURL, m.token, m.offers[next])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +23,7 @@ import (
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/access"
 	"github.com/caremarket/caremarket/market"
+	cmserver "github.com/caremarket/caremarket/server"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -170,6 +173,21 @@ type server struct {
 	cmd  *exec.Cmd
 	base string
 	logs *strings.Builder
+}
+
+// serveInProcess opens cfg's database and serves caremarket over it from
+// this process on a test server, both closed when the test ends; the
+// client waits up to 20 s for an answer.
+func serveInProcess(t *testing.T, cfg storage.Config) (db *storage.DB, base string, client *http.Client) {
+	t.Helper()
+	db, err := storage.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ts := httptest.NewServer(cmserver.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(ts.Close)
+	return db, ts.URL, &http.Client{Timeout: 20 * time.Second}
 }
 
 // start runs `caremarket serve` on a free loopback port and waits until

@@ -1,12 +1,9 @@
 package faults
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -14,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	cmserver "github.com/caremarket/caremarket/server"
-	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
@@ -99,21 +94,14 @@ func TestPostgresUnreachable(t *testing.T) {
 	tg := postgresTarget(t, u.String())
 	m := seed(t, tg.cfg, 400)
 
-	db, err := storage.Open(context.Background(), tg.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ts := httptest.NewServer(cmserver.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	defer ts.Close()
-	client := &http.Client{Timeout: 20 * time.Second}
+	db, serverURL, client := serveInProcess(t, tg.cfg)
 
 	var acked []accepted
 	next := 0
 	load := func(n int) (statuses map[int]int, msgs []string) {
 		statuses = map[int]int{}
 		for i := 0; i < n && next < len(m.offers); i++ {
-			status, placement, msg, err := accept(client, ts.URL, m.token, m.offers[next])
+			status, placement, msg, err := accept(client, serverURL, m.token, m.offers[next])
 			if err != nil {
 				t.Fatalf("offer %d: no answer: %v", m.offers[next], err)
 			}
@@ -139,7 +127,7 @@ func TestPostgresUnreachable(t *testing.T) {
 		t.Fatalf("during the outage the message is %q", msgs[0])
 	}
 	// The health check says so too.
-	if resp, err := client.Get(ts.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+	if resp, err := client.Get(serverURL + "/healthz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("healthz during the outage: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
