@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -40,38 +39,8 @@ func TestPerfSpans(t *testing.T) {
 // row's answer times sorted.
 func perfMonthsDump(t testing.TB, db *storage.DB) string {
 	t.Helper()
-	rows, err := db.SQL().Query(`SELECT lot_id, provider_id, CAST(month AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence,
+	return perfDump(t, db, `SELECT lot_id, provider_id, CAST(month AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence,
 		invitations, bids, placements, off_contract, hand_backs, ended_early, answers FROM perf_months ORDER BY lot_id, provider_id, month`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		v := make([]any, 16)
-		var answers string
-		for i := range 15 {
-			v[i] = new(any)
-		}
-		v[15] = &answers
-		if err := rows.Scan(v...); err != nil {
-			t.Fatal(err)
-		}
-		f := strings.Fields(answers)
-		slices.Sort(f)
-		for _, x := range v[:15] {
-			if s, ok := (*x.(*any)).([]byte); ok {
-				fmt.Fprint(&b, string(s), " ")
-				continue
-			}
-			fmt.Fprint(&b, *x.(*any), " ")
-		}
-		fmt.Fprintln(&b, strings.Join(f, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }
 
 // TestLotTableFromMonths: a lot's league table read from the monthly rows

@@ -21,43 +21,28 @@ import (
 // perfSummaryDump is the daily performance summary, a line a row, in order.
 func perfSummaryDump(t testing.TB, db *storage.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return perfDump(t, db,
 		`SELECT lot_id, provider_id, CAST(day AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence, invitations, bids,
 			placements, off_contract, hand_backs, ended_early, answers FROM perf_days ORDER BY lot_id, provider_id, day`,
-		`SELECT lot_id, provider_id, CAST(day AS TEXT), reason, n FROM perf_declines ORDER BY lot_id, provider_id, day, reason`,
-	} {
-		rows, err := db.SQL().Query(q)
-		if err != nil {
-			t.Fatal(err)
+		`SELECT lot_id, provider_id, CAST(day AS TEXT), reason, n FROM perf_declines ORDER BY lot_id, provider_id, day, reason`)
+}
+
+// perfDump is the rows of the queries, a line a row, with the answer times
+// (a summary row's 16th column) sorted: they are a list in the order
+// answered, and a rebuild lists them in the database's order.
+func perfDump(t testing.TB, db *storage.DB, queries ...string) string {
+	t.Helper()
+	dump, err := storage.DumpRows(db, func(vals []any) {
+		if len(vals) == 16 {
+			f := strings.Fields(fmt.Sprint(vals[15]))
+			slices.Sort(f)
+			vals[15] = strings.Join(f, " ")
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if s, ok := v.([]byte); ok {
-					vals[i] = string(s)
-				}
-			}
-			// Answer times are a list in the order answered; a rebuild
-			// lists them in the database's order.
-			if len(vals) == 16 {
-				f := strings.Fields(fmt.Sprint(vals[15]))
-				slices.Sort(f)
-				vals[15] = strings.Join(f, " ")
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
+	}, queries...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String()
+	return dump
 }
 
 // TestPerformanceSummary: after a mixed run of writes (offers declined, let
