@@ -64,36 +64,14 @@ func TestLotTableFromMonths(t *testing.T) {
 			t.Helper()
 			m := residentialModel()
 			m.Name, m.ServiceType, m.EffectiveFrom, m.PayPremium = name, market.Nursing, from, money.Money(premium)
-			if err := db.CreateCostModel(f.comm, m); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.AdoptCostModel(f.comm, m.ID); err != nil {
-				t.Fatal(err)
-			}
+			adoptModel(t, db, f.comm, m)
 		}
 		adopt("Nursing 2026", day(2026, 3, 1), 50)
 		// 2 March: Beta declines after 40 minutes, Alpha lets it lapse,
 		// Gamma accepts the next day.
-		r1 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		o, err := db.MakeOffer(f.broker, r1.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(40 * time.Minute)
-		if _, err := db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		f.now = pending[0].ExpiresAt.Add(time.Minute)
-		if _, err := db.ExpireOffers(f.broker); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ = db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		if len(pending) != 1 {
-			t.Fatalf("after the lapse %+v", pending)
-		}
+		gammas := f.declineAndLapse(t, f.requirement(t, market.Nursing, brokerage.ByDirectAward))
 		f.now = f.now.Add(2 * time.Hour)
-		p1, err := db.AcceptOffer(f.provider(f.gamma), pending[0].ID)
+		p1, err := db.AcceptOffer(f.provider(f.gamma), gammas.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

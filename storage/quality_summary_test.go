@@ -45,6 +45,31 @@ func perfDump(t testing.TB, db *storage.DB, queries ...string) string {
 	return dump
 }
 
+// declineAndLapse offers r's care (to Beta and Alpha, the nearest): Beta
+// declines after 40 minutes and Alpha lets its offer lapse; it returns the
+// one offer then pending, Gamma's.
+func (f *brokerFixture) declineAndLapse(t testing.TB, r *brokerage.Requirement) brokerage.Offer {
+	t.Helper()
+	o, err := f.db.MakeOffer(f.broker, r.ID, brokerage.OfferRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(40 * time.Minute)
+	if _, err := f.db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r.ID, Status: brokerage.OfferPending})
+	f.now = pending[0].ExpiresAt.Add(time.Minute)
+	if n, err := f.db.ExpireOffers(f.broker); err != nil || n != 1 {
+		t.Fatalf("expired %d %v", n, err)
+	}
+	pending, _ = f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r.ID, Status: brokerage.OfferPending})
+	if len(pending) != 1 || pending[0].LocationID != f.gamma.ID {
+		t.Fatalf("after the lapse %+v", pending)
+	}
+	return pending[0]
+}
+
 // TestPerformanceSummary: after a mixed run of writes (offers declined, let
 // expire and accepted, a guide price adopted, a mini-competition with a bid
 // replaced, placements ended early and handed back), the daily summary kept
@@ -57,26 +82,9 @@ func TestPerformanceSummary(t *testing.T) {
 		council := caremarket.ActorFrom(f.sys).CouncilID
 		// 1. Beta declines after 40 minutes, Alpha lets it lapse, Gamma
 		// accepts after 3 hours.
-		r1 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		o, err := db.MakeOffer(f.broker, r1.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(40 * time.Minute)
-		if _, err := db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		f.now = pending[0].ExpiresAt.Add(time.Minute)
-		if n, err := db.ExpireOffers(f.broker); err != nil || n != 1 {
-			t.Fatalf("expired %d %v", n, err)
-		}
-		pending, _ = db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		if len(pending) != 1 || pending[0].LocationID != f.gamma.ID {
-			t.Fatalf("after the lapse %+v", pending)
-		}
+		gammas := f.declineAndLapse(t, f.requirement(t, market.Nursing, brokerage.ByDirectAward))
 		f.now = f.now.Add(3 * time.Hour)
-		p1, err := db.AcceptOffer(f.provider(f.gamma), pending[0].ID)
+		p1, err := db.AcceptOffer(f.provider(f.gamma), gammas.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,12 +92,7 @@ func TestPerformanceSummary(t *testing.T) {
 		// priced against it afresh.
 		m := residentialModel()
 		m.Name, m.ServiceType, m.EffectiveFrom = "Nursing 2026", market.Nursing, day(2026, 3, 1)
-		if err := db.CreateCostModel(f.comm, m); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AdoptCostModel(f.comm, m.ID); err != nil {
-			t.Fatal(err)
-		}
+		adoptModel(t, db, f.comm, m)
 		// 3. Beta accepts a second requirement at once; the broker ends it
 		// within twelve weeks; Gamma hands the first back within 28 days.
 		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
