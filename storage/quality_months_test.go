@@ -82,15 +82,7 @@ func TestLotTableFromMonths(t *testing.T) {
 		// second requirement; a new nursing guide price from 10 April prices
 		// it again.
 		f.now = time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC)
-		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
-			t.Fatal(err)
-		}
-		o2, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(7 * time.Minute)
+		o2 := f.offerWithBedAtBeta(t)
 		p2, err := db.AcceptOffer(f.provider(offerLocation(t, f, o2)), o2.ID)
 		if err != nil {
 			t.Fatal(err)

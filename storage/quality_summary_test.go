@@ -70,6 +70,22 @@ func (f *brokerFixture) declineAndLapse(t testing.TB, r *brokerage.Requirement) 
 	return pending[0]
 }
 
+// offerWithBedAtBeta frees a nursing bed at Beta, offers a new nursing
+// requirement and lets 7 minutes pass, for the offer to be answered.
+func (f *brokerFixture) offerWithBedAtBeta(t testing.TB) *brokerage.Offer {
+	t.Helper()
+	r := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
+	if err := f.db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.db.MakeOffer(f.broker, r.ID, brokerage.OfferRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(7 * time.Minute)
+	return o
+}
+
 // TestPerformanceSummary: after a mixed run of writes (offers declined, let
 // expire and accepted, a guide price adopted, a mini-competition with a bid
 // replaced, placements ended early and handed back), the daily summary kept
@@ -95,15 +111,7 @@ func TestPerformanceSummary(t *testing.T) {
 		adoptModel(t, db, f.comm, m)
 		// 3. Beta accepts a second requirement at once; the broker ends it
 		// within twelve weeks; Gamma hands the first back within 28 days.
-		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
-			t.Fatal(err)
-		}
-		o2, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(7 * time.Minute)
+		o2 := f.offerWithBedAtBeta(t)
 		p2, err := db.AcceptOffer(f.provider(f.beta), o2.ID)
 		if err != nil {
 			t.Fatal(err)
