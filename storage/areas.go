@@ -107,16 +107,10 @@ func (db *DB) ListClusters(ctx context.Context) ([]market.Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: list clusters: %w", err)
 	}
-	defer rows.Close()
-	out := []market.Cluster{}
-	for rows.Next() {
+	return scanAll(rows, "", func(row interface{ Scan(...any) error }) (*market.Cluster, error) {
 		var c market.Cluster
-		if err := rows.Scan(&c.ID, &c.CouncilID, &c.Name, &c.Setting); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return &c, row.Scan(&c.ID, &c.CouncilID, &c.Name, &c.Setting)
+	})
 }
 
 // ListAreas lists the council's districts with their clusters, neighbours and

@@ -452,16 +452,10 @@ func (db *DB) steps(ctx context.Context, council, requirementID int64) ([]broker
 	if err != nil {
 		return nil, fmt.Errorf("storage: read steps: %w", err)
 	}
-	defer rows.Close()
-	out := []brokerage.Step{}
-	for rows.Next() {
+	return scanAll(rows, "", func(row interface{ Scan(...any) error }) (*brokerage.Step, error) {
 		var s brokerage.Step
-		if err := rows.Scan(&s.ID, &s.At, &s.Stage, &s.Kind, &s.LocationID, &s.ProviderID, &s.Detail, &s.Actor); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return &s, row.Scan(&s.ID, &s.At, &s.Stage, &s.Kind, &s.LocationID, &s.ProviderID, &s.Detail, &s.Actor)
+	})
 }
 
 // CascadePreview works out the cascade for a requirement that is not yet

@@ -105,6 +105,17 @@ func (f *brokerFixture) requirement(t testing.TB, st market.ServiceType, method 
 	return r
 }
 
+// seedOffers seeds n pending offers of st at loc for people in Thanet,
+// lapsing ttl from now, in bulk (storage.SeedOffers).
+func (f *brokerFixture) seedOffers(t testing.TB, loc *market.Location, st market.ServiceType, n int, ttl time.Duration) []int64 {
+	t.Helper()
+	ids, err := storage.SeedOffers(f.sys, f.db, f.thanet.ID, loc.ID, st, n, f.now.Add(ttl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 func vacanciesOf(t testing.TB, db *storage.DB, ctx context.Context, loc int64, st market.ServiceType) int {
 	t.Helper()
 	vs, err := db.Vacancies(ctx, loc)
@@ -438,20 +449,11 @@ func TestAcceptanceRace(t *testing.T) {
 			if manyOffers {
 				n = racers
 			}
-			ids, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.gamma.ID, market.Nursing, n, f.now.Add(time.Hour))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ids := f.seedOffers(t, f.gamma, market.Nursing, n, time.Hour)
 			for i := 0; i < racers; i++ {
 				offers = append(offers, ids[i%len(ids)])
 			}
-			placed, conflicts, other := raceAccept(gammaCtx, db, offers, "")
-			if len(other) > 0 {
-				t.Fatalf("round %d: unexpected errors: %v", round, other[0])
-			}
-			if placed != 1 || conflicts != racers-1 {
-				t.Fatalf("round %d: %d placed, %d conflicts; want 1 and %d", round, placed, conflicts, racers-1)
-			}
+			raceRound(t, gammaCtx, db, round, offers, "", 1)
 			var vac int
 			if err := db.SQL().QueryRow(`SELECT vacancies FROM vacancies WHERE location_id = $1 AND service_type = 'nursing'`, f.gamma.ID).Scan(&vac); err != nil {
 				t.Fatal(err)
@@ -495,6 +497,20 @@ func raceAccept(ctx context.Context, db *storage.DB, offers []int64, want string
 	close(start)
 	wg.Wait()
 	return placed, conflicts, other
+}
+
+// raceRound runs a race's round (raceAccept) and fails it unless exactly
+// want acceptances were placed and every other one refused as a conflict
+// that says reason.
+func raceRound(t testing.TB, ctx context.Context, db *storage.DB, round int, offers []int64, reason string, want int) {
+	t.Helper()
+	placed, conflicts, other := raceAccept(ctx, db, offers, reason)
+	if len(other) > 0 {
+		t.Fatalf("round %d: unexpected errors: %v", round, other[0])
+	}
+	if placed != want || conflicts != len(offers)-want {
+		t.Fatalf("round %d: %d placed, %d refused; want %d and %d", round, placed, conflicts, want, len(offers)-want)
+	}
 }
 
 // countPlacements counts the placements at a location made from the offers.

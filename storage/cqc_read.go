@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/caremarket/caremarket"
@@ -76,32 +75,7 @@ func (db *DB) PlacementBlocked(ctx context.Context, locationID int64) (bool, str
 // actor's council; for a provider user, its own) is registered with CQC.
 // Locations it may not see are left out.
 func (db *DB) LocationStatuses(ctx context.Context, locationIDs []int64) (map[int64]cqc.Status, error) {
-	actor, err := actorOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]cqc.Status, len(locationIDs))
-	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
-		s := scopeFor(actor, "", byProvider).in("id", chunk)
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, status FROM locations WHERE `+s.where(), s.args...)
-		if err != nil {
-			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var st cqc.Status
-			if err := rows.Scan(&id, &st); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("storage: unable to read registration: %w", err)
-			}
-			out[id] = st
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("storage: unable to read registration: %w", err)
-		}
-	}
-	return out, nil
+	return locationColumn[cqc.Status](ctx, db, locationIDs, "status", "unable to read registration")
 }
 
 // firstSeen is the source of the rating a location had when caremarket

@@ -120,23 +120,30 @@ const (
 func values(rows, cols int) string {
 	var b strings.Builder
 	b.Grow(rows * cols * 5)
-	n := 1
 	for r := range rows {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			n++
-		}
-		b.WriteByte(')')
+		marks(&b, r, cols)
 	}
 	return b.String()
+}
+
+// marks writes one row of placeholders, ($k, ..., $k+cols-1[, literal]).
+func marks(b *strings.Builder, row, cols int, literal ...string) {
+	if row > 0 {
+		b.WriteString(", ")
+	}
+	b.WriteByte('(')
+	for c := 1; c <= cols; c++ {
+		if c > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(row*cols + c))
+	}
+	for _, l := range literal {
+		b.WriteString(", ")
+		b.WriteString(l)
+	}
+	b.WriteByte(')')
 }
 
 // positional rewrites a bulk statement's $1, $2, ... as SQLite's anonymous

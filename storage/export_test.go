@@ -253,8 +253,7 @@ func (s *scanDayString) Scan(v any) error {
 // CommitmentSnapshot lists every stored commitment row of every council, in
 // order, to compare before and after a write that failed.
 func CommitmentSnapshot(db *DB) (string, error) {
-	var b strings.Builder
-	for _, q := range []string{
+	queries := []string{
 		`SELECT placement_id, year, ` + strings.Join(monthCols, ", ") + `, top_up_pence FROM finance_commitments ORDER BY placement_id, year`,
 		`SELECT council_id, year, service_type, provider_id, agreement_id, lot_id, area_id, ` + strings.Join(monthCols, ", ") +
 			`, top_up_pence, placements FROM finance_commitment_totals ORDER BY council_id, year, service_type, provider_id, agreement_id, lot_id, area_id`,
@@ -262,7 +261,15 @@ func CommitmentSnapshot(db *DB) (string, error) {
 		`SELECT council_id, service_type, live, ended, starts, weekly_pence FROM finance_day_totals ORDER BY council_id, day, service_type`,
 		`SELECT council_id, through_year FROM finance_horizons ORDER BY council_id`,
 		`SELECT council_id, service_type, month, bucket, starts FROM finance_start_buckets ORDER BY council_id, service_type, month, bucket`,
-	} {
+	}
+	return DumpRows(db, nil, queries...)
+}
+
+// DumpRows prints every row of each query, a line a row, in order, text
+// columns as text; fix, when set, rewrites a row's values before printing.
+func DumpRows(db *DB, fix func(vals []any), queries ...string) (string, error) {
+	var b strings.Builder
+	for _, q := range queries {
 		rows, err := db.sql.Query(q)
 		if err != nil {
 			return "", err
@@ -278,9 +285,21 @@ func CommitmentSnapshot(db *DB) (string, error) {
 				rows.Close()
 				return "", err
 			}
+			for i, v := range vals {
+				if s, ok := v.([]byte); ok {
+					vals[i] = string(s)
+				}
+			}
+			if fix != nil {
+				fix(vals)
+			}
 			fmt.Fprintln(&b, vals...)
 		}
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return "", err
+		}
 	}
 	return b.String(), nil
 }

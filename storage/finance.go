@@ -153,13 +153,9 @@ func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
 		if len(bs) == 0 {
 			return caremarket.Errorf(caremarket.EINVALID, "There are no budgets to set")
 		}
-		lines, err := db.budgetLines(ctx, tx, tx.actor.CouncilID)
+		known, err := db.budgetLineIDs(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
-		}
-		known := map[int64]bool{}
-		for _, l := range lines {
-			known[l.ID] = true
 		}
 		for i := range bs {
 			b := &bs[i]
@@ -178,6 +174,20 @@ func (db *DB) SetBudgets(ctx context.Context, bs []finance.Budget) error {
 		}
 		return tx.audit(ctx, "budget.set", "budget", bs[0].BudgetLineID, nil, bs)
 	})
+}
+
+// budgetLineIDs is the set of the council's budget lines' ids, to check
+// those a write names.
+func (db *DB) budgetLineIDs(ctx context.Context, q queryer, council int64) (map[int64]bool, error) {
+	lines, err := db.budgetLines(ctx, q, council)
+	if err != nil {
+		return nil, err
+	}
+	known := map[int64]bool{}
+	for _, l := range lines {
+		known[l.ID] = true
+	}
+	return known, nil
 }
 
 // FinanceSettings returns the council's tolerances and scale note.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -215,18 +214,7 @@ func (tx *Tx) insertPayments(ctx context.Context, importID int64, ms []finance.M
 		if m.Status != finance.LineMatched {
 			continue
 		}
-		if n > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := 1; c <= cols; c++ {
-			if c > 1 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n*cols + c))
-		}
-		b.WriteByte(')')
+		marks(&b, n, cols)
 		args = append(args, tx.actor.CouncilID, importID, m.Line, m.PlacementID, m.ProviderID, m.ServiceType, ymd(m.From), ymd(m.To),
 			int64(m.Amount), int64(m.Committed), int64(m.Over), m.PaidTwice, ymd(m.PaidOn), m.Fingerprint)
 		n++

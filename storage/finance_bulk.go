@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,26 +64,6 @@ func LoadPlacementHistory(ctx context.Context, db *DB, hs []HistoryPlacement) (i
 		return tx.audit(ctx, "placement.history_load", "council", actor.CouncilID, nil, map[string]any{"placements": len(hs)})
 	})
 	return len(hs), err
-}
-
-// marks writes one row of placeholders, ($k, ..., $k+cols-1[, literal]).
-func marks(b *strings.Builder, row, cols int, literal ...string) {
-	if row > 0 {
-		b.WriteString(", ")
-	}
-	b.WriteByte('(')
-	for c := 1; c <= cols; c++ {
-		if c > 1 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(row*cols + c))
-	}
-	for _, l := range literal {
-		b.WriteString(", ")
-		b.WriteString(l)
-	}
-	b.WriteByte(')')
 }
 
 func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement, through finance.Year, d *commitDelta) error {

@@ -593,13 +593,9 @@ func (db *DB) SaveScenario(ctx context.Context, s *finance.Scenario) error {
 				return err
 			}
 		}
-		lines, err := db.budgetLines(ctx, tx, tx.actor.CouncilID)
+		known, err := db.budgetLineIDs(ctx, tx, tx.actor.CouncilID)
 		if err != nil {
 			return err
-		}
-		known := map[int64]bool{}
-		for _, l := range lines {
-			known[l.ID] = true
 		}
 		if s.BudgetLineIDs == nil {
 			s.BudgetLineIDs = []int64{}

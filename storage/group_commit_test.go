@@ -20,20 +20,11 @@ import (
 func TestGroupCommitFailingMember(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newBrokerFixture(t, db)
-		gammaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.gamma.ID, market.Nursing, 2, f.now.Add(time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
+		gammaOffers := f.seedOffers(t, f.gamma, market.Nursing, 2, time.Hour)
 		f.now = f.now.Add(time.Second)
-		alphaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alphaOffers := f.seedOffers(t, f.alpha, market.Nursing, 1, time.Hour)
 		f.now = f.now.Add(time.Second)
-		lapsed, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
+		lapsed := f.seedOffers(t, f.alpha, market.Nursing, 1, time.Minute)
 		f.now = f.now.Add(2 * time.Minute)
 		batchesBefore, _ := db.GroupCommitStats()
 
@@ -127,15 +118,9 @@ func TestGroupCommitLockWait(t *testing.T) {
 			t.Skip("SQLite has one writer: a batch never waits for another")
 		}
 		f := newBrokerFixture(t, db)
-		alphaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.alpha.ID, market.Nursing, 1, f.now.Add(time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
+		alphaOffers := f.seedOffers(t, f.alpha, market.Nursing, 1, time.Hour)
 		f.now = f.now.Add(time.Second)
-		gammaOffers, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.gamma.ID, market.Nursing, 1, f.now.Add(time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
+		gammaOffers := f.seedOffers(t, f.gamma, market.Nursing, 1, time.Hour)
 		// Another connection holds Gamma's vacancy row.
 		other, err := db.SQL().Begin()
 		if err != nil {

@@ -50,29 +50,36 @@ func (db *DB) VacanciesAt(ctx context.Context, locationIDs []int64) (map[int64][
 // LocationNames returns the names of many locations in one query per 2,000,
 // by id; a location the actor may not see is left out.
 func (db *DB) LocationNames(ctx context.Context, locationIDs []int64) (map[int64]string, error) {
+	return locationColumn[string](ctx, db, locationIDs, "name", "location names")
+}
+
+// locationColumn reads one column of many locations, in one query per
+// narrowChunk ids, into a map by id; a location the actor may not see
+// (another council's; for a provider user, another provider's) is left out.
+func locationColumn[T any](ctx context.Context, db *DB, locationIDs []int64, col, what string) (map[int64]T, error) {
 	actor, err := actorOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]string, len(locationIDs))
+	out := make(map[int64]T, len(locationIDs))
 	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
 		s := scopeFor(actor, "", byProvider).in("id", chunk)
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, name FROM locations WHERE `+s.where(), s.args...)
+		rows, err := db.sql.QueryContext(ctx, `SELECT id, `+col+` FROM locations WHERE `+s.where(), s.args...)
 		if err != nil {
-			return nil, fmt.Errorf("storage: location names: %w", err)
+			return nil, fmt.Errorf("storage: %s: %w", what, err)
 		}
 		for rows.Next() {
 			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
+			var v T
+			if err := rows.Scan(&id, &v); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("storage: location names: %w", err)
+				return nil, fmt.Errorf("storage: %s: %w", what, err)
 			}
-			out[id] = name
+			out[id] = v
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("storage: location names: %w", err)
+			return nil, fmt.Errorf("storage: %s: %w", what, err)
 		}
 	}
 	return out, nil

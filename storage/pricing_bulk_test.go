@@ -23,13 +23,7 @@ func TestApproveInBand(t *testing.T) {
 		p1, l1 := seedProvider(t, db, sys, "Seaview Care", "0000001", areas[0], market.Residential, market.Nursing)
 		p2, l2 := seedProvider(t, db, sys, "Harbour Homes", "0000002", areas[1], market.Residential)
 		comm := storagetest.As(sys, caremarket.RoleCommissioner, 0)
-		m := residentialModel()
-		if err := db.CreateCostModel(comm, m); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AdoptCostModel(comm, m.ID); err != nil {
-			t.Fatal(err)
-		}
+		adoptModel(t, db, comm, residentialModel())
 		var agreementID int64
 		if err := db.SQL().QueryRow(`INSERT INTO agreements (council_id, reference, title, type, regime, start_date, end_date, created_at, updated_at)
 			VALUES ($1, 'OPRN-DPS', 'OPRN DPS', 'dps', 'pcr2015', '2016-04-01', '2026-12-31', $2, $2) RETURNING id`,

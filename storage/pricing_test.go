@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -23,6 +24,18 @@ func residentialModel() *pricing.CostModel {
 		PayPremium: 50, OnCosts: pricing.OnCosts{EmployerNI: 1000, Pension: 300, Holiday: 1207, Training: 200, Sickness: 150},
 		Overheads: 1000, Return: 500, Bands: []pricing.NeedBand{{Code: "standard", Label: "Standard", CareHoursPerWeek: 245000}},
 		Urban: pricing.SettingCosts{NonStaffPerWeek: 25000}, Rural: pricing.SettingCosts{NonStaffPerWeek: 23000}}
+}
+
+// adoptModel creates the cost model and adopts it, which sets its guide
+// prices.
+func adoptModel(t testing.TB, db *storage.DB, ctx context.Context, m *pricing.CostModel) {
+	t.Helper()
+	if err := db.CreateCostModel(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AdoptCostModel(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestPricingJourney(t *testing.T) {

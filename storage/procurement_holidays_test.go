@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket"
-	"github.com/caremarket/caremarket/audit"
 	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
@@ -77,18 +76,6 @@ func TestCouncilHolidays(t *testing.T) {
 			t.Errorf("after removal the standstill ends %s, want %s", got.Format(time.DateOnly), want.Format(time.DateOnly))
 		}
 
-		recs, err := db.SearchAudit(sys, audit.Filter{Limit: 50})
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen := map[string]bool{}
-		for _, r := range recs {
-			seen[r.Action] = true
-		}
-		for _, want := range []string{"calendar.add_holiday", "calendar.remove_holiday"} {
-			if !seen[want] {
-				t.Errorf("no audit record %q", want)
-			}
-		}
+		checkAudited(t, db, sys, 50, "calendar.add_holiday", "calendar.remove_holiday")
 	})
 }

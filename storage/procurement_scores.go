@@ -110,12 +110,7 @@ func (db *DB) SaveScore(ctx context.Context, s *procurement.Score) error {
 		if app.Status != procurement.Submitted {
 			return caremarket.Errorf(caremarket.ECONFLICT, "Only a submitted application is scored")
 		}
-		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
-			return err
-		} else if err := procurement.CheckMarksOpen(published); err != nil {
-			return err
-		}
-		_, q, err := db.windowQuestion(ctx, tx, app.WindowID, s.QuestionID)
+		_, q, err := db.markedQuestion(ctx, tx, app.WindowID, s.QuestionID)
 		if err != nil {
 			return err
 		}
@@ -172,6 +167,20 @@ func (db *DB) SaveScore(ctx context.Context, s *procurement.Score) error {
 	})
 }
 
+// markedQuestion reads the window and the question a score or moderation
+// marks, once it has checked that marks are still open: the window's award
+// notice is not published.
+func (db *DB) markedQuestion(ctx context.Context, tx *Tx, windowID, questionID int64) (*procurement.Window, *procurement.Question, error) {
+	published, err := noticePublished(ctx, tx, tx.actor.CouncilID, windowID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := procurement.CheckMarksOpen(published); err != nil {
+		return nil, nil, err
+	}
+	return db.windowQuestion(ctx, tx, windowID, questionID)
+}
+
 // Moderate records the agreed final mark for an answer, with its reason. A
 // window's moderator, or a commissioner. Once every answer is moderated the
 // application is marked assessed (stopping a DPS clock).
@@ -191,12 +200,7 @@ func (db *DB) Moderate(ctx context.Context, m *procurement.Moderation) error {
 		if err := procurement.CheckModerator(tx.actor.Role, e != nil && e.Moderator); err != nil {
 			return err
 		}
-		if published, err := noticePublished(ctx, tx, tx.actor.CouncilID, app.WindowID); err != nil {
-			return err
-		} else if err := procurement.CheckMarksOpen(published); err != nil {
-			return err
-		}
-		w, q, err := db.windowQuestion(ctx, tx, app.WindowID, m.QuestionID)
+		w, q, err := db.markedQuestion(ctx, tx, app.WindowID, m.QuestionID)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -40,38 +39,8 @@ func TestPerfSpans(t *testing.T) {
 // row's answer times sorted.
 func perfMonthsDump(t testing.TB, db *storage.DB) string {
 	t.Helper()
-	rows, err := db.SQL().Query(`SELECT lot_id, provider_id, CAST(month AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence,
+	return perfDump(t, db, `SELECT lot_id, provider_id, CAST(month AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence,
 		invitations, bids, placements, off_contract, hand_backs, ended_early, answers FROM perf_months ORDER BY lot_id, provider_id, month`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		v := make([]any, 16)
-		var answers string
-		for i := range 15 {
-			v[i] = new(any)
-		}
-		v[15] = &answers
-		if err := rows.Scan(v...); err != nil {
-			t.Fatal(err)
-		}
-		f := strings.Fields(answers)
-		slices.Sort(f)
-		for _, x := range v[:15] {
-			if s, ok := (*x.(*any)).([]byte); ok {
-				fmt.Fprint(&b, string(s), " ")
-				continue
-			}
-			fmt.Fprint(&b, *x.(*any), " ")
-		}
-		fmt.Fprintln(&b, strings.Join(f, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }
 
 // TestLotTableFromMonths: a lot's league table read from the monthly rows
@@ -95,36 +64,14 @@ func TestLotTableFromMonths(t *testing.T) {
 			t.Helper()
 			m := residentialModel()
 			m.Name, m.ServiceType, m.EffectiveFrom, m.PayPremium = name, market.Nursing, from, money.Money(premium)
-			if err := db.CreateCostModel(f.comm, m); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.AdoptCostModel(f.comm, m.ID); err != nil {
-				t.Fatal(err)
-			}
+			adoptModel(t, db, f.comm, m)
 		}
 		adopt("Nursing 2026", day(2026, 3, 1), 50)
 		// 2 March: Beta declines after 40 minutes, Alpha lets it lapse,
 		// Gamma accepts the next day.
-		r1 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		o, err := db.MakeOffer(f.broker, r1.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(40 * time.Minute)
-		if _, err := db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		f.now = pending[0].ExpiresAt.Add(time.Minute)
-		if _, err := db.ExpireOffers(f.broker); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ = db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		if len(pending) != 1 {
-			t.Fatalf("after the lapse %+v", pending)
-		}
+		gammas := f.declineAndLapse(t, f.requirement(t, market.Nursing, brokerage.ByDirectAward))
 		f.now = f.now.Add(2 * time.Hour)
-		p1, err := db.AcceptOffer(f.provider(f.gamma), pending[0].ID)
+		p1, err := db.AcceptOffer(f.provider(f.gamma), gammas.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,15 +82,7 @@ func TestLotTableFromMonths(t *testing.T) {
 		// second requirement; a new nursing guide price from 10 April prices
 		// it again.
 		f.now = time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC)
-		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
-			t.Fatal(err)
-		}
-		o2, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(7 * time.Minute)
+		o2 := f.offerWithBedAtBeta(t)
 		p2, err := db.AcceptOffer(f.provider(offerLocation(t, f, o2)), o2.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -403,39 +403,15 @@ func (db *DB) auditMinimums(ctx context.Context, q queryer, council int64, in *b
 	if len(in.Lots) == 0 {
 		return nil
 	}
-	mins := map[int64]quality.Rating{}
-	rows, err := q.QueryContext(ctx, `SELECT lot_id, min_rating FROM lot_audit_minimums WHERE council_id = $1`, council)
+	mins, err := ratingsOf(ctx, q, "lot minimums", `SELECT lot_id, min_rating FROM lot_audit_minimums WHERE council_id = $1`, council)
+	if err != nil || len(mins) == 0 {
+		return err
+	}
+	latest, err := ratingsOf(ctx, q, "latest audits",
+		`SELECT location_id, overall FROM monitoring_visits WHERE council_id = $1 AND status = 'published' AND overall <> '' ORDER BY visit_date, id`, council)
 	if err != nil {
-		return fmt.Errorf("storage: read lot minimums: %w", err)
+		return err
 	}
-	for rows.Next() {
-		var id int64
-		var r string
-		if err := rows.Scan(&id, &r); err != nil {
-			rows.Close()
-			return err
-		}
-		mins[id] = quality.Rating(r)
-	}
-	rows.Close()
-	if len(mins) == 0 {
-		return nil
-	}
-	latest := map[int64]quality.Rating{}
-	rows, err = q.QueryContext(ctx, `SELECT location_id, overall FROM monitoring_visits WHERE council_id = $1 AND status = 'published' AND overall <> '' ORDER BY visit_date, id`, council)
-	if err != nil {
-		return fmt.Errorf("storage: read latest audits: %w", err)
-	}
-	for rows.Next() {
-		var loc int64
-		var r string
-		if err := rows.Scan(&loc, &r); err != nil {
-			rows.Close()
-			return err
-		}
-		latest[loc] = quality.Rating(r)
-	}
-	rows.Close()
 	for i := range in.Candidates {
 		c := &in.Candidates[i]
 		got, audited := latest[c.LocationID]
@@ -458,4 +434,24 @@ func (db *DB) auditMinimums(ctx context.Context, q queryer, council int64, in *b
 		}
 	}
 	return nil
+}
+
+// ratingsOf reads the council's rows of (id, rating) into a map; a later
+// row of an id replaces an earlier one.
+func ratingsOf(ctx context.Context, q queryer, what, query string, council int64) (map[int64]quality.Rating, error) {
+	rows, err := q.QueryContext(ctx, query, council)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := map[int64]quality.Rating{}
+	for rows.Next() {
+		var id int64
+		var r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return nil, err
+		}
+		out[id] = quality.Rating(r)
+	}
+	return out, nil
 }

@@ -21,43 +21,69 @@ import (
 // perfSummaryDump is the daily performance summary, a line a row, in order.
 func perfSummaryDump(t testing.TB, db *storage.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return perfDump(t, db,
 		`SELECT lot_id, provider_id, CAST(day AS TEXT), accepted, declined, expired, priced, price_pence, guide_pence, invitations, bids,
 			placements, off_contract, hand_backs, ended_early, answers FROM perf_days ORDER BY lot_id, provider_id, day`,
-		`SELECT lot_id, provider_id, CAST(day AS TEXT), reason, n FROM perf_declines ORDER BY lot_id, provider_id, day, reason`,
-	} {
-		rows, err := db.SQL().Query(q)
-		if err != nil {
-			t.Fatal(err)
+		`SELECT lot_id, provider_id, CAST(day AS TEXT), reason, n FROM perf_declines ORDER BY lot_id, provider_id, day, reason`)
+}
+
+// perfDump is the rows of the queries, a line a row, with the answer times
+// (a summary row's 16th column) sorted: they are a list in the order
+// answered, and a rebuild lists them in the database's order.
+func perfDump(t testing.TB, db *storage.DB, queries ...string) string {
+	t.Helper()
+	dump, err := storage.DumpRows(db, func(vals []any) {
+		if len(vals) == 16 {
+			f := strings.Fields(fmt.Sprint(vals[15]))
+			slices.Sort(f)
+			vals[15] = strings.Join(f, " ")
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if s, ok := v.([]byte); ok {
-					vals[i] = string(s)
-				}
-			}
-			// Answer times are a list in the order answered; a rebuild
-			// lists them in the database's order.
-			if len(vals) == 16 {
-				f := strings.Fields(fmt.Sprint(vals[15]))
-				slices.Sort(f)
-				vals[15] = strings.Join(f, " ")
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
+	}, queries...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String()
+	return dump
+}
+
+// declineAndLapse offers r's care (to Beta and Alpha, the nearest): Beta
+// declines after 40 minutes and Alpha lets its offer lapse; it returns the
+// one offer then pending, Gamma's.
+func (f *brokerFixture) declineAndLapse(t testing.TB, r *brokerage.Requirement) brokerage.Offer {
+	t.Helper()
+	o, err := f.db.MakeOffer(f.broker, r.ID, brokerage.OfferRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(40 * time.Minute)
+	if _, err := f.db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r.ID, Status: brokerage.OfferPending})
+	f.now = pending[0].ExpiresAt.Add(time.Minute)
+	if n, err := f.db.ExpireOffers(f.broker); err != nil || n != 1 {
+		t.Fatalf("expired %d %v", n, err)
+	}
+	pending, _ = f.db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r.ID, Status: brokerage.OfferPending})
+	if len(pending) != 1 || pending[0].LocationID != f.gamma.ID {
+		t.Fatalf("after the lapse %+v", pending)
+	}
+	return pending[0]
+}
+
+// offerWithBedAtBeta frees a nursing bed at Beta, offers a new nursing
+// requirement and lets 7 minutes pass, for the offer to be answered.
+func (f *brokerFixture) offerWithBedAtBeta(t testing.TB) *brokerage.Offer {
+	t.Helper()
+	r := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
+	if err := f.db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.db.MakeOffer(f.broker, r.ID, brokerage.OfferRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(7 * time.Minute)
+	return o
 }
 
 // TestPerformanceSummary: after a mixed run of writes (offers declined, let
@@ -72,26 +98,9 @@ func TestPerformanceSummary(t *testing.T) {
 		council := caremarket.ActorFrom(f.sys).CouncilID
 		// 1. Beta declines after 40 minutes, Alpha lets it lapse, Gamma
 		// accepts after 3 hours.
-		r1 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		o, err := db.MakeOffer(f.broker, r1.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(40 * time.Minute)
-		if _, err := db.DeclineOffer(f.provider(f.beta), o.ID, "No nurse cover"); err != nil {
-			t.Fatal(err)
-		}
-		pending, _ := db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		f.now = pending[0].ExpiresAt.Add(time.Minute)
-		if n, err := db.ExpireOffers(f.broker); err != nil || n != 1 {
-			t.Fatalf("expired %d %v", n, err)
-		}
-		pending, _ = db.ListOffers(f.broker, brokerage.OfferFilter{RequirementID: r1.ID, Status: brokerage.OfferPending})
-		if len(pending) != 1 || pending[0].LocationID != f.gamma.ID {
-			t.Fatalf("after the lapse %+v", pending)
-		}
+		gammas := f.declineAndLapse(t, f.requirement(t, market.Nursing, brokerage.ByDirectAward))
 		f.now = f.now.Add(3 * time.Hour)
-		p1, err := db.AcceptOffer(f.provider(f.gamma), pending[0].ID)
+		p1, err := db.AcceptOffer(f.provider(f.gamma), gammas.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,23 +108,10 @@ func TestPerformanceSummary(t *testing.T) {
 		// priced against it afresh.
 		m := residentialModel()
 		m.Name, m.ServiceType, m.EffectiveFrom = "Nursing 2026", market.Nursing, day(2026, 3, 1)
-		if err := db.CreateCostModel(f.comm, m); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.AdoptCostModel(f.comm, m.ID); err != nil {
-			t.Fatal(err)
-		}
+		adoptModel(t, db, f.comm, m)
 		// 3. Beta accepts a second requirement at once; the broker ends it
 		// within twelve weeks; Gamma hands the first back within 28 days.
-		r2 := f.requirement(t, market.Nursing, brokerage.ByDirectAward)
-		if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.beta.ID, ServiceType: market.Nursing, Vacancies: 1}); err != nil {
-			t.Fatal(err)
-		}
-		o2, err := db.MakeOffer(f.broker, r2.ID, brokerage.OfferRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.now = f.now.Add(7 * time.Minute)
+		o2 := f.offerWithBedAtBeta(t)
 		p2, err := db.AcceptOffer(f.provider(f.beta), o2.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -248,13 +248,11 @@ func (db *DB) PublishVisit(ctx context.Context, id int64) (*quality.Visit, error
 // RespondToVisit records the provider's response to its published report.
 // The provider's own users only; a later response replaces the earlier.
 func (db *DB) RespondToVisit(ctx context.Context, id int64, response string) (*quality.Visit, error) {
-	response = strings.TrimSpace(response)
-	f := map[string]string{}
-	caremarket.CheckText(f, "response", "response", response, true, quality.MaxTextLen*2)
-	if err := caremarket.Invalid(f); err != nil {
+	response, err := providerText("response", response)
+	if err != nil {
 		return nil, err
 	}
-	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
+	err = db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		v, err := tx.db.visit(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err
@@ -269,6 +267,15 @@ func (db *DB) RespondToVisit(ctx context.Context, id int64, response string) (*q
 		return nil, err
 	}
 	return db.Visit(ctx, id)
+}
+
+// providerText trims a provider's written answer (a response to a report,
+// evidence for an action) and checks it is given and not too long.
+func providerText(field, text string) (string, error) {
+	text = strings.TrimSpace(text)
+	f := map[string]string{}
+	caremarket.CheckText(f, field, field, text, true, quality.MaxTextLen*2)
+	return text, caremarket.Invalid(f)
 }
 
 // --- Actions
@@ -375,13 +382,11 @@ func (db *DB) AddAction(ctx context.Context, x *quality.Action) error {
 // SubmitEvidence records the provider's evidence that an action is done.
 // The provider's own users, on an action not yet accepted.
 func (db *DB) SubmitEvidence(ctx context.Context, id int64, evidence string) (*quality.Action, error) {
-	evidence = strings.TrimSpace(evidence)
-	f := map[string]string{}
-	caremarket.CheckText(f, "evidence", "evidence", evidence, true, quality.MaxTextLen*2)
-	if err := caremarket.Invalid(f); err != nil {
+	evidence, err := providerText("evidence", evidence)
+	if err != nil {
 		return nil, err
 	}
-	err := db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
+	err = db.updateBy(ctx, onlyProviders, func(tx *Tx) error {
 		x, err := tx.db.action(ctx, tx, tx.actor, id)
 		if err != nil {
 			return err

@@ -20,6 +20,25 @@ func mustCode(t testing.TB, err error, code string) {
 	}
 }
 
+// checkAudited fails the test for each action with no record among the
+// latest limit audit records.
+func checkAudited(t testing.TB, db *storage.DB, ctx context.Context, limit int, actions ...string) {
+	t.Helper()
+	recs, err := db.SearchAudit(ctx, audit.Filter{Limit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.Action] = true
+	}
+	for _, want := range actions {
+		if !seen[want] {
+			t.Errorf("no audit record %q", want)
+		}
+	}
+}
+
 // seedProvider adds a provider with one location in area.
 func seedProvider(t testing.TB, db *storage.DB, ctx context.Context, name, cqc string, area market.Area, sts ...market.ServiceType) (*market.Provider, *market.Location) {
 	t.Helper()

@@ -82,17 +82,8 @@ func TestSpareHoursRace(t *testing.T) {
 			if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: f.echo.ID, ServiceType: market.Homecare, SpareMinutes: hoursOf(spare)}); err != nil {
 				t.Fatal(err)
 			}
-			ids, err := storage.SeedOffers(f.sys, db, f.thanet.ID, f.echo.ID, market.Homecare, racers, f.now.Add(time.Hour))
-			if err != nil {
-				t.Fatal(err)
-			}
-			placed, conflicts, other := raceAccept(echoCtx, db, ids, "not enough spare hours left")
-			if len(other) > 0 {
-				t.Fatalf("round %d: unexpected errors: %v", round, other[0])
-			}
-			if placed != 2 || conflicts != racers-2 {
-				t.Fatalf("round %d: %d placed, %d refused; want 2 and %d", round, placed, conflicts, racers-2)
-			}
+			ids := f.seedOffers(t, f.echo, market.Homecare, racers, time.Hour)
+			raceRound(t, echoCtx, db, round, ids, "not enough spare hours left", 2)
 			var left int
 			if err := db.SQL().QueryRow(`SELECT spare_minutes FROM vacancies WHERE location_id = $1 AND service_type = 'homecare'`, f.echo.ID).Scan(&left); err != nil {
 				t.Fatal(err)
