@@ -12,27 +12,24 @@ import (
 	"github.com/caremarket/caremarket"
 )
 
+// statusOfCode is the HTTP status of each application error code; any
+// other error is the server's fault.
+var statusOfCode = map[string]int{
+	caremarket.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	caremarket.EINVALID:      http.StatusBadRequest,
+	caremarket.ENOTFOUND:     http.StatusNotFound,
+	caremarket.ECONFLICT:     http.StatusConflict,
+	caremarket.EUNAUTHORIZED: http.StatusUnauthorized,
+	caremarket.EFORBIDDEN:    http.StatusForbidden,
+	caremarket.ERATELIMITED:  http.StatusTooManyRequests,
+	caremarket.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	caremarket.EMEDIATYPE:    http.StatusUnsupportedMediaType,
+}
+
 // statusOf is the one place an application error code becomes an HTTP status.
 func statusOf(err error) int {
-	switch caremarket.ErrorCode(unavailable(err)) {
-	case caremarket.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case caremarket.EINVALID:
-		return http.StatusBadRequest
-	case caremarket.ENOTFOUND:
-		return http.StatusNotFound
-	case caremarket.ECONFLICT:
-		return http.StatusConflict
-	case caremarket.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case caremarket.EFORBIDDEN:
-		return http.StatusForbidden
-	case caremarket.ERATELIMITED:
-		return http.StatusTooManyRequests
-	case caremarket.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case caremarket.EMEDIATYPE:
-		return http.StatusUnsupportedMediaType
+	if status, ok := statusOfCode[caremarket.ErrorCode(unavailable(err))]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -299,27 +300,23 @@ func (s *Server) adminTokensPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) userDisablePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DisableUser(r.Context(), id); err != nil {
-		return err
-	}
-	flash(w, "The account has been disabled: its sessions and API tokens have ended")
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
-	return nil
+	return s.userActionPost(w, r, s.Store.DisableUser, "The account has been disabled: its sessions and API tokens have ended")
 }
 
 func (s *Server) userResetMFAPost(w http.ResponseWriter, r *http.Request) error {
+	return s.userActionPost(w, r, s.Store.ResetMFA, "The authenticator app has been removed: the person sets up a new one when they next sign in")
+}
+
+// userActionPost does an admin's action to the account in the path and goes
+// back to the users page, saying what was done.
+func (s *Server) userActionPost(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, userID int64) error, done string) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.Store.ResetMFA(r.Context(), id); err != nil {
+	if err := do(r.Context(), id); err != nil {
 		return err
 	}
-	flash(w, "The authenticator app has been removed: the person sets up a new one when they next sign in")
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	redirectWithFlash(w, r, "/admin/users", done)
 	return nil
 }

@@ -89,12 +89,15 @@ func (s *Server) deliveredPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// periodForm reads the page's period (from, to as dates, both included;
-// the default the twelve months to today).
-func (s *Server) periodForm(r *http.Request) (from, to time.Time, err error) {
+// idAndPeriod reads the id in the page's path and the page's period (from,
+// to as dates, both included; the default the twelve months to today).
+func (s *Server) idAndPeriod(r *http.Request) (id int64, from, to time.Time, err error) {
+	if id, err = pathID(r); err != nil {
+		return 0, from, to, err
+	}
 	q := newQuery(r)
 	from, to = s.period(q)
-	return from, to, q.err()
+	return id, from, to, q.err()
 }
 
 // sortLink is a league table column heading that sorts by it.
@@ -108,11 +111,7 @@ func (s *Server) lotPerformancePage(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) showLot(w http.ResponseWriter, r *http.Request, status int, ferr error) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	from, to, err := s.periodForm(r)
+	id, from, to, err := s.idAndPeriod(r)
 	if err != nil {
 		return err
 	}
@@ -157,11 +156,7 @@ func (s *Server) lotMinimumPost(w http.ResponseWriter, r *http.Request) error {
 
 // lotTableRows is the league table as cells, for both exports.
 func (s *Server) lotTableRows(r *http.Request) (*quality.LotPerformance, [][]pricing.Cell, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	from, to, err := s.periodForm(r)
+	id, from, to, err := s.idAndPeriod(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,11 +215,7 @@ func (s *Server) lotExportXLSX(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) providerPerformancePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	from, to, err := s.periodForm(r)
+	id, from, to, err := s.idAndPeriod(r)
 	if err != nil {
 		return err
 	}
