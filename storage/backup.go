@@ -45,10 +45,10 @@ func (db *DB) PendingMigrations(ctx context.Context) (int, error) {
 // integrity_check) and returns its complaints; PostgreSQL keeps its own
 // checksums, so there it only checks that the database answers.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
-	if db.dialect.name != "sqlite" {
+	if db.dialect.integrityCheck == "" {
 		return db.sql.PingContext(ctx)
 	}
-	rows, err := db.sql.QueryContext(ctx, `PRAGMA integrity_check`)
+	rows, err := db.sql.QueryContext(ctx, db.dialect.integrityCheck)
 	if err != nil {
 		return fmt.Errorf("storage: integrity check: %w", err)
 	}
@@ -77,13 +77,13 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // block the writer) and writes a compact file. PostgreSQL is backed up with
 // pg_dump instead (see the README).
 func (db *DB) BackupTo(ctx context.Context, path string) error {
-	if db.dialect.name != "sqlite" {
+	if db.dialect.backupInto == "" {
 		return errors.New("storage: backup: on PostgreSQL use pg_dump --format=custom (see the README)")
 	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("storage: backup: %s already exists", path)
 	}
-	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+	if _, err := db.sql.ExecContext(ctx, db.dialect.backupInto, path); err != nil {
 		return fmt.Errorf("storage: backup into %s: %w", path, err)
 	}
 	return nil
@@ -93,12 +93,8 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 // database's (negative when behind).
 func (db *DB) ClockSkew(ctx context.Context) (time.Duration, error) {
 	var raw string
-	q := `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
-	if db.dialect.name == "postgres" {
-		q = `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-	}
 	before := time.Now()
-	if err := db.sql.QueryRowContext(ctx, q).Scan(&raw); err != nil {
+	if err := db.sql.QueryRowContext(ctx, db.dialect.clock).Scan(&raw); err != nil {
 		return 0, fmt.Errorf("storage: read the database clock: %w", err)
 	}
 	local := before.Add(time.Since(before) / 2)

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -325,12 +324,7 @@ func (db *DB) freshVacancies(ctx context.Context, q queryer, council int64, st m
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var list any = ids
-	cond := `location_id = ANY($3)`
-	if db.dialect.name == "sqlite" {
-		b, _ := json.Marshal(ids)
-		list, cond = string(b), `location_id IN (SELECT value FROM json_each($3))`
-	}
+	cond, list := db.dialect.inIDs("location_id", "$3", ids)
 	rows, err := q.QueryContext(ctx, `SELECT location_id, vacancies, spare_minutes FROM vacancies WHERE council_id = $1 AND service_type = $2 AND `+cond,
 		council, string(st), list)
 	if err != nil {

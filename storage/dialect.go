@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -50,6 +51,25 @@ type dialect struct {
 	// take it for text. SQLite keeps timestamps as text, and a CAST would
 	// make a number of it.
 	timestampParam string
+	// SQL expressions that differ: whole minutes and days between two
+	// times (computing the number in SQL saves parsing two times a row), a
+	// timestamp's day (UTC), a summary day's month (its first day, the key
+	// of perf_months), and a group's texts joined with a space, NULLs
+	// skipped.
+	minutesBetween, daysBetween func(from, to string) string
+	dayOf, monthOf, joinText    func(expr string) string
+	// inIDs matches column against a list of ids bound as one parameter:
+	// an array on PostgreSQL, JSON text read by json_each on SQLite.
+	inIDs func(column, param string, ids []int64) (cond string, arg any)
+	// lockWait bounds how long a commit group's later changes wait for a
+	// row lock (group_commit.go); empty on SQLite, whose one writer waits
+	// for no row.
+	lockWait string
+	// integrityCheck checks the database file (empty: the server keeps its
+	// own checksums, so only ask that it answers); backupInto writes a
+	// consistent copy to the file $1 while the server runs (empty: use
+	// pg_dump); clock reads the database's clock as RFC 3339 text in UTC.
+	integrityCheck, backupInto, clock string
 }
 
 // Advisory-lock keys (PostgreSQL's advisory locks): one per kind of work two
@@ -76,6 +96,22 @@ var (
 		optimize:              `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`,
 		onClose:               `PRAGMA optimize`,
 		anonymousPlaceholders: true,
+		minutesBetween: func(from, to string) string {
+			return `CAST(ROUND((julianday(` + to + `) - julianday(` + from + `)) * 1440) AS INTEGER)`
+		},
+		daysBetween: func(from, to string) string {
+			return `CAST(ROUND(julianday(` + to + `) - julianday(` + from + `)) AS INTEGER)`
+		},
+		dayOf:    func(ts string) string { return `date(` + ts + `)` },
+		monthOf:  func(day string) string { return `substr(` + day + `, 1, 8) || '01'` },
+		joinText: func(expr string) string { return `group_concat(` + expr + `, ' ')` },
+		inIDs: func(column, param string, ids []int64) (string, any) {
+			b, _ := json.Marshal(ids)
+			return column + ` IN (SELECT value FROM json_each(` + param + `))`, string(b)
+		},
+		integrityCheck: `PRAGMA integrity_check`,
+		backupInto:     `VACUUM INTO $1`,
+		clock:          `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
 	}
 	postgres = dialect{
 		name:             "postgres",
@@ -92,6 +128,18 @@ var (
 		importWriters:    2,
 		foldWrites:       true,
 		timestampParam:   "::timestamptz",
+		minutesBetween: func(from, to string) string {
+			return `CAST(ROUND(EXTRACT(EPOCH FROM (` + to + ` - ` + from + `)) / 60) AS BIGINT)`
+		},
+		daysBetween: func(from, to string) string { return `(` + to + ` - ` + from + `)` },
+		dayOf:       func(ts string) string { return `CAST(` + ts + ` AT TIME ZONE 'UTC' AS DATE)` },
+		monthOf: func(day string) string {
+			return `CAST(date_trunc('month', CAST(` + day + ` AS TIMESTAMP)) AS DATE)`
+		},
+		joinText: func(expr string) string { return `string_agg(CAST(` + expr + ` AS TEXT), ' ')` },
+		inIDs:    func(column, param string, ids []int64) (string, any) { return column + ` = ANY(` + param + `)`, ids },
+		lockWait: "SET LOCAL lock_timeout = '20ms'",
+		clock:    `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 	}
 )
 

@@ -63,10 +63,6 @@ func (db *DB) GroupCommitStats() (batches, changes int64) {
 // that; each savepoint that writes takes one, so a batch stays well below.
 const maxGroup = 32
 
-// groupLockTimeout bounds how long a batch's later changes wait for a row
-// lock on PostgreSQL (see above).
-const groupLockTimeout = "SET LOCAL lock_timeout = '20ms'"
-
 type groupCall struct {
 	ctx   context.Context
 	actor *caremarket.Actor
@@ -185,8 +181,8 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 			break
 		}
 		begin := end + "SAVEPOINT change"
-		if i == 1 && db.dialect.name == "postgres" {
-			begin = groupLockTimeout + "; " + begin
+		if i == 1 && db.dialect.lockWait != "" {
+			begin = db.dialect.lockWait + "; " + begin
 		}
 		if _, err := sqlTx.ExecContext(ctx, begin); err != nil {
 			return fail(err)

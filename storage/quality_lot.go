@@ -73,7 +73,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	// Every admitted provider, by name, with the ages of its locations'
 	// vacancy figures: one row a provider.
 	wg.Go(func() {
-		errs[2] = db.perfEach(ctx, "lot providers", `SELECT p.id, p.name, COALESCE(`+db.joinText(db.minutesBetween("v.updated_at", db.at("$3")))+`, '')
+		errs[2] = db.perfEach(ctx, "lot providers", `SELECT p.id, p.name, COALESCE(`+db.dialect.joinText(db.dialect.minutesBetween("v.updated_at", db.at("$3")))+`, '')
 		FROM providers p LEFT JOIN locations l ON l.council_id = $1 AND l.provider_id = p.id LEFT JOIN vacancies v ON v.location_id = l.id AND v.council_id = $1
 		WHERE p.council_id = $1 AND p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
 		GROUP BY p.id, p.name`, []any{council, lotID, at}, func(rows *sql.Rows) error {
@@ -198,7 +198,7 @@ func (db *DB) addLotSummary(ctx context.Context, totals map[int64]*quality.Total
 	for i, c := range perfCounters {
 		sums[i] = `CAST(SUM(` + c + `) AS BIGINT)`
 	}
-	return db.perfEach(ctx, "lot summary", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.joinText("NULLIF(answers, '')")+`, '')
+	return db.perfEach(ctx, "lot summary", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.dialect.joinText("NULLIF(answers, '')")+`, '')
 		FROM `+sp.table+` WHERE council_id = $1 AND lot_id = $2 AND `+sp.key+` >= $3 AND `+sp.key+` < $4 GROUP BY provider_id`, args, func(rows *sql.Rows) error {
 		var id int64
 		var c quality.Totals

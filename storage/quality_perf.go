@@ -25,29 +25,8 @@ type perfScope struct {
 	id     int64
 }
 
-// Differences of times in whole units, per database: the figures need
-// only the number, and computing it in SQL saves parsing two times a row.
-func (db *DB) minutesBetween(from, to string) string {
-	if db.dialect.name == "postgres" {
-		return `CAST(ROUND(EXTRACT(EPOCH FROM (` + to + ` - ` + from + `)) / 60) AS BIGINT)`
-	}
-	return `CAST(ROUND((julianday(` + to + `) - julianday(` + from + `)) * 1440) AS INTEGER)`
-}
-
-func (db *DB) daysBetween(from, to string) string {
-	if db.dialect.name == "postgres" {
-		return `(` + to + ` - ` + from + `)`
-	}
-	return `CAST(ROUND(julianday(` + to + `) - julianday(` + from + `)) AS INTEGER)`
-}
-
 // at is a bound time as a timestamp in SQL.
-func (db *DB) at(param string) string {
-	if db.dialect.name == "postgres" {
-		return param + `::timestamptz`
-	}
-	return param
-}
+func (db *DB) at(param string) string { return param + db.dialect.timestampParam }
 
 // perfInput reads the scope's records of [from, to), narrowly: a few
 // integers a row, the sums of price against guide grouped in SQL.
@@ -73,7 +52,7 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 	}); err != nil {
 		return nil, err
 	}
-	if err := each("responses", `SELECT o.provider_id, o.location_id, `+db.minutesBetween("o.offered_at", "o.responded_at")+`
+	if err := each("responses", `SELECT o.provider_id, o.location_id, `+db.dialect.minutesBetween("o.offered_at", "o.responded_at")+`
 		FROM offers o WHERE o.council_id = $1 AND `+col+` = $2 AND o.offered_at >= $3 AND o.offered_at < $4
 		AND o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL`, period, func(rows *sql.Rows) error {
 		var r quality.ResponseRec
@@ -125,7 +104,7 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 	}
 	days := []any{council, s.id, ymd(from), ymd(to)}
 	if err := each("placements", `SELECT provider_id, location_id, status, off_contract,
-		COALESCE(`+db.daysBetween("start_date", "notice_given_on")+`, -1), COALESCE(`+db.daysBetween("start_date", "end_date")+`, -1)
+		COALESCE(`+db.dialect.daysBetween("start_date", "notice_given_on")+`, -1), COALESCE(`+db.dialect.daysBetween("start_date", "end_date")+`, -1)
 		FROM placements WHERE council_id = $1 AND `+s.column+` = $2 AND start_date >= $3 AND start_date < $4`, days, func(rows *sql.Rows) error {
 		var p quality.PlacementRec
 		err := rows.Scan(&p.ProviderID, &p.LocationID, &p.Status, &p.OffContract, &p.NoticeDay, &p.EndDay)
@@ -140,7 +119,7 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 	if s.column == "lot_id" {
 		scope = `l.provider_id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)`
 	}
-	if err := each("vacancies", `SELECT l.provider_id, v.location_id, `+db.minutesBetween("v.updated_at", db.at("$3"))+`
+	if err := each("vacancies", `SELECT l.provider_id, v.location_id, `+db.dialect.minutesBetween("v.updated_at", db.at("$3"))+`
 		FROM vacancies v JOIN locations l ON l.id = v.location_id WHERE v.council_id = $1 AND `+scope, []any{council, s.id, at}, func(rows *sql.Rows) error {
 		var v quality.VacancyRec
 		err := rows.Scan(&v.ProviderID, &v.LocationID, &v.AgeMinutes)

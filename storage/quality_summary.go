@@ -77,28 +77,12 @@ const (
 var perfCounters = []string{"accepted", "declined", "expired", "priced", "price_pence", "guide_pence",
 	"invitations", "bids", "placements", "off_contract", "hand_backs", "ended_early"}
 
-// dayOf is a timestamp's day (UTC) in SQL.
-func (db *DB) dayOf(ts string) string {
-	if db.dialect.name == "postgres" {
-		return `CAST(` + ts + ` AT TIME ZONE 'UTC' AS DATE)`
-	}
-	return `date(` + ts + `)`
-}
-
-// joinText concatenates a group's texts with a space, skipping NULLs.
-func (db *DB) joinText(expr string) string {
-	if db.dialect.name == "postgres" {
-		return `string_agg(CAST(` + expr + ` AS TEXT), ' ')`
-	}
-	return `group_concat(` + expr + `, ' ')`
-}
-
 // perfOffers is the part of the offers matching cond (alias o). With
 // pricedOnly, only the price against guide.
 func (db *DB) perfOffers(cond string, pricedOnly bool) string {
 	counts := `SUM(CASE WHEN x.status = 'accepted' THEN 1 ELSE 0 END), SUM(CASE WHEN x.status = 'declined' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN x.status = 'expired' THEN 1 ELSE 0 END)`
-	answers := `COALESCE(` + db.joinText("x.minutes") + `, '')`
+	answers := `COALESCE(` + db.dialect.joinText("x.minutes") + `, '')`
 	if pricedOnly {
 		counts, answers = `0, 0, 0`, `''`
 	}
@@ -107,8 +91,8 @@ func (db *DB) perfOffers(cond string, pricedOnly bool) string {
 	return `SELECT x.council_id, x.lot_id, x.provider_id, x.day, ` + counts + `,
 		SUM(CASE WHEN x.guide IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN x.guide IS NOT NULL THEN x.price_pence ELSE 0 END), COALESCE(SUM(x.guide), 0),
 		0, 0, 0, 0, 0, 0, ` + answers + `
-	FROM (SELECT o.council_id, o.lot_id, o.provider_id, o.status, o.price_pence, ` + db.dayOf("o.offered_at") + ` AS day,
-		CASE WHEN o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL THEN ` + db.minutesBetween("o.offered_at", "o.responded_at") + ` END AS minutes,
+	FROM (SELECT o.council_id, o.lot_id, o.provider_id, o.status, o.price_pence, ` + db.dialect.dayOf("o.offered_at") + ` AS day,
+		CASE WHEN o.status IN ('accepted', 'declined') AND o.responded_at IS NOT NULL THEN ` + db.dialect.minutesBetween("o.offered_at", "o.responded_at") + ` END AS minutes,
 		CASE WHEN o.status = 'accepted' AND o.price_pence > 0 THEN (SELECT g.price_pence FROM guide_prices g WHERE g.council_id = o.council_id
 			AND g.service_type = r.service_type AND g.band = r.need_band AND g.setting = c.setting AND g.effective_from <= o.offered_at
 			ORDER BY g.effective_from DESC, g.id DESC LIMIT 1) END AS guide
@@ -119,7 +103,7 @@ func (db *DB) perfOffers(cond string, pricedOnly bool) string {
 
 // perfDeclines is the declines by reason of the offers matching cond.
 func (db *DB) perfDeclines(cond string) string {
-	day := db.dayOf("o.offered_at")
+	day := db.dialect.dayOf("o.offered_at")
 	return `SELECT o.council_id, o.lot_id, o.provider_id, ` + day + `, COALESCE(o.reason, ''), COUNT(*) FROM offers o
 	WHERE o.lot_id IS NOT NULL AND o.status = 'declined' AND ` + cond + `
 	GROUP BY o.council_id, o.lot_id, o.provider_id, ` + day + `, COALESCE(o.reason, '')`
@@ -134,7 +118,7 @@ func (db *DB) perfInvites(cond string, newBid bool) string {
 	if newBid {
 		invitations, bids, cond = `0`, `COUNT(*)`, cond+` AND NOT `+bid
 	}
-	day := db.dayOf("c.created_at")
+	day := db.dialect.dayOf("c.created_at")
 	return `SELECT ci.council_id, c.lot_id, ci.provider_id, ` + day + `, 0, 0, 0, 0, 0, 0, ` + invitations + `, ` + bids + `, 0, 0, 0, 0, ''
 	FROM competition_invites ci JOIN competitions c ON c.id = ci.competition_id
 	WHERE c.lot_id IS NOT NULL AND ` + cond + `
@@ -149,21 +133,12 @@ func (db *DB) perfPlacements(cond string, outcomeOnly bool) string {
 	if outcomeOnly {
 		made = `0, 0`
 	}
-	notice, end := db.daysBetween("p.start_date", "p.notice_given_on"), db.daysBetween("p.start_date", "p.end_date")
+	notice, end := db.dialect.daysBetween("p.start_date", "p.notice_given_on"), db.dialect.daysBetween("p.start_date", "p.end_date")
 	return `SELECT p.council_id, p.lot_id, p.provider_id, p.start_date, 0, 0, 0, 0, 0, 0, 0, 0, ` + made + `,
 		SUM(CASE WHEN p.status = 'handed_back' AND ` + notice + ` BETWEEN 0 AND ` + strconv.Itoa(quality.HandBackDays) + ` THEN 1 ELSE 0 END),
 		SUM(CASE WHEN p.status = 'ended' AND ` + end + ` >= 0 AND ` + end + ` < ` + strconv.Itoa(quality.EarlyEndDays) + ` THEN 1 ELSE 0 END), ''
 	FROM placements p WHERE p.lot_id IS NOT NULL AND ` + cond + `
 	GROUP BY p.council_id, p.lot_id, p.provider_id, p.start_date`
-}
-
-// monthOf is a summary day's month in SQL: the month's first day, the key
-// of perf_months.
-func (db *DB) monthOf(day string) string {
-	if db.dialect.name == "postgres" {
-		return `CAST(date_trunc('month', CAST(` + day + ` AS TIMESTAMP)) AS DATE)`
-	}
-	return `substr(` + day + `, 1, 8) || '01'`
 }
 
 // addPerfDays adds a part (a SELECT of the key, perfCounters and answers)
@@ -193,9 +168,9 @@ func (db *DB) perfByMonth(part string) string {
 	for i, c := range perfCounters {
 		sums[i] = `SUM(` + c + `)`
 	}
-	month := db.monthOf("s.day")
+	month := db.dialect.monthOf("s.day")
 	return `WITH s (council_id, lot_id, provider_id, day, ` + strings.Join(perfCounters, ", ") + `, answers) AS (` + part + `)
-	SELECT s.council_id, s.lot_id, s.provider_id, ` + month + `, ` + strings.Join(sums, ", ") + `, COALESCE(` + db.joinText("NULLIF(s.answers, '')") + `, '')
+	SELECT s.council_id, s.lot_id, s.provider_id, ` + month + `, ` + strings.Join(sums, ", ") + `, COALESCE(` + db.dialect.joinText("NULLIF(s.answers, '')") + `, '')
 	FROM s GROUP BY s.council_id, s.lot_id, s.provider_id, ` + month + `
 	ORDER BY 1, 2, 3, 4` // key order: writers at once lock shared month rows in one order
 }
