@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -64,22 +65,14 @@ func locationColumn[T any](ctx context.Context, db *DB, locationIDs []int64, col
 	out := make(map[int64]T, len(locationIDs))
 	for chunk := range slices.Chunk(locationIDs, narrowChunk) {
 		s := scopeFor(actor, "", byProvider).in("id", chunk)
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, `+col+` FROM locations WHERE `+s.where(), s.args...)
-		if err != nil {
-			return nil, fmt.Errorf("storage: %s: %w", what, err)
-		}
-		for rows.Next() {
+		if err := eachRow(ctx, db.sql, what, `SELECT id, `+col+` FROM locations WHERE `+s.where(), s.args, func(rows *sql.Rows) error {
 			var id int64
 			var v T
-			if err := rows.Scan(&id, &v); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("storage: %s: %w", what, err)
-			}
+			err := rows.Scan(&id, &v)
 			out[id] = v
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("storage: %s: %w", what, err)
+			return err
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +54,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	// Declines by reason: a lot has about one decline a provider and day
 	// with any, so monthly rows would be hardly fewer than the daily ones.
 	wg.Go(func() {
-		errs[1] = db.perfEach(ctx, "lot declines", `SELECT provider_id, reason, CAST(SUM(n) AS BIGINT) FROM perf_declines
+		errs[1] = eachRow(ctx, db.sql, "performance lot declines", `SELECT provider_id, reason, CAST(SUM(n) AS BIGINT) FROM perf_declines
 		WHERE council_id = $1 AND lot_id = $2 AND day >= $3 AND day < $4 GROUP BY provider_id, reason`, days, func(rows *sql.Rows) error {
 			var id int64
 			var reason string
@@ -73,7 +72,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	// Every admitted provider, by name, with the ages of its locations'
 	// vacancy figures: one row a provider.
 	wg.Go(func() {
-		errs[2] = db.perfEach(ctx, "lot providers", `SELECT p.id, p.name, COALESCE(`+db.dialect.joinText(db.dialect.minutesBetween("v.updated_at", db.at("$3")))+`, '')
+		errs[2] = eachRow(ctx, db.sql, "performance lot providers", `SELECT p.id, p.name, COALESCE(`+db.dialect.joinText(db.dialect.minutesBetween("v.updated_at", db.at("$3")))+`, '')
 		FROM providers p LEFT JOIN locations l ON l.council_id = $1 AND l.provider_id = p.id LEFT JOIN vacancies v ON v.location_id = l.id AND v.council_id = $1
 		WHERE p.council_id = $1 AND p.id IN (SELECT provider_id FROM awards WHERE council_id = $1 AND lot_id = $2)
 		GROUP BY p.id, p.name`, []any{council, lotID, at}, func(rows *sql.Rows) error {
@@ -90,7 +89,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 		})
 	})
 	wg.Go(func() {
-		errs[3] = db.perfEach(ctx, "lot delivered hours", `SELECT provider_id, CAST(SUM(commissioned_minutes) AS BIGINT), CAST(SUM(delivered_minutes) AS BIGINT)
+		errs[3] = eachRow(ctx, db.sql, "performance lot delivered hours", `SELECT provider_id, CAST(SUM(commissioned_minutes) AS BIGINT), CAST(SUM(delivered_minutes) AS BIGINT)
 		FROM delivered_hours WHERE council_id = $1 AND lot_id = $2 AND week_start >= $3 AND week_start < $4 GROUP BY provider_id`, days, func(rows *sql.Rows) error {
 			var id int64
 			var c, d int
@@ -136,25 +135,6 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	return out, nil
 }
 
-// perfEach runs one of the performance figures' reads (a provider's or a
-// lot table's) and scans each row.
-func (db *DB) perfEach(ctx context.Context, what, query string, args []any, scan func(rows *sql.Rows) error) error {
-	rows, err := db.sql.QueryContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("storage: performance %s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return fmt.Errorf("storage: performance %s: %w", what, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("storage: performance %s: %w", what, err)
-	}
-	return nil
-}
-
 // perfSpan is a part of a period read from one summary table: perf_months
 // (whole months, keyed by their first day) or perf_days.
 type perfSpan struct {
@@ -198,7 +178,7 @@ func (db *DB) addLotSummary(ctx context.Context, totals map[int64]*quality.Total
 	for i, c := range perfCounters {
 		sums[i] = `CAST(SUM(` + c + `) AS BIGINT)`
 	}
-	return db.perfEach(ctx, "lot summary", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.dialect.joinText("NULLIF(answers, '')")+`, '')
+	return eachRow(ctx, db.sql, "performance lot summary", `SELECT provider_id, `+strings.Join(sums, ", ")+`, COALESCE(`+db.dialect.joinText("NULLIF(answers, '')")+`, '')
 		FROM `+sp.table+` WHERE council_id = $1 AND lot_id = $2 AND `+sp.key+` >= $3 AND `+sp.key+` < $4 GROUP BY provider_id`, args, func(rows *sql.Rows) error {
 		var id int64
 		var c quality.Totals

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +36,7 @@ func (db *DB) perfInput(ctx context.Context, council int64, s perfScope, from, t
 		at = now
 	}
 	each := func(what, query string, args []any, scan func(rows *sql.Rows) error) error {
-		return db.perfEach(ctx, what, query, args, scan)
+		return eachRow(ctx, db.sql, "performance "+what, query, args, scan)
 	}
 	period := []any{council, s.id, from, to}
 	col := "o." + s.column
@@ -348,25 +347,16 @@ func (db *DB) otherProviderNames(ctx context.Context, council int64, names map[i
 	}
 	for len(missing) > 0 {
 		n := min(len(missing), narrowChunk)
-		marks := make([]string, n)
-		for i := range marks {
-			marks[i] = "$" + strconv.Itoa(i+2)
-		}
-		rows, err := db.sql.QueryContext(ctx, `SELECT id, name FROM providers WHERE council_id = $1 AND id IN (`+strings.Join(marks, ", ")+`)`,
-			append([]any{council}, missing[:n]...)...)
-		if err != nil {
-			return fmt.Errorf("storage: lot providers: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
+		if err := eachRow(ctx, db.sql, "lot providers", `SELECT id, name FROM providers WHERE council_id = $1 AND id IN (`+inMarks(2, n)+`)`,
+			append([]any{council}, missing[:n]...), func(rows *sql.Rows) error {
+				var id int64
+				var name string
+				err := rows.Scan(&id, &name)
+				names[id] = name
 				return err
-			}
-			names[id] = name
+			}); err != nil {
+			return err
 		}
-		rows.Close()
 		missing = missing[n:]
 	}
 	return nil

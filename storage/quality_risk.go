@@ -140,17 +140,7 @@ func (r *riskReader) pcond(col string) string {
 // each runs a read with the scope's arguments and then extra, and hands
 // each row to fn.
 func (r *riskReader) each(query string, extra []any, fn func(rows *sql.Rows) error) error {
-	rows, err := r.db.sql.QueryContext(r.ctx, query, append(slices.Clone(r.args), extra...)...)
-	if err != nil {
-		return fmt.Errorf("storage: risk factors: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(r.ctx, r.db.sql, "risk factors", query, append(slices.Clone(r.args), extra...), fn)
 }
 
 // locations reads the registered locations, each with its CQC rating.
@@ -439,19 +429,13 @@ func (db *DB) auditMinimums(ctx context.Context, q queryer, council int64, in *b
 // ratingsOf reads the council's rows of (id, rating) into a map; a later
 // row of an id replaces an earlier one.
 func ratingsOf(ctx context.Context, q queryer, what, query string, council int64) (map[int64]quality.Rating, error) {
-	rows, err := q.QueryContext(ctx, query, council)
-	if err != nil {
-		return nil, fmt.Errorf("storage: read %s: %w", what, err)
-	}
-	defer rows.Close()
 	out := map[int64]quality.Rating{}
-	for rows.Next() {
+	err := eachRow(ctx, q, "read "+what, query, []any{council}, func(rows *sql.Rows) error {
 		var id int64
 		var r string
-		if err := rows.Scan(&id, &r); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&id, &r)
 		out[id] = quality.Rating(r)
-	}
-	return out, nil
+		return err
+	})
+	return out, err
 }

@@ -1,12 +1,33 @@
 package storage
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// eachRow runs a read and hands each row to scan, then closes the rows. An
+// error of the query, of a row's scan or of the rows is wrapped as
+// "storage: what: ...".
+func eachRow(ctx context.Context, q queryer, what, query string, args []any, scan func(rows *sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("storage: %s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("storage: %s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: %s: %w", what, err)
+	}
+	return nil
+}
 
 // scanAll scans every row with scan and closes rows. An empty result is []
 // (never nil, so it is [] in JSON). A scan error is wrapped as "storage:
