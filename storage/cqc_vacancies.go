@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
@@ -64,15 +63,6 @@ type vacancyLocation struct {
 type vacancyLocations struct {
 	byID  map[int64]*vacancyLocation
 	byCQC map[string]*vacancyLocation
-}
-
-// inMarks renders "$first, $first+1, ..." for n parameters.
-func inMarks(first, n int) string {
-	marks := make([]string, n)
-	for i := range n {
-		marks[i] = "$" + strconv.Itoa(i+first)
-	}
-	return strings.Join(marks, ", ")
 }
 
 // load reads the council's locations the rows name, and their service types.

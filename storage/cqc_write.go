@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -416,12 +415,10 @@ func (im *cqcImport) writeServices(ctx context.Context, tx *Tx, batch []*pending
 	}
 	for chunk := range slices.Chunk(changed, narrowChunk) {
 		args := []any{council}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
+		for _, id := range chunk {
 			args = append(args, id)
-			marks[i] = "$" + strconv.Itoa(i+2)
 		}
-		if _, err := tx.ExecContext(ctx, tx.db.positional(`DELETE FROM location_services WHERE council_id = $1 AND location_id IN (`+strings.Join(marks, ", ")+`)`), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.db.positional(`DELETE FROM location_services WHERE council_id = $1 AND location_id IN (`+inMarks(2, len(chunk))+`)`), args...); err != nil {
 			return fmt.Errorf("storage: unable to clear service types: %w", err)
 		}
 	}
@@ -519,13 +516,11 @@ func (im *cqcImport) deregisterMissing(ctx context.Context) error {
 			ids := make([]string, len(chunk))
 			for sub := range slices.Chunk(chunk, narrowChunk) {
 				args := []any{tx.now, tx.now, council}
-				marks := make([]string, len(sub))
-				for i, l := range sub {
+				for _, l := range sub {
 					args = append(args, l.id)
-					marks[i] = "$" + strconv.Itoa(i+4)
 				}
 				if _, err := tx.ExecContext(ctx, tx.db.positional(`UPDATE locations SET status = 'deregistered', deregistered_at = $1, updated_at = $2
-					WHERE council_id = $3 AND id IN (`+strings.Join(marks, ", ")+`)`), args...); err != nil {
+					WHERE council_id = $3 AND id IN (`+inMarks(4, len(sub))+`)`), args...); err != nil {
 					return fmt.Errorf("storage: unable to deregister locations: %w", err)
 				}
 				args = make([]any, 0, len(sub)*5)

@@ -169,13 +169,25 @@ func values(rows, cols int) string {
 	var b strings.Builder
 	b.Grow(rows * cols * 5)
 	for r := range rows {
-		marks(&b, r, cols)
+		rowMarks(&b, r, cols)
 	}
 	return b.String()
 }
 
-// marks writes one row of placeholders, ($k, ..., $k+cols-1[, literal]).
-func marks(b *strings.Builder, row, cols int, literal ...string) {
+// paramMarks are n parameters' placeholders, $first, $first+1, ...
+func paramMarks(first, n int) []string {
+	marks := make([]string, n)
+	for i := range n {
+		marks[i] = "$" + strconv.Itoa(first+i)
+	}
+	return marks
+}
+
+// inMarks renders "$first, $first+1, ..." for n parameters, as an IN list.
+func inMarks(first, n int) string { return strings.Join(paramMarks(first, n), ", ") }
+
+// rowMarks writes one row of placeholders, ($k, ..., $k+cols-1[, literal]).
+func rowMarks(b *strings.Builder, row, cols int, literal ...string) {
 	if row > 0 {
 		b.WriteString(", ")
 	}

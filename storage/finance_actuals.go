@@ -214,7 +214,7 @@ func (tx *Tx) insertPayments(ctx context.Context, importID int64, ms []finance.M
 		if m.Status != finance.LineMatched {
 			continue
 		}
-		marks(&b, n, cols)
+		rowMarks(&b, n, cols)
 		args = append(args, tx.actor.CouncilID, importID, m.Line, m.PlacementID, m.ProviderID, m.ServiceType, ymd(m.From), ymd(m.To),
 			int64(m.Amount), int64(m.Committed), int64(m.Over), m.PaidTwice, ymd(m.PaidOn), m.Fingerprint)
 		n++

@@ -72,7 +72,7 @@ func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement, throu
 	var b strings.Builder
 	var args []any
 	for i, h := range hs {
-		marks(&b, i, 11, "'standard'", "'direct_award'", "'placed'", "1")
+		rowMarks(&b, i, 11, "'standard'", "'direct_award'", "'placed'", "1")
 		beds := 1
 		if !h.ServiceType.IsBedBased() {
 			beds = 0
@@ -98,7 +98,7 @@ func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement, throu
 	b.Reset()
 	args = args[:0]
 	for i, h := range hs {
-		marks(&b, i, 17)
+		rowMarks(&b, i, 17)
 		status, end := "active", any(nil)
 		if h.End != nil {
 			end = ymd(*h.End)
@@ -138,7 +138,7 @@ func (tx *Tx) loadHistoryBatch(ctx context.Context, hs []HistoryPlacement, throu
 	n := 0
 	for _, h := range hs {
 		for _, p := range h.Prices {
-			marks(&b, n, 7)
+			rowMarks(&b, n, 7)
 			n++
 			args = append(args, council, placed[reqs[h.CaseRef]], int64(p.Weekly), ymd(p.From), "Placement history", by, now)
 		}

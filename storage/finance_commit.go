@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -201,14 +200,12 @@ func (tx *Tx) storeCommitted(ctx context.Context, ids []int64) error {
 		// Placeholders rather than the ids written in, so the statement's
 		// text is the same for every placement of the same count and the
 		// drivers' prepared statements are used again.
-		marks := make([]string, len(chunk))
 		args := make([]any, 1, len(chunk)+1)
 		args[0] = council
-		for i, id := range chunk {
-			marks[i] = "$" + strconv.Itoa(i+2)
+		for _, id := range chunk {
 			args = append(args, id)
 		}
-		in := ` IN (` + strings.Join(marks, ",") + `)`
+		in := ` IN (` + inMarks(2, len(chunk)) + `)`
 		ps, ended, err := tx.db.readFinancePlacements(ctx, tx, `pl.council_id = $1 AND pl.id`+in, args)
 		if err != nil {
 			return err

@@ -123,10 +123,7 @@ func (tx *Tx) queueUsers(ctx context.Context, who string, args []any, e notify.E
 		key = dedupe + ":user:"
 	}
 	vals := []any{tx.now, string(e.Kind), e.Service, e.District, e.What, e.Path, e.Urgent, key}
-	p := make([]string, len(vals))
-	for i := range vals {
-		p[i] = "$" + strconv.Itoa(len(args)+2+i)
-	}
+	p := paramMarks(len(args)+2, len(vals))
 	at := p[0] + tx.db.dialect.timestampParam
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (council_id, user_id, email, kind, service, district, what, path, urgent,
 		dedupe_key, status, next_attempt_at, created_at)

@@ -224,11 +224,7 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 	case perfPlacementsMade, perfPlacementClosed:
 		for len(args) > 0 {
 			n := min(len(args), narrowChunk)
-			marks := make([]string, n)
-			for i := range marks {
-				marks[i] = "$" + strconv.Itoa(i+2)
-			}
-			part := db.perfPlacements(`p.council_id = $1 AND p.id IN (`+strings.Join(marks, ", ")+`)`, ev == perfPlacementClosed)
+			part := db.perfPlacements(`p.council_id = $1 AND p.id IN (`+inMarks(2, n)+`)`, ev == perfPlacementClosed)
 			if err := db.addPerfDays(ctx, ex, part, append([]any{council}, args[:n]...)...); err != nil {
 				return err
 			}
