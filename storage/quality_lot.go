@@ -38,7 +38,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 		at = now
 	}
 	days := []any{council, lotID, ymd(from), ymd(to)}
-	counts := map[int64]*quality.Totals{}
+	totals := map[int64]*quality.Totals{}
 	reasons := map[int64]map[string]int{}
 	names, ages := map[int64]string{}, map[int64][]int{}
 	delivered := map[int64][2]int{}
@@ -46,7 +46,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	errs := make([]error, 4)
 	wg.Go(func() {
 		for _, sp := range spans {
-			if errs[0] = db.addLotSummary(ctx, counts, council, lotID, sp); errs[0] != nil {
+			if errs[0] = db.addLotSummary(ctx, totals, council, lotID, sp); errs[0] != nil {
 				return
 			}
 		}
@@ -102,23 +102,14 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	totals := counts
-	get := func(id int64) *quality.Totals {
-		t := totals[id]
-		if t == nil {
-			t = &quality.Totals{}
-			totals[id] = t
-		}
-		return t
-	}
 	for id, r := range reasons {
-		get(id).Reasons = r
+		totalsOf(totals, id).Reasons = r
 	}
 	for id, a := range ages {
-		get(id).VacancyAges = a
+		totalsOf(totals, id).VacancyAges = a
 	}
 	for id, d := range delivered {
-		t := get(id)
+		t := totalsOf(totals, id)
 		t.Commissioned, t.Delivered = d[0], d[1]
 	}
 	if err := db.otherProviderNames(ctx, council, names, totals); err != nil {
@@ -126,11 +117,7 @@ func (db *DB) lotRowsOf(ctx context.Context, council, lotID int64, from, to time
 	}
 	out := make([]quality.LeagueRow, 0, len(names))
 	for id, name := range names {
-		t := totals[id]
-		if t == nil {
-			t = &quality.Totals{}
-		}
-		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: t.Figures()})
+		out = append(out, quality.LeagueRow{ProviderID: id, ProviderName: name, Figures: totalsOf(totals, id).Figures()})
 	}
 	return out, nil
 }
@@ -187,11 +174,7 @@ func (db *DB) addLotSummary(ctx context.Context, totals map[int64]*quality.Total
 			&c.Placements, &c.OffContract, &c.HandBacks28d, &c.EndedEarly, &answers); err != nil {
 			return err
 		}
-		t := totals[id]
-		if t == nil {
-			t = &quality.Totals{}
-			totals[id] = t
-		}
+		t := totalsOf(totals, id)
 		t.Accepted, t.Declined, t.Expired = t.Accepted+c.Accepted, t.Declined+c.Declined, t.Expired+c.Expired
 		t.PricedOffers, t.Price, t.Guide = t.PricedOffers+c.PricedOffers, t.Price+c.Price, t.Guide+c.Guide
 		t.Invitations, t.Bids = t.Invitations+c.Invitations, t.Bids+c.Bids
@@ -200,4 +183,14 @@ func (db *DB) addLotSummary(ctx context.Context, totals map[int64]*quality.Total
 		t.Minutes = appendMinutes(t.Minutes, answers)
 		return nil
 	})
+}
+
+// totalsOf is a provider's totals in the table, added when it has none yet.
+func totalsOf(totals map[int64]*quality.Totals, id int64) *quality.Totals {
+	t := totals[id]
+	if t == nil {
+		t = &quality.Totals{}
+		totals[id] = t
+	}
+	return t
 }
