@@ -359,4 +359,41 @@ func TestDisableUser(t *testing.T) {
 	})
 }
 
+// An admin removing a person's authenticator app, from the admin page,
+// ends their sessions (they set up a new app when they next sign in), goes
+// back to the users page saying so, and is audited; a broker cannot.
+func TestAdminResetsAuthenticator(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newAPIFixture(t, db)
+		person := account(t, db, f.kent, "lostphone@kent.example", caremarket.RoleBroker, 0, false)
+		them := newBrowser(t, f.srv, "192.0.2.50")
+		them.signIn(person.Email, testPassword, "/")
+		account(t, db, f.kent, "it2@kent.example", caremarket.RoleAdmin, 0, false)
+		admin := newBrowser(t, f.srv, "192.0.2.51")
+		admin.signIn("it2@kent.example", testPassword, "/")
+		account(t, db, f.kent, "colleague@kent.example", caremarket.RoleBroker, 0, false)
+		colleague := newBrowser(t, f.srv, "192.0.2.52")
+		colleague.signIn("colleague@kent.example", testPassword, "/")
+
+		path := "/admin/users/" + itoa(person.ID) + "/reset-mfa"
+		if w := colleague.do("POST", path, url.Values{}, nil); w.Code != http.StatusForbidden {
+			t.Errorf("a broker reset someone's authenticator: %d", w.Code)
+		}
+		w := admin.do("POST", path, url.Values{}, nil)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/users" {
+			t.Fatalf("reset = %d to %q %s", w.Code, w.Header().Get("Location"), w.Body)
+		}
+		if page := admin.do("GET", "/admin/users", nil, nil).Body.String(); !strings.Contains(page, "The authenticator app has been removed") {
+			t.Errorf("the users page does not say the app was removed")
+		}
+		if w := them.do("GET", "/", nil, nil); w.Code != http.StatusSeeOther {
+			t.Errorf("the person's session still works after the reset: %d", w.Code)
+		}
+		recs, err := db.SearchAudit(f.kent, audit.Filter{Query: "user.mfa_reset"})
+		if err != nil || len(recs) != 1 {
+			t.Errorf("audit records of the reset: %v %v", recs, err)
+		}
+	})
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
