@@ -66,10 +66,16 @@ func TestSignInThrottlePerAddressShared(t *testing.T) {
 }
 
 // An unknown email costs the same password hashing as a wrong password, so
-// timing does not tell who has an account.
+// timing does not tell who has an account. Wall-clock time on a shared
+// machine is noisy, so the comparison is made in up to three rounds and
+// fails only when every round shows the gap: a real leak (no hashing for an
+// unknown email) shows it every time, a busy neighbour rarely three times.
 func TestSignInTimingSameForUnknownEmail(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		srv := brokerServer(t, db, "real@kent.example")
+		// Fifteen wrong passwords for one account would meet the
+		// per-account delay, which is not what this test is about.
+		srv.Throttle.AccountMax = 100
 		n := 0
 		once := func(email string) time.Duration {
 			n++
@@ -82,20 +88,29 @@ func TestSignInTimingSameForUnknownEmail(t *testing.T) {
 			return time.Since(start)
 		}
 		once("warm@kent.example") // the dummy hash is made once
-		// Interleaved, and the median of each, so a noisy machine hurts
-		// both alike.
-		var knownT, unknownT []time.Duration
-		for range 5 {
-			knownT = append(knownT, once("real@kent.example"))
-			unknownT = append(unknownT, once("nobody@kent.example"))
+		var known, unknown time.Duration
+		for range 3 {
+			known, unknown = signInMedians(once)
+			if unknown >= known/2 {
+				return
+			}
 		}
-		slices.Sort(knownT)
-		slices.Sort(unknownT)
-		known, unknown := knownT[2], unknownT[2]
-		if unknown < known/2 {
-			t.Errorf("unknown email took %v, wrong password %v: the difference reveals who has an account", unknown, known)
-		}
+		t.Errorf("unknown email took %v, wrong password %v, in three rounds: the difference reveals who has an account", unknown, known)
 	})
+}
+
+// signInMedians times five wrong-password sign-ins to a known account and
+// five to an unknown email, interleaved so that a noisy machine hurts both
+// alike, and returns the median of each.
+func signInMedians(once func(email string) time.Duration) (known, unknown time.Duration) {
+	var knownT, unknownT []time.Duration
+	for range 5 {
+		knownT = append(knownT, once("real@kent.example"))
+		unknownT = append(unknownT, once("nobody@kent.example"))
+	}
+	slices.Sort(knownT)
+	slices.Sort(unknownT)
+	return knownT[2], unknownT[2]
 }
 
 var secretRe = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
