@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -29,6 +30,17 @@ func HoldGroupCommit(db *DB) (queued func() int, release func()) {
 		return len(db.group.queue)
 	}
 	return queued, func() { go db.runGroups() }
+}
+
+// GroupChange queues run as a change in the commit group, as an
+// acceptance's own part would be, and returns the channel its answer comes
+// on. run gets the change's transaction as a plain *sql.Tx.
+func GroupChange(ctx context.Context, db *DB, run func(ctx context.Context, tx *sql.Tx) error) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		done <- db.updateGrouped(ctx, func(ctx context.Context, tx *Tx) error { return run(ctx, tx.Tx) })
+	}()
+	return done
 }
 
 // LotFiguresFromRecords works a lot's figures out from the records, as a

@@ -68,6 +68,28 @@ type groupCall struct {
 	actor *caremarket.Actor
 	fn    func(ctx context.Context, tx *Tx) error
 	done  chan error
+	// deadlocks counts the times PostgreSQL chose this change to end a
+	// deadlock (deadlockLost).
+	deadlocks int
+}
+
+// maxDeadlocks is how often a change may lose a deadlock and run again
+// before its caller hears of it.
+const maxDeadlocks = 3
+
+// deadlockLost reports whether err is PostgreSQL ending a deadlock by
+// failing this change, which then runs again at the head of the next batch,
+// up to maxDeadlocks times. The other side of a deadlock (a guide-price
+// adoption working out the performance summary again, say) holds rows an
+// acceptance wants while waiting for rows the acceptance holds; once one
+// side is rolled back the other goes on, so the change, run again, succeeds
+// as it would have a moment later.
+func (c *groupCall) deadlockLost(err error) bool {
+	if !isDeadlock(err) || c.deadlocks >= maxDeadlocks {
+		return false
+	}
+	c.deadlocks++
+	return true
 }
 
 // updateGrouped is update with group commit: fn runs in a transaction
@@ -180,9 +202,12 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 			results[i] = runChange(cctx, tx, c.fn)
 			break
 		}
+		// The lock wait is set after the first change's savepoint has ended:
+		// set before, it would run in a failed change's aborted
+		// subtransaction, fail, and take the whole batch down with it.
 		begin := end + "SAVEPOINT change"
 		if i == 1 && db.dialect.lockWait != "" {
-			begin = db.dialect.lockWait + "; " + begin
+			begin = end + db.dialect.lockWait + "; SAVEPOINT change"
 		}
 		if _, err := sqlTx.ExecContext(ctx, begin); err != nil {
 			return fail(err)
@@ -190,7 +215,7 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 		results[i] = runChange(cctx, tx, c.fn)
 		end = "RELEASE SAVEPOINT change; "
 		if results[i] != nil {
-			if i > 0 && isLockTimeout(results[i]) {
+			if i > 0 && isLockTimeout(results[i]) || c.deadlockLost(results[i]) {
 				retry = append(retry, c)
 			}
 			end = "ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change; "
@@ -198,8 +223,11 @@ func (db *DB) runGroup(batch []*groupCall) (retry []*groupCall) {
 	}
 	if alone && results[0] != nil {
 		sqlTx.Rollback()
+		if batch[0].deadlockLost(results[0]) {
+			retry = batch
+		}
 		answer(nil)
-		return nil
+		return retry
 	}
 	if results[len(results)-1] != nil && !alone {
 		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT change"); err != nil {
@@ -239,4 +267,27 @@ func contains(calls []*groupCall, c *groupCall) bool {
 // isLockTimeout reports PostgreSQL's lock_not_available (lock_timeout).
 func isLockTimeout(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "SQLSTATE 55P03")
+}
+
+// isDeadlock reports PostgreSQL's deadlock_detected: this transaction (or,
+// inside a savepoint, this change) was rolled back to break a cycle of
+// waits.
+func isDeadlock(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
+// retryDeadlock runs change, one whole transaction, again while PostgreSQL
+// ends it to break a deadlock (up to maxDeadlocks runs in all): it was
+// rolled back whole, so running it again is as if it had come a moment
+// later. Writers that touch many of the rows acceptances share (adopting
+// guide prices works out every daily performance row of the month again)
+// use it. change must start afresh each run, keeping nothing from a failed
+// one.
+func retryDeadlock[T any](change func() (T, error)) (T, error) {
+	for run := 1; ; run++ {
+		out, err := change()
+		if !isDeadlock(err) || run == maxDeadlocks {
+			return out, err
+		}
+	}
 }

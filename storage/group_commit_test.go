@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,6 +167,49 @@ func TestGroupCommitLockWait(t *testing.T) {
 		}
 		if _, b, err := db.VerifyAudit(context.Background()); err != nil || b != nil {
 			t.Fatalf("audit verify: %v %+v", err, b)
+		}
+	})
+}
+
+// TestGroupCommitDatabaseErrors (PostgreSQL): a change whose statement
+// fails in the database (not a refusal made in Go) is rolled back alone,
+// even as the first of a batch, where the later changes' short lock wait is
+// set; and a change PostgreSQL fails to break a deadlock runs again, up to
+// three times, before its caller hears of it.
+func TestGroupCommitDatabaseErrors(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		if db.Driver() != "postgres" {
+			t.Skip("the lock wait and deadlocks are PostgreSQL's")
+		}
+		sys, _ := storagetest.Council(t, db, "kent", "Thanet")
+		exec := func(q string) func(ctx context.Context, tx *sql.Tx) error {
+			return func(ctx context.Context, tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }
+		}
+		const deadlock = `DO $$ BEGIN RAISE EXCEPTION 'a cycle of waits' USING ERRCODE = 'deadlock_detected'; END $$`
+		runs := 0
+		losesOnce := func(ctx context.Context, tx *sql.Tx) error {
+			if runs++; runs == 1 {
+				return exec(deadlock)(ctx, tx)
+			}
+			return nil
+		}
+		queued, release := storage.HoldGroupCommit(db)
+		var answers []<-chan error
+		for i, run := range []func(context.Context, *sql.Tx) error{exec(`SELECT 1/0`), exec(`SELECT 1`), losesOnce, exec(deadlock)} {
+			answers = append(answers, storage.GroupChange(sys, db, run))
+			for queued() != i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		release()
+		for i, want := range []string{"SQLSTATE 22012", "", "", "SQLSTATE 40P01"} {
+			err := <-answers[i]
+			if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+				t.Errorf("change %d answered %v, want %q", i, err, want)
+			}
+		}
+		if runs != 2 {
+			t.Errorf("the change that lost a deadlock once ran %d times, want 2", runs)
 		}
 	})
 }

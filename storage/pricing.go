@@ -192,6 +192,10 @@ func (db *DB) UpdateCostModel(ctx context.Context, m *pricing.CostModel) error {
 // AdoptCostModel adopts a draft: its guide prices, with their working, take
 // effect from its effective date. Commissioners and admins.
 func (db *DB) AdoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePrice, error) {
+	return retryDeadlock(func() ([]pricing.GuidePrice, error) { return db.adoptCostModel(ctx, id) })
+}
+
+func (db *DB) adoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePrice, error) {
 	var out []pricing.GuidePrice
 	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		m, err := db.costModel(ctx, tx, tx.actor.CouncilID, id, db.dialect.forUpdate)

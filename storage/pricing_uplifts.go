@@ -177,6 +177,10 @@ func (db *DB) ApplyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
+	return retryDeadlock(func() (*pricing.UpliftPreview, error) { return db.applyUplift(ctx, u) })
+}
+
+func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.UpliftPreview, error) {
 	var out *pricing.UpliftPreview
 	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID

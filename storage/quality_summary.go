@@ -205,6 +205,26 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// zeroPerfPrices sets the price columns of a council's rows of table (key
+// column key) from a day to zero, to be worked out again. The rows are
+// locked first in key order, the order in which acceptances take their own
+// (the offer's day before the placement's, both before the months), so
+// this write of many rows and the acceptances beside it never wait for
+// each other in a circle. SQLite has one writer and no row locks.
+func (tx *Tx) zeroPerfPrices(ctx context.Context, table, key string, from time.Time) error {
+	where := ` WHERE council_id = $1 AND ` + key + ` >= $2`
+	qs := []string{`UPDATE ` + table + ` SET priced = 0, price_pence = 0, guide_pence = 0` + where}
+	if lock := tx.db.dialect.forUpdate; lock != "" {
+		qs = append([]string{`SELECT COUNT(*) FROM (SELECT 1 FROM ` + table + where + ` ORDER BY lot_id, provider_id, ` + key + lock + `) locked`}, qs...)
+	}
+	for _, q := range qs {
+		if _, err := tx.ExecContext(ctx, q, tx.actor.CouncilID, ymd(from)); err != nil {
+			return fmt.Errorf("storage: performance summary guide prices: %w", err)
+		}
+	}
+	return nil
+}
+
 // perfCount adds a write's part to the daily performance summary, in the
 // write's transaction: one call after each write that changes a figure
 // (perfBid: before the bid is saved).
@@ -237,12 +257,9 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 		// they were (the price does not reach back to them).
 		day := args[0].(time.Time).UTC()
 		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-		for _, q := range []string{
-			`UPDATE perf_days SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND day >= $2`,
-			`UPDATE perf_months SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND month >= $2`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, council, ymd(from)); err != nil {
-				return fmt.Errorf("storage: performance summary guide prices: %w", err)
+		for _, t := range []struct{ table, key string }{{"perf_days", "day"}, {"perf_months", "month"}} {
+			if err := tx.zeroPerfPrices(ctx, t.table, t.key, from); err != nil {
+				return err
 			}
 		}
 		return db.addPerfDays(ctx, ex, db.perfOffers(`o.council_id = $1 AND o.status = 'accepted' AND o.offered_at >= $2`, true), council, from)
