@@ -113,13 +113,9 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 		js, _ := json.Marshal(steps)
 		wantSteps[p.ID] = fmt.Sprint(int64(p.WeeklyOn(p.Start)), " ", string(js))
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT placement_id, year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
-		`, top_up_pence FROM finance_commitments WHERE council_id = $1`, council)
-	if err != nil {
-		return err
-	}
 	got := map[string]yearRow{}
-	for rows.Next() {
+	if err := eachRow(ctx, db.sql, "check commitments", `SELECT placement_id, year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
+		`, top_up_pence FROM finance_commitments WHERE council_id = $1`, []any{council}, func(rows *sql.Rows) error {
 		var id int64
 		var r yearRow
 		dest := []any{&id, &r.k.year, &r.k.serviceType, &r.k.provider, &r.k.agreement, &r.k.lot, &r.k.area}
@@ -127,12 +123,13 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 			dest = append(dest, &r.months[i])
 		}
 		if err := rows.Scan(append(dest, &r.top)...); err != nil {
-			rows.Close()
 			return err
 		}
 		got[fmt.Sprint(id, "/", r.k.year)] = r
+		return nil
+	}); err != nil {
+		return err
 	}
-	rows.Close()
 	for _, k := range slices.Sorted(maps.Keys(wantRows)) {
 		if got[k] != wantRows[k] {
 			return fmt.Errorf("placement/year %s: stored %+v, works out as %+v", k, got[k], wantRows[k])
@@ -142,20 +139,18 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 		return fmt.Errorf("%d placement years stored, %d work out", len(got), len(wantRows))
 	}
 	gotSteps := map[int64]string{}
-	rows, err = db.sql.QueryContext(ctx, `SELECT placement_id, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`, council)
-	if err != nil {
+	if err := eachRow(ctx, db.sql, "check placement steps", `SELECT placement_id, start_weekly_pence, steps FROM finance_placements WHERE council_id = $1`,
+		[]any{council}, func(rows *sql.Rows) error {
+			var id, w int64
+			var js string
+			if err := rows.Scan(&id, &w, &js); err != nil {
+				return err
+			}
+			gotSteps[id] = fmt.Sprint(w, " ", js)
+			return nil
+		}); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id, w int64
-		var js string
-		if err := rows.Scan(&id, &w, &js); err != nil {
-			rows.Close()
-			return err
-		}
-		gotSteps[id] = fmt.Sprint(w, " ", js)
-	}
-	rows.Close()
 	if !maps.Equal(gotSteps, wantSteps) {
 		return fmt.Errorf("placement steps stored %v, work out as %v", gotSteps, wantSteps)
 	}
@@ -166,12 +161,8 @@ func CheckCommitments(ctx context.Context, db *DB) error {
 // every non-zero row as worked out, and no other.
 func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placement, want *commitDelta) error {
 	totals := map[totalKey]totalVal{}
-	rows, err := db.sql.QueryContext(ctx, `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
-		`, top_up_pence, placements FROM finance_commitment_totals WHERE council_id = $1`, council)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
+	if err := eachRow(ctx, db.sql, "check totals", `SELECT year, service_type, provider_id, agreement_id, lot_id, area_id, `+strings.Join(monthCols, ", ")+
+		`, top_up_pence, placements FROM finance_commitment_totals WHERE council_id = $1`, []any{council}, func(rows *sql.Rows) error {
 		var k totalKey
 		var v totalVal
 		dest := []any{&k.year, &k.serviceType, &k.provider, &k.agreement, &k.lot, &k.area}
@@ -179,14 +170,15 @@ func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placem
 			dest = append(dest, &v.months[i])
 		}
 		if err := rows.Scan(append(dest, &v.topUp, &v.placements)...); err != nil {
-			rows.Close()
 			return err
 		}
 		if v != (totalVal{}) {
 			totals[k] = v
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	rows.Close()
 	for k, v := range want.totals {
 		if totals[k] != *v {
 			return fmt.Errorf("totals %+v: stored %+v, work out as %+v", k, totals[k], *v)
@@ -197,24 +189,22 @@ func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placem
 		return fmt.Errorf("totals stored that nothing works out: %+v", totals)
 	}
 	daysGot := map[dayKey]dayVal{}
-	rows, err = db.sql.QueryContext(ctx, `SELECT day, service_type, live, ended, starts, weekly_pence FROM finance_day_totals WHERE council_id = $1`, council)
-	if err != nil {
+	if err := eachRow(ctx, db.sql, "check day totals", `SELECT day, service_type, live, ended, starts, weekly_pence FROM finance_day_totals WHERE council_id = $1`,
+		[]any{council}, func(rows *sql.Rows) error {
+			var k dayKey
+			var v dayVal
+			var d scanDayString
+			if err := rows.Scan(&d, &k.serviceType, &v.live, &v.ended, &v.starts, &v.weekly); err != nil {
+				return err
+			}
+			k.day = string(d)
+			if v != (dayVal{}) {
+				daysGot[k] = v
+			}
+			return nil
+		}); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var k dayKey
-		var v dayVal
-		var d scanDayString
-		if err := rows.Scan(&d, &k.serviceType, &v.live, &v.ended, &v.starts, &v.weekly); err != nil {
-			rows.Close()
-			return err
-		}
-		k.day = string(d)
-		if v != (dayVal{}) {
-			daysGot[k] = v
-		}
-	}
-	rows.Close()
 	for k, v := range want.days {
 		if *v != (dayVal{}) && daysGot[k] != *v {
 			return fmt.Errorf("day totals %+v: stored %+v, work out as %+v", k, daysGot[k], *v)
@@ -227,23 +217,21 @@ func checkTotals(ctx context.Context, db *DB, council int64, ps []finance.Placem
 	for i := range ps {
 		want.starts[startKeyOf(string(ps[i].ServiceType), ps[i].Start, int64(ps[i].WeeklyOn(ps[i].Start)))]++
 	}
-	rows, err = db.sql.QueryContext(ctx, `SELECT service_type, month, bucket, starts FROM finance_start_buckets WHERE council_id = $1 AND starts <> 0`, council)
-	if err != nil {
+	gotStarts := map[startKey]int{}
+	if err := eachRow(ctx, db.sql, "check start buckets", `SELECT service_type, month, bucket, starts FROM finance_start_buckets WHERE council_id = $1 AND starts <> 0`,
+		[]any{council}, func(rows *sql.Rows) error {
+			var k startKey
+			var m scanDayString
+			var n int
+			if err := rows.Scan(&k.serviceType, &m, &k.bucket, &n); err != nil {
+				return err
+			}
+			k.month = string(m)
+			gotStarts[k] = n
+			return nil
+		}); err != nil {
 		return err
 	}
-	gotStarts := map[startKey]int{}
-	for rows.Next() {
-		var k startKey
-		var m scanDayString
-		var n int
-		if err := rows.Scan(&k.serviceType, &m, &k.bucket, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		k.month = string(m)
-		gotStarts[k] = n
-	}
-	rows.Close()
 	if !maps.Equal(gotStarts, want.starts) {
 		return fmt.Errorf("start buckets stored %v, work out as %v", gotStarts, want.starts)
 	}
@@ -324,12 +312,10 @@ func MedianStarts(ctx context.Context, db *DB, sts []market.ServiceType, today t
 		return 0, 0, 0, err
 	}
 	args := []any{actor.CouncilID}
-	in := make([]string, len(sts))
-	for i, st := range sts {
+	for _, st := range sts {
 		args = append(args, string(st))
-		in[i] = "$" + strconv.Itoa(len(args))
 	}
-	of := `council_id = $1 AND service_type IN (` + strings.Join(in, ", ") + `)`
+	of := `council_id = $1 AND service_type IN (` + inMarks(2, len(sts)) + `)`
 	from := today.AddDate(-1, 0, 0)
 	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM finance_placements WHERE `+of+` AND start_date > $`+strconv.Itoa(len(args)+1)+
 		` AND start_date <= $`+strconv.Itoa(len(args)+2), append(args, ymd(from), ymd(today))...).Scan(&n); err != nil || n == 0 {

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,21 +82,10 @@ func TestAwaitingMyScore(t *testing.T) {
 			}
 			return out
 		}
-		eq := func(got, want []int64) bool {
-			if len(got) != len(want) {
-				return false
-			}
-			for i := range got {
-				if got[i] != want[i] {
-					return false
-				}
-			}
-			return true
-		}
-		if got := ids(evalA); !eq(got, apps[:1]) {
+		if got := ids(evalA); !slices.Equal(got, apps[:1]) {
 			t.Fatalf("evaluator A (conflicted with provider 2) awaits %v, want %v", got, apps[:1])
 		}
-		if got := ids(evalB); !eq(got, apps) {
+		if got := ids(evalB); !slices.Equal(got, apps) {
 			t.Fatalf("evaluator B awaits %v, want %v", got, apps)
 		}
 		if got := ids(evalC); len(got) != 0 {
@@ -115,14 +105,14 @@ func TestAwaitingMyScore(t *testing.T) {
 		// answers scored and submitted does.
 		score(apps[0], qSel, yes(), 0, true)
 		score(apps[0], qQual, nil, 4, false)
-		if got := ids(evalA); !eq(got, apps[:1]) {
+		if got := ids(evalA); !slices.Equal(got, apps[:1]) {
 			t.Fatalf("with a draft score evaluator A awaits %v, want %v", got, apps[:1])
 		}
 		score(apps[0], qQual, nil, 4, true)
 		if got := ids(evalA); len(got) != 0 {
 			t.Fatalf("after scoring everything evaluator A awaits %v, want none", got)
 		}
-		if got := ids(evalB); !eq(got, apps) {
+		if got := ids(evalB); !slices.Equal(got, apps) {
 			t.Fatalf("evaluator B still awaits %v, want %v", got, apps)
 		}
 		_, err := db.AwaitingMyScore(prov1)

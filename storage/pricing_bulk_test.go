@@ -19,17 +19,10 @@ import (
 func TestApproveInBand(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		db.Now = func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-		sys, areas := storagetest.Council(t, db, "kent", "Thanet", "Dover")
-		p1, l1 := seedProvider(t, db, sys, "Seaview Care", "0000001", areas[0], market.Residential, market.Nursing)
-		p2, l2 := seedProvider(t, db, sys, "Harbour Homes", "0000002", areas[1], market.Residential)
+		sys, p1, l1, p2, l2 := twoHomes(t, db)
 		comm := storagetest.As(sys, caremarket.RoleCommissioner, 0)
 		adoptModel(t, db, comm, residentialModel())
-		var agreementID int64
-		if err := db.SQL().QueryRow(`INSERT INTO agreements (council_id, reference, title, type, regime, start_date, end_date, created_at, updated_at)
-			VALUES ($1, 'OPRN-DPS', 'OPRN DPS', 'dps', 'pcr2015', '2016-04-01', '2026-12-31', $2, $2) RETURNING id`,
-			caremarket.ActorFrom(sys).CouncilID, time.Now().UTC()).Scan(&agreementID); err != nil {
-			t.Fatal(err)
-		}
+		agreementID := oprnDPS(t, db, sys)
 		r := &pricing.Round{AgreementID: agreementID, Name: "Spring 2026", OpensOn: day(2026, 3, 1), ClosesOn: day(2026, 3, 31), EffectiveFrom: day(2026, 4, 6),
 			ProviderIDs: []int64{p1.ID, p2.ID}}
 		if err := db.OpenPriceRound(comm, r); err != nil {

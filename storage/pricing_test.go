@@ -38,12 +38,34 @@ func adoptModel(t testing.TB, db *storage.DB, ctx context.Context, m *pricing.Co
 	}
 }
 
+// twoHomes is the pricing tests' market: Kent, with Seaview Care
+// (residential and nursing, in Thanet) and Harbour Homes (residential, in
+// Dover), each with one home.
+func twoHomes(t testing.TB, db *storage.DB) (sys context.Context, p1 *market.Provider, l1 *market.Location, p2 *market.Provider, l2 *market.Location) {
+	t.Helper()
+	sys, areas := storagetest.Council(t, db, "kent", "Thanet", "Dover")
+	p1, l1 = seedProvider(t, db, sys, "Seaview Care", "0000001", areas[0], market.Residential, market.Nursing)
+	p2, l2 = seedProvider(t, db, sys, "Harbour Homes", "0000002", areas[1], market.Residential)
+	return sys, p1, l1, p2, l2
+}
+
+// oprnDPS adds the agreement a price round is for, "OPRN DPS", straight
+// into the table: a round needs only its id and title.
+func oprnDPS(t testing.TB, db *storage.DB, sys context.Context) int64 {
+	t.Helper()
+	var id int64
+	if err := db.SQL().QueryRow(`INSERT INTO agreements (council_id, reference, title, type, regime, start_date, end_date, created_at, updated_at)
+		VALUES ($1, 'OPRN-DPS', 'OPRN DPS', 'dps', 'pcr2015', '2016-04-01', '2026-12-31', $2, $2) RETURNING id`,
+		caremarket.ActorFrom(sys).CouncilID, time.Now().UTC()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func TestPricingJourney(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		db.Now = func() time.Time { return time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) }
-		sys, areas := storagetest.Council(t, db, "kent", "Thanet", "Dover")
-		p1, l1 := seedProvider(t, db, sys, "Seaview Care", "0000001", areas[0], market.Residential, market.Nursing)
-		p2, l2 := seedProvider(t, db, sys, "Harbour Homes", "0000002", areas[1], market.Residential)
+		sys, p1, l1, p2, l2 := twoHomes(t, db)
 		comm := storagetest.As(sys, caremarket.RoleCommissioner, 0)
 		prov1 := storagetest.As(sys, caremarket.RoleProvider, p1.ID)
 		prov2 := storagetest.As(sys, caremarket.RoleProvider, p2.ID)
@@ -85,12 +107,7 @@ func TestPricingJourney(t *testing.T) {
 		}
 
 		// A round for an agreement; only Seaview is invited.
-		var agreementID int64
-		if err := db.SQL().QueryRow(`INSERT INTO agreements (council_id, reference, title, type, regime, start_date, end_date, created_at, updated_at)
-			VALUES ($1, 'OPRN-DPS', 'OPRN DPS', 'dps', 'pcr2015', '2016-04-01', '2026-12-31', $2, $2) RETURNING id`,
-			caremarket.ActorFrom(sys).CouncilID, time.Now().UTC()).Scan(&agreementID); err != nil {
-			t.Fatal(err)
-		}
+		agreementID := oprnDPS(t, db, sys)
 		r := &pricing.Round{AgreementID: agreementID, Name: "Spring 2026", OpensOn: day(2026, 3, 1), ClosesOn: day(2026, 3, 31), EffectiveFrom: day(2026, 4, 6)}
 		mustCode(t, db.OpenPriceRound(comm, r), caremarket.EINVALID) // no contracted providers to invite
 		r.ProviderIDs = []int64{p1.ID}

@@ -1,6 +1,7 @@
 package cqc
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,13 +90,5 @@ func TestReadAPIFile(t *testing.T) {
 }
 
 func equalServices(got []market.ServiceType, want ...market.ServiceType) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(got, want)
 }
