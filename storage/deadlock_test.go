@@ -6,16 +6,18 @@ import (
 	"time"
 
 	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/pricing"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
 
 // TestAdoptionBesideAcceptances (PostgreSQL, where writers run side by
-// side): adopting a cost model works out the performance summary again from
-// the first of its month, which touches every daily row of the council from
-// then, while acceptances add to those rows. Whichever way their row locks
-// cross, every acceptance and every adoption succeeds: none of them gets an
-// error for a deadlock the database found between them.
+// side): adopting a cost model, or an uplift of guide prices and
+// placements, works out the performance summary again from the first of its
+// month, which touches every daily row of the council from then, while
+// acceptances add to those rows. Whichever way their row locks cross, every
+// acceptance, adoption and uplift succeeds: none of them gets an error for
+// a deadlock the database found between them.
 func TestAdoptionBesideAcceptances(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		if db.Driver() != "postgres" {
@@ -31,8 +33,10 @@ func TestAdoptionBesideAcceptances(t *testing.T) {
 			}
 			offers = append(offers, f.seedOffers(t, l, market.Nursing, perHome, time.Hour))
 		}
+		// Guide prices in force before, for the uplift to raise.
+		adoptModel(t, db, f.comm, residentialModel())
 		var wg sync.WaitGroup
-		errs := make(chan error, len(homes)*perHome+adoptions)
+		errs := make(chan error, len(homes)*perHome+adoptions+1)
 		for i, l := range homes {
 			for _, id := range offers[i] {
 				wg.Go(func() {
@@ -56,6 +60,13 @@ func TestAdoptionBesideAcceptances(t *testing.T) {
 				}
 			})
 		}
+		wg.Go(func() {
+			u := &pricing.Uplift{Name: "NLW April 2026", EffectiveFrom: day(2026, 3, 2), Guide: true, Placements: true,
+				Rule: pricing.UpliftRule{Kind: pricing.UpliftPercent, Percent: 350}}
+			if _, err := db.ApplyUplift(f.comm, u); err != nil {
+				errs <- err
+			}
+		})
 		wg.Wait()
 		close(errs)
 		for err := range errs {
