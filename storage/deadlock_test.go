@@ -1,12 +1,15 @@
 package storage_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/caremarket/caremarket/brokerage"
 	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/pricing"
+	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -70,6 +73,88 @@ func TestAdoptionBesideAcceptances(t *testing.T) {
 		wg.Wait()
 		close(errs)
 		for err := range errs {
+			t.Error(err)
+		}
+		if _, b, err := db.VerifyAudit(f.sys); err != nil || b != nil {
+			t.Fatalf("audit verify: %v %+v", err, b)
+		}
+	})
+}
+
+// TestWritersBesideAcceptances: the everyday writers that share rows with
+// acceptances (a provider declining, a broker changing a placement's price
+// or ending one, a commissioner adopting guide prices) run at the same
+// moment as acceptances, and every one of them succeeds.
+func TestWritersBesideAcceptances(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		homes := []*market.Location{f.alpha, f.beta, f.gamma}
+		const accepts, declines, placed = 30, 10, 8
+		var toAccept, toDecline [][]int64
+		var placements []int64
+		for _, l := range homes {
+			if err := db.SetVacancy(f.sys, &market.Vacancy{LocationID: l.ID, ServiceType: market.Nursing, Vacancies: accepts + placed}); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range f.seedOffers(t, l, market.Nursing, placed, time.Hour) {
+				p, err := db.AcceptOffer(f.provider(l), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				placements = append(placements, p.ID)
+			}
+			toAccept = append(toAccept, f.seedOffers(t, l, market.Nursing, accepts, time.Hour))
+			toDecline = append(toDecline, f.seedOffers(t, l, market.Nursing, declines, time.Hour))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 1000)
+		try := func(what string, run func() error) {
+			wg.Go(func() {
+				if err := run(); err != nil {
+					errs <- fmt.Errorf("%s: %w", what, err)
+				}
+			})
+		}
+		for i, l := range homes {
+			for _, id := range toAccept[i] {
+				try("accept", func() error { _, err := db.AcceptOffer(f.provider(l), id); return err })
+			}
+			for _, id := range toDecline[i] {
+				try("decline", func() error { _, err := db.DeclineOffer(f.provider(l), id, "No nurse cover"); return err })
+			}
+		}
+		for i, id := range placements {
+			if i%2 == 0 {
+				try("end", func() error {
+					_, err := db.EndPlacement(f.broker, id, procurement.Date(2026, 3, 20), "Returned home")
+					return err
+				})
+				continue
+			}
+			try("price change", func() error {
+				_, err := db.ChangePlacementPrice(f.broker, id, brokerage.PriceChange{WeeklyCost: 975_00, EffectiveFrom: procurement.Date(2026, 3, 10),
+					Reason: "Renegotiated"})
+				return err
+			})
+		}
+		for i := range 2 {
+			try("adopt", func() error {
+				m := residentialModel()
+				m.Name += fmt.Sprintf(" revision %d", i)
+				m.EffectiveFrom = day(2026, 3, 1)
+				if err := db.CreateCostModel(f.comm, m); err != nil {
+					return err
+				}
+				_, err := db.AdoptCostModel(f.comm, m.ID)
+				return err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if err := storage.CheckCommitments(f.sys, db); err != nil {
 			t.Error(err)
 		}
 		if _, b, err := db.VerifyAudit(f.sys); err != nil || b != nil {

@@ -21,8 +21,11 @@ type dialect struct {
 	// server migrates (two starting at once must not both migrate); empty
 	// on SQLite, where BEGIN IMMEDIATE already holds the only write lock.
 	lockMigrations, unlockMigrations string
-	// lockUplift serialises applying an uplift to a council ($1: its id).
-	lockUplift string
+	// lockGuidePrices serialises a council's changes of prices in bulk
+	// ($1: its id): applying an uplift, and adopting a cost model. Each
+	// works the month's performance rows out again; two at once would lock
+	// rows the other saw appear between its statements, and deadlock.
+	lockGuidePrices string
 	// lockActuals serialises a council's actuals imports ($1: its id), so
 	// an import reads every payment already stored before it writes its
 	// own (SQLite: BEGIN IMMEDIATE already holds the only write lock).
@@ -78,7 +81,7 @@ type dialect struct {
 // A new key goes here, after the last.
 const (
 	lockKeyMigrations = 7270000 // migrating the schema (a session lock, held for the whole run)
-	lockKeyUplift     = 7270005 // applying an uplift; the second key is the council
+	lockKeyPrices     = 7270005 // applying an uplift or adopting a cost model; the second key is the council
 	lockKeyActuals    = 7270006 // importing actuals; the second key is the council
 )
 
@@ -120,7 +123,7 @@ var (
 		auditHead:        `SELECT hash, nextval('audit_log_ids') FROM audit_heads WHERE council_id = $1 FOR UPDATE`,
 		lockMigrations:   "SELECT pg_advisory_lock(" + strconv.Itoa(lockKeyMigrations) + ")",
 		unlockMigrations: "SELECT pg_advisory_unlock(" + strconv.Itoa(lockKeyMigrations) + ")",
-		lockUplift:       advisoryLock(lockKeyUplift, ", CAST($1 AS INTEGER)"),
+		lockGuidePrices:  advisoryLock(lockKeyPrices, ", CAST($1 AS INTEGER)"),
 		lockActuals:      advisoryLock(lockKeyActuals, ", CAST($1 AS INTEGER)"),
 		bulkCopy:         true,
 		forUpdate:        " FOR UPDATE",

@@ -198,6 +198,9 @@ func (db *DB) AdoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePric
 func (db *DB) adoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePrice, error) {
 	var out []pricing.GuidePrice
 	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
+		if err := tx.lockGuidePrices(ctx); err != nil {
+			return err
+		}
 		m, err := db.costModel(ctx, tx, tx.actor.CouncilID, id, db.dialect.forUpdate)
 		if err != nil {
 			return err
@@ -225,6 +228,19 @@ func (db *DB) adoptCostModel(ctx context.Context, id int64) ([]pricing.GuidePric
 		return tx.audit(ctx, "cost_model.adopt", "cost_model", id, nil, summary)
 	})
 	return out, err
+}
+
+// lockGuidePrices waits for any other change of the council's prices in
+// bulk (an uplift, an adoption) to end, and holds off the next until this
+// transaction ends. SQLite's one write lock does so already.
+func (tx *Tx) lockGuidePrices(ctx context.Context) error {
+	if tx.db.dialect.lockGuidePrices == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, tx.db.dialect.lockGuidePrices, tx.actor.CouncilID); err != nil {
+		return fmt.Errorf("storage: wait for other price changes: %w", err)
+	}
+	return nil
 }
 
 func (tx *Tx) insertGuidePrice(ctx context.Context, g *pricing.GuidePrice, upliftID int64) error {

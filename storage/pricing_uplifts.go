@@ -184,11 +184,9 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 	var out *pricing.UpliftPreview
 	err := db.updateBy(ctx, canSetPrices, func(tx *Tx) error {
 		council := tx.actor.CouncilID
-		if db.dialect.lockUplift != "" {
-			// Two commissioners applying at once must not both pass the check.
-			if _, err := tx.ExecContext(ctx, db.dialect.lockUplift, council); err != nil {
-				return err
-			}
+		// Two commissioners applying at once must not both pass the check.
+		if err := tx.lockGuidePrices(ctx); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uplifts WHERE council_id = $1 AND effective_from = $2`, council, ymd(u.EffectiveFrom)).Scan(&n); err != nil {

@@ -207,10 +207,12 @@ type execer interface {
 
 // zeroPerfPrices sets the price columns of a council's rows of table (key
 // column key) from a day to zero, to be worked out again. The rows are
-// locked first in key order, the order in which acceptances take their own
-// (the offer's day before the placement's, both before the months), so
-// this write of many rows and the acceptances beside it never wait for
-// each other in a circle. SQLite has one writer and no row locks.
+// locked first in key order, months before days: the order in which every
+// other writer takes its own (on PostgreSQL a write's one statement,
+// addPerfDays, locks its month's row before its day's, and an acceptance
+// counts the offer's day before the placement's). So this write of many
+// rows and the writers beside it do not wait for each other in a circle.
+// SQLite has one writer and no row locks.
 func (tx *Tx) zeroPerfPrices(ctx context.Context, table, key string, from time.Time) error {
 	where := ` WHERE council_id = $1 AND ` + key + ` >= $2`
 	qs := []string{`UPDATE ` + table + ` SET priced = 0, price_pence = 0, guide_pence = 0` + where}
@@ -257,7 +259,7 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 		// they were (the price does not reach back to them).
 		day := args[0].(time.Time).UTC()
 		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-		for _, t := range []struct{ table, key string }{{"perf_days", "day"}, {"perf_months", "month"}} {
+		for _, t := range []struct{ table, key string }{{"perf_months", "month"}, {"perf_days", "day"}} {
 			if err := tx.zeroPerfPrices(ctx, t.table, t.key, from); err != nil {
 				return err
 			}
