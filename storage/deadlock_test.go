@@ -83,8 +83,9 @@ func TestAdoptionBesideAcceptances(t *testing.T) {
 
 // TestWritersBesideAcceptances: the everyday writers that share rows with
 // acceptances (a provider declining, a broker changing a placement's price
-// or ending one, a commissioner adopting guide prices) run at the same
-// moment as acceptances, and every one of them succeeds.
+// or ending one, a commissioner adopting guide prices, offers lapsing and
+// their requirements moving on) run at the same moment as acceptances, and
+// every one of them succeeds.
 func TestWritersBesideAcceptances(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newBrokerFixture(t, db)
@@ -105,6 +106,8 @@ func TestWritersBesideAcceptances(t *testing.T) {
 			}
 			toAccept = append(toAccept, f.seedOffers(t, l, market.Nursing, accepts, time.Hour))
 			toDecline = append(toDecline, f.seedOffers(t, l, market.Nursing, declines, time.Hour))
+			// Lapsed already: the expiry job moves their requirements on.
+			f.seedOffers(t, l, market.Nursing, declines, -time.Minute)
 		}
 		var wg sync.WaitGroup
 		errs := make(chan error, 1000)
@@ -136,6 +139,9 @@ func TestWritersBesideAcceptances(t *testing.T) {
 					Reason: "Renegotiated"})
 				return err
 			})
+		}
+		for range 2 { // as two servers' requests would
+			try("expire", func() error { _, err := db.ExpireOffers(f.sys); return err })
 		}
 		for i := range 2 {
 			try("adopt", func() error {
