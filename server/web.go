@@ -65,6 +65,10 @@ var funcs = template.FuncMap{
 	},
 	// has reports whether a multi-valued form field (checkboxes) holds v.
 	"has": func(values []string, v string) bool { return slices.Contains(values, v) },
+	// columns, numeric and hidden make the headings of a "tableHead".
+	"columns": columns,
+	"numeric": func(text string) heading { return heading{Text: text, Numeric: true} },
+	"hidden":  func(text string) heading { return heading{Text: text, Hidden: true} },
 }
 
 // london is the time zone an English council reads times in. Times are
