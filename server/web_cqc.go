@@ -237,15 +237,11 @@ func (h *cqcHandlers) alertsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *cqcHandlers) acknowledgePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	a, err := loadPath(r, pathID, h.st.Alert)
 	if err != nil {
 		return err
 	}
-	a, err := h.st.Alert(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := h.st.AcknowledgeAlert(r.Context(), id); err != nil {
+	if err := h.st.AcknowledgeAlert(r.Context(), a.ID); err != nil {
 		return err
 	}
 	what := a.LocationName

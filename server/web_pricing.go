@@ -415,11 +415,7 @@ func (h *pricingHandlers) roundPage(w http.ResponseWriter, r *http.Request) erro
 // renderRound shows a round: for its provider, the price form, the upload
 // and its own prices; for commissioners every submission with a decision.
 func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, status int, form url.Values, lineErrs []pricing.LineError, ferr error) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	rd, err := h.st.PriceRound(r.Context(), id)
+	rd, err := loadPath(r, pathID, h.st.PriceRound)
 	if err != nil {
 		return err
 	}
@@ -430,12 +426,12 @@ func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, st
 	default:
 		show = ""
 	}
-	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: id, Status: show})
+	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: rd.ID, Status: show})
 	if err != nil {
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
-	subs, pages, inBand := pageOfSubmissions(r, id, subs)
+	subs, pages, inBand := pageOfSubmissions(r, rd.ID, subs)
 	data := map[string]any{"Round": rd, "Submissions": subs, "CanSet": canSetPricesWeb(r), "IsProvider": a.Role == caremarket.RoleProvider,
 		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions(), "Status": show, "Pages": pages, "InBand": inBand,
 		"Query": r.URL.Query()}
