@@ -260,11 +260,8 @@ func (h *pricingHandlers) apiGetRound(w http.ResponseWriter, r *http.Request) er
 }
 
 func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := actOnPath(r, h.st.ClosePriceRound)
 	if err != nil {
-		return err
-	}
-	if err := h.st.ClosePriceRound(r.Context(), id); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))

@@ -521,11 +521,8 @@ func (h *pricingHandlers) uploadPost(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *pricingHandlers) closeRoundPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := actOnPath(r, h.st.ClosePriceRound)
 	if err != nil {
-		return err
-	}
-	if err := h.st.ClosePriceRound(r.Context(), id); err != nil {
 		return err
 	}
 	redirectWithFlash(w, r, "/pricing/rounds/"+strconv.FormatInt(id, 10), "The round is closed to new prices")
