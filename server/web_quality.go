@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -346,26 +347,27 @@ func (s *Server) showVisit(w http.ResponseWriter, r *http.Request, status int, f
 }
 
 func (s *Server) visitPublishPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
+	return s.visitActionPost(w, r, "Report published to the provider", func(ctx context.Context, id int64) error {
+		_, err := s.Store.PublishVisit(ctx, id)
 		return err
-	}
-	if _, err := s.Store.PublishVisit(r.Context(), id); err != nil {
-		return reshow(w, r, err, s.showVisit)
-	}
-	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), "Report published to the provider")
-	return nil
+	})
 }
 
 func (s *Server) visitResponsePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
+	return s.visitActionPost(w, r, "Your response is saved", func(ctx context.Context, id int64) error {
+		_, err := s.Store.RespondToVisit(ctx, id, r.PostFormValue("response"))
 		return err
-	}
-	if _, err := s.Store.RespondToVisit(r.Context(), id, r.PostFormValue("response")); err != nil {
+	})
+}
+
+// visitActionPost does an action to the visit in the path and goes back to
+// it, saying what was done; a problem with the form shows the visit again.
+func (s *Server) visitActionPost(w http.ResponseWriter, r *http.Request, done string, act func(ctx context.Context, id int64) error) error {
+	id, err := actOnPath(r, act)
+	if err != nil {
 		return reshow(w, r, err, s.showVisit)
 	}
-	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), "Your response is saved")
+	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), done)
 	return nil
 }
 
