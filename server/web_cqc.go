@@ -354,8 +354,7 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="vacancies.csv"`)
+	download(w, csvType, "vacancies.csv")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil
