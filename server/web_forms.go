@@ -119,6 +119,14 @@ func (f *formFields) serviceTypes(name string) []market.ServiceType {
 	return out
 }
 
+// dateInto reads a date input as date does into to, which keeps its value
+// when the input is empty or cannot be read.
+func (f *formFields) dateInto(to *time.Time, name, label string) {
+	if d := f.date(name, label); d != nil {
+		*to = *d
+	}
+}
+
 // date reads a GOV.UK date input (name-day, name-month, name-year), with
 // the pattern's messages. All three empty is no date.
 func (f *formFields) date(name, label string) *time.Time {

@@ -374,14 +374,9 @@ func (h *pricingHandlers) openRoundPost(w http.ResponseWriter, r *http.Request) 
 	postForm(w, r)
 	f := readFields(r.PostForm)
 	rd := &pricing.Round{Name: f.text("name", "name", 200), AgreementID: f.id("agreement_id", "Choose an agreement from the list")}
-	for _, p := range []struct {
-		name, label string
-		to          *time.Time
-	}{{"opens_on", "Opening date", &rd.OpensOn}, {"closes_on", "Closing date", &rd.ClosesOn}, {"effective_from", "Effective date", &rd.EffectiveFrom}} {
-		if d := f.date(p.name, p.label); d != nil {
-			*p.to = *d
-		}
-	}
+	f.dateInto(&rd.OpensOn, "opens_on", "Opening date")
+	f.dateInto(&rd.ClosesOn, "closes_on", "Closing date")
+	f.dateInto(&rd.EffectiveFrom, "effective_from", "Effective date")
 	if tol, err := pricing.ParseBP(r.PostFormValue("tolerance")); err != nil {
 		f.fail("tolerance", "Guide band must be a percentage, like 10")
 	} else {
@@ -584,9 +579,7 @@ func upliftFromForm(v url.Values) (*pricing.Uplift, error) {
 	f := readFields(v)
 	u := &pricing.Uplift{Name: f.text("name", "name", 200), Guide: v.Get("apply_guide") != "", Contracted: v.Get("apply_contracted") != "",
 		Placements: v.Get("apply_placements") != "", Rule: pricing.UpliftRule{Kind: v.Get("kind")}}
-	if d := f.date("effective_from", "Effective date"); d != nil {
-		u.EffectiveFrom = *d
-	}
+	f.dateInto(&u.EffectiveFrom, "effective_from", "Effective date")
 	if u.Rule.Kind == pricing.UpliftPercent {
 		if b, err := pricing.ParseBP(v.Get("percent")); err != nil {
 			f.fail("percent", "Enter the uplift as a percentage, like 3.5")

@@ -282,9 +282,7 @@ func (s *Server) visitPost(w http.ResponseWriter, r *http.Request) error {
 	ff := readFields(r.PostForm)
 	v := &quality.Visit{FrameworkID: ff.id("framework_id", "Choose the monitoring framework"), LocationID: ff.id("location_id", "Choose the location visited"),
 		Announced: r.PostFormValue("announced") != "no", Officers: r.PostFormValue("officers"), Summary: r.PostFormValue("summary")}
-	if d := ff.date("visit_date", "Date of the visit"); d != nil {
-		v.VisitDate = *d
-	}
+	ff.dateInto(&v.VisitDate, "visit_date", "Date of the visit")
 	for k, vals := range r.PostForm {
 		if key, ok := strings.CutPrefix(k, "answer-"); ok && len(vals) > 0 {
 			v.Answers = append(v.Answers, quality.Answer{QuestionKey: key, Rating: quality.Rating(vals[0]), Note: r.PostFormValue("note-" + key)})
@@ -378,9 +376,7 @@ func (s *Server) actionPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	ff := readFields(r.PostForm)
 	x := &quality.Action{VisitID: id, QuestionKey: r.PostFormValue("question_key"), Finding: r.PostFormValue("finding"), Owner: r.PostFormValue("owner")}
-	if d := ff.date("due_date", "Due date"); d != nil {
-		x.DueDate = *d
-	}
+	ff.dateInto(&x.DueDate, "due_date", "Due date")
 	if err := ff.err(); err != nil {
 		return s.showVisit(w, r, statusOf(err), err)
 	}
