@@ -65,8 +65,9 @@ type AllocLine struct {
 	Why string `json:"why"`
 }
 
-// AllocTotals sums a plan by the priorities it is judged on.
-type AllocTotals struct {
+// AllocCounts counts requirements by the stage that placed them, with the
+// weekly cost of the places: a plan's totals and a simulation's sides.
+type AllocCounts struct {
 	Requirements int `json:"requirements"`
 	OwnArea      int `json:"own_area"`
 	Neighbouring int `json:"neighbouring"`
@@ -76,7 +77,34 @@ type AllocTotals struct {
 	// agreed price (their cost is agreed when the offer is made).
 	WeeklyCost money.Money `json:"weekly_cost_pence"`
 	NoPrice    int         `json:"no_price"`
-	Distance   int         `json:"distance"`
+}
+
+// count adds a line to its stage and its place's weekly cost; a line with
+// no stage is unplaced. It reports whether the line was placed.
+func (c *AllocCounts) count(l AllocLine) bool {
+	switch l.Stage {
+	case StageLocal:
+		c.OwnArea++
+	case StageNeighbours:
+		c.Neighbouring++
+	case StageOffContract:
+		c.OffContract++
+	default:
+		c.Unplaced++
+		return false
+	}
+	if l.WeeklyCost > 0 {
+		c.WeeklyCost += l.WeeklyCost
+	} else {
+		c.NoPrice++
+	}
+	return true
+}
+
+// AllocTotals sums a plan by the priorities it is judged on.
+type AllocTotals struct {
+	AllocCounts
+	Distance int `json:"distance"`
 	// SearchStopped is set on a plan when home care kept in hours made the
 	// search for the best plan stop at its limit: the plan is the best
 	// found, never worse than one at a time, but not proven best.
@@ -388,25 +416,11 @@ func shortOfHours(sr *StageResult) string {
 
 // totals sums lines.
 func totals(ls []AllocLine) AllocTotals {
-	t := AllocTotals{Requirements: len(ls)}
+	t := AllocTotals{AllocCounts: AllocCounts{Requirements: len(ls)}}
 	for _, l := range ls {
-		switch l.Stage {
-		case StageLocal:
-			t.OwnArea++
-		case StageNeighbours:
-			t.Neighbouring++
-		case StageOffContract:
-			t.OffContract++
-		default:
-			t.Unplaced++
-			continue
+		if t.count(l) {
+			t.Distance += l.Distance
 		}
-		if l.WeeklyCost > 0 {
-			t.WeeklyCost += l.WeeklyCost
-		} else {
-			t.NoPrice++
-		}
-		t.Distance += l.Distance
 	}
 	return t
 }

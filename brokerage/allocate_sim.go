@@ -10,7 +10,6 @@ import (
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
-	"github.com/caremarket/caremarket/money"
 )
 
 // Simulation: a generated demand stream replayed against a council's
@@ -52,15 +51,11 @@ const (
 
 // SimSide is one side's results.
 type SimSide struct {
-	Name         string      `json:"name"`
-	Requirements int         `json:"requirements"`
-	OwnArea      int         `json:"own_area"`
-	Neighbouring int         `json:"neighbouring"`
-	OffContract  int         `json:"off_contract"`
-	Unplaced     int         `json:"unplaced"`
-	WeeklyCost   money.Money `json:"weekly_cost_pence"`
-	NoPrice      int         `json:"no_price"`
-	MeanDistance float64     `json:"mean_distance"`
+	Name string `json:"name"`
+	// AllocCounts are the side's requirements by the stage that placed
+	// them; Unplaced are those still waiting at the end.
+	AllocCounts
+	MeanDistance float64 `json:"mean_distance"`
 	// Of placements with a vacancy figure (care homes, and home care where
 	// the provider gives one, in places or spare hours), the provider that
 	// took the most: its share of them, and its share of the places free
@@ -403,19 +398,7 @@ func (s *simSide) place(m *SimMarket, people []*simPerson, day int, provOf map[i
 		s.take(k, p.minutes)
 		s.live = append(s.live, simPlacement{loc: l.LocationID, st: p.st, minutes: p.minutes, endDay: day + p.stay})
 		s.out.Waits += day - p.day
-		switch l.Stage {
-		case StageLocal:
-			s.out.OwnArea++
-		case StageNeighbours:
-			s.out.Neighbouring++
-		default:
-			s.out.OffContract++
-		}
-		if l.WeeklyCost > 0 {
-			s.out.WeeklyCost += l.WeeklyCost
-		} else {
-			s.out.NoPrice++
-		}
+		s.out.count(l)
 		s.distance += l.Distance
 		if c := s.capacity[k]; c.hours || c.n >= 0 {
 			s.byProv[provOf[l.LocationID]]++

@@ -58,16 +58,7 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 	return ReadRows(t, MaxVacancyRows, true, "the file has no vacancy lines under its header", func(line int, get func(int) string) (VacancyRow, []string) {
 		v := VacancyRow{Line: line, CQCLocationID: get(cqcCol)}
 		var problems []string
-		if s := get(idCol); s != "" && v.CQCLocationID == "" {
-			if v.LocationID, err = strconv.ParseInt(s, 10, 64); err != nil || v.LocationID <= 0 {
-				problems = append(problems, fmt.Sprintf("location_id %q is not a location number", s))
-			}
-		}
-		if v.LocationID == 0 && v.CQCLocationID == "" && len(problems) == 0 {
-			problems = append(problems, "give the location's cqc_location_id (like 1-123456789) or location_id")
-		} else if v.CQCLocationID != "" && !cqcLocationIDRe.MatchString(v.CQCLocationID) {
-			problems = append(problems, fmt.Sprintf("cqc_location_id %q does not look like 1-123456789", v.CQCLocationID))
-		}
+		v.LocationID, problems = LineLocation(v.CQCLocationID, get(idCol))
 		st := get(stCol)
 		if v.ServiceType = ParseServiceType(st); v.ServiceType == "" {
 			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types (like nursing or residential_high)", st))
@@ -83,6 +74,27 @@ func ParseVacancyCSV(r io.Reader) ([]VacancyRow, []LineError) {
 		}
 		return v, problems
 	})
+}
+
+// LineLocation reads the location a line of an upload names: by its CQC
+// location id, or else by caremarket's location_id (not read when the CQC
+// id is given). It returns the location_id and the line's problems with
+// them.
+func LineLocation(cqcID, id string) (int64, []string) {
+	var locationID int64
+	var problems []string
+	if id != "" && cqcID == "" {
+		var err error
+		if locationID, err = strconv.ParseInt(id, 10, 64); err != nil || locationID <= 0 {
+			problems = append(problems, fmt.Sprintf("location_id %q is not a location number", id))
+		}
+	}
+	if locationID == 0 && cqcID == "" && len(problems) == 0 {
+		problems = append(problems, "give the location's cqc_location_id (like 1-123456789) or location_id")
+	} else if cqcID != "" && !cqcLocationIDRe.MatchString(cqcID) {
+		problems = append(problems, fmt.Sprintf("cqc_location_id %q does not look like 1-123456789", cqcID))
+	}
+	return locationID, problems
 }
 
 // ParseServiceType reads a service type by its code ("nursing_high") or the

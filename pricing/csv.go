@@ -78,21 +78,9 @@ func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 	}
 	seen := map[string]int{}
 	return market.ReadRows(t, MaxCSVRows, false, "the file has no price lines under its header", func(line int, get func(int) string) (SubmissionRow, []string) {
-		s := SubmissionRow{Line: line}
+		s := SubmissionRow{Line: line, CQCLocationID: get(cqcCol)}
 		var problems []string
-		if hasCQC {
-			s.CQCLocationID = get(cqcCol)
-		}
-		if v := get(idCol); hasID && v != "" && s.CQCLocationID == "" {
-			if s.LocationID, err = strconv.ParseInt(v, 10, 64); err != nil || s.LocationID <= 0 {
-				problems = append(problems, fmt.Sprintf("location_id %q is not a location number", v))
-			}
-		}
-		if s.LocationID == 0 && s.CQCLocationID == "" && len(problems) == 0 {
-			problems = append(problems, "give the location's cqc_location_id (like 1-123456789) or location_id")
-		} else if s.CQCLocationID != "" && !validCQCLocation(s.CQCLocationID) {
-			problems = append(problems, fmt.Sprintf("cqc_location_id %q does not look like 1-123456789", s.CQCLocationID))
-		}
+		s.LocationID, problems = market.LineLocation(s.CQCLocationID, get(idCol))
 		st := get(stCol)
 		if s.ServiceType = market.ParseServiceType(st); s.ServiceType == "" {
 			problems = append(problems, fmt.Sprintf("service_type %q is not one of caremarket's service types (like nursing or residential_high)", st))
@@ -121,18 +109,6 @@ func ParseSubmissionCSV(r io.Reader) ([]SubmissionRow, []LineError) {
 		}
 		return s, problems
 	})
-}
-
-func validCQCLocation(s string) bool {
-	if !strings.HasPrefix(s, "1-") || len(s) < 8 || len(s) > 13 {
-		return false
-	}
-	for _, c := range s[2:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // ParseLegacyCSV reads legacy placements for a migration impact: columns

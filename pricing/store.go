@@ -43,11 +43,8 @@ const (
 
 // Validate checks a round before it is opened.
 func (r *Round) Validate() error {
-	r.Name = strings.TrimSpace(r.Name)
 	f := map[string]string{}
-	if r.Name == "" || len(r.Name) > 200 {
-		f["name"] = "Enter a name for the round (200 characters or fewer), like Spring 2026"
-	}
+	checkName(f, &r.Name, "round", "Spring 2026")
 	if r.OpensOn.IsZero() {
 		f["opens_on"] = "Enter the date the round opens"
 	}
@@ -65,6 +62,16 @@ func (r *Round) Validate() error {
 		f["tolerance"] = "The guide band must be between 0% and 100%"
 	}
 	return caremarket.Invalid(f)
+}
+
+// checkName trims the name of a round or an uplift, which must be given
+// and at most 200 bytes; the message offers an example of what a council
+// calls one.
+func checkName(f map[string]string, name *string, what, example string) {
+	*name = strings.TrimSpace(*name)
+	if *name == "" || len(*name) > 200 {
+		f["name"] = "Enter a name for the " + what + " (200 characters or fewer), like " + example
+	}
 }
 
 // Submission is a provider's price for a location, service type and band in
@@ -149,11 +156,8 @@ type Uplift struct {
 // Validate checks an uplift before it is previewed or applied. An NLW rule's
 // rates are filled from the NLW table for EffectiveFrom.
 func (u *Uplift) Validate() error {
-	u.Name = strings.TrimSpace(u.Name)
 	f := map[string]string{}
-	if u.Name == "" || len(u.Name) > 200 {
-		f["name"] = "Enter a name for the uplift (200 characters or fewer), like NLW April 2026"
-	}
+	checkName(f, &u.Name, "uplift", "NLW April 2026")
 	if u.EffectiveFrom.IsZero() {
 		f["effective_from"] = "Enter the date the uplift takes effect"
 	}

@@ -52,11 +52,9 @@ func (b *SupportedLivingBands) validate() string {
 	seen := map[string]bool{}
 	for i := range b.Accommodation {
 		a := &b.Accommodation[i]
-		a.Code, a.Label = strings.TrimSpace(a.Code), strings.TrimSpace(a.Label)
-		if !bandCodeOK(a.Code) || seen["a"+a.Code] {
+		if !claimCode(seen, "a", &a.Code, &a.Label) {
 			return fmt.Sprintf("Accommodation band %d needs a code of its own (letters, digits, - or _)", i+1)
 		}
-		seen["a"+a.Code] = true
 		if a.Tenants < 1 || a.Tenants > 100 || a.SharedHoursPerWeek < 0 || a.SharedHoursPerWeek > maxCareHours*4 {
 			return fmt.Sprintf("Accommodation band %q: tenants must be 1 to 100 and shared hours 0 to 672 a week", a.Code)
 		}
@@ -66,11 +64,9 @@ func (b *SupportedLivingBands) validate() string {
 	}
 	for i := range b.ClientNeed {
 		c := &b.ClientNeed[i]
-		c.Code, c.Label = strings.TrimSpace(c.Code), strings.TrimSpace(c.Label)
-		if !bandCodeOK(c.Code) || seen["c"+c.Code] {
+		if !claimCode(seen, "c", &c.Code, &c.Label) {
 			return fmt.Sprintf("Client-need band %d needs a code of its own (letters, digits, - or _)", i+1)
 		}
-		seen["c"+c.Code] = true
 		if c.IndividualHoursPerWeek < 0 || c.IndividualHoursPerWeek > maxCareHours || c.SleepInNightsPerWeek < 0 || c.SleepInNightsPerWeek > 7 {
 			return fmt.Sprintf("Client-need band %q: individual hours must be 0 to 168 and sleep-in nights 0 to 7 a week", c.Code)
 		}
@@ -79,6 +75,18 @@ func (b *SupportedLivingBands) validate() string {
 		}
 	}
 	return ""
+}
+
+// claimCode trims a band's code and label and takes the code for its kind
+// of band ("a" accommodation, "c" client need): false when the code is
+// badly formed or another band of that kind already has it.
+func claimCode(seen map[string]bool, kind string, code, label *string) bool {
+	*code, *label = strings.TrimSpace(*code), strings.TrimSpace(*label)
+	if !bandCodeOK(*code) || seen[kind+*code] {
+		return false
+	}
+	seen[kind+*code] = true
+	return true
 }
 
 // SLBand is the band code of a supported living package: accommodation band

@@ -107,6 +107,16 @@ func loadPath[T any](r *http.Request, idOf func(*http.Request) (int64, error), l
 	return load(r.Context(), id)
 }
 
+// actOnPath reads the id in the request's path and does act to what it
+// names, answering the id for the reply.
+func actOnPath(r *http.Request, act func(context.Context, int64) error) (int64, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, err
+	}
+	return id, act(r.Context(), id)
+}
+
 // idAndBody reads the path's id and then decodes the JSON body into a T.
 func idAndBody[T any](w http.ResponseWriter, r *http.Request) (int64, T, error) {
 	var in T

@@ -129,11 +129,7 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DisableUser(r.Context(), id); err != nil {
+	if _, err := actOnPath(r, s.Store.DisableUser); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "The account has been disabled: its sessions and tokens have ended"})

@@ -77,11 +77,8 @@ func (h *cqcHandlers) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *cqcHandlers) apiAcknowledge(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := actOnPath(r, h.st.AcknowledgeAlert)
 	if err != nil {
-		return err
-	}
-	if err := h.st.AcknowledgeAlert(r.Context(), id); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(h.st.Alert(r.Context(), id))

@@ -260,11 +260,8 @@ func (h *pricingHandlers) apiGetRound(w http.ResponseWriter, r *http.Request) er
 }
 
 func (h *pricingHandlers) apiCloseRound(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := actOnPath(r, h.st.ClosePriceRound)
 	if err != nil {
-		return err
-	}
-	if err := h.st.ClosePriceRound(r.Context(), id); err != nil {
 		return err
 	}
 	return reply(w, http.StatusOK)(h.st.PriceRound(r.Context(), id))
@@ -504,8 +501,7 @@ func (h *pricingHandlers) apiVariation(w http.ResponseWriter, r *http.Request) e
 }
 
 func writeVariationCSV(w http.ResponseWriter, rep *variationReport) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="price-variation-`+rep.On+`.csv"`)
+	download(w, csvType, "price-variation-"+rep.On+".csv")
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
 	for _, row := range pricing.VariationTable(rep.Groups) {
@@ -534,8 +530,7 @@ func csvSafe(s string) string {
 func writeVariationXLSX(w http.ResponseWriter, rep *variationReport) {
 	var buf bytes.Buffer
 	pricing.WriteXLSX(&buf, "Price variation "+rep.On, pricing.VariationTable(rep.Groups))
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="price-variation-`+rep.On+`.xlsx"`)
+	download(w, xlsxType, "price-variation-"+rep.On+".xlsx")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }

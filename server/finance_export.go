@@ -82,12 +82,24 @@ func fileName(name string) string {
 	return strings.Trim(b.String(), "-")
 }
 
+// The media types of the files offered for download.
+const (
+	csvType  = "text/csv; charset=utf-8"
+	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// download makes the answer a file of mediaType for the browser to save as
+// name.
+func download(w http.ResponseWriter, mediaType, name string) {
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+}
+
 // writeTable sends t as a CSV file or an XLSX workbook.
 func writeTable(w http.ResponseWriter, t xtable, format string) error {
 	name := fileName(t.Name)
 	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		download(w, csvType, name+".csv")
 		cw := csv.NewWriter(w)
 		cw.Write(t.Header)
 		for _, row := range t.Rows {
@@ -105,8 +117,7 @@ func writeTable(w http.ResponseWriter, t xtable, format string) error {
 		return err
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	download(w, xlsxType, name+".xlsx")
 	return f.Write(w)
 }
 

@@ -310,11 +310,7 @@ func (s *Server) userResetMFAPost(w http.ResponseWriter, r *http.Request) error 
 // userActionPost does an admin's action to the account in the path and goes
 // back to the users page, saying what was done.
 func (s *Server) userActionPost(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, userID int64) error, done string) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := do(r.Context(), id); err != nil {
+	if _, err := actOnPath(r, do); err != nil {
 		return err
 	}
 	redirectWithFlash(w, r, "/admin/users", done)

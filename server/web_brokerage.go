@@ -133,9 +133,7 @@ func (s *Server) requirementPost(w http.ResponseWriter, r *http.Request) error {
 		NeedBand: r.PostFormValue("need_band"), MinutesPerWeek: mins, VisitPattern: r.PostFormValue("visit_pattern"),
 		AreaID: f.id("area_id", "Choose the district the person lives in"), SpecialistNeeds: r.PostFormValue("specialist_needs"),
 		Method: brokerage.Method(r.PostFormValue("method"))}
-	if d := f.date("start_date", "Start date"); d != nil {
-		req.StartDate = *d
-	}
+	f.dateInto(&req.StartDate, "start_date", "Start date")
 	p := &brokerage.Person{FullName: r.PostFormValue("full_name"), Address: r.PostFormValue("address"), Postcode: r.PostFormValue("postcode"),
 		Phone: r.PostFormValue("phone"), DateOfBirth: f.date("date_of_birth", "Date of birth")}
 	f.check(req.Validate(p))
@@ -354,9 +352,7 @@ func (s *Server) bidPost(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		bid.Price = m
 	}
-	if d := f.date("start_date", "Start date"); d != nil {
-		bid.StartDate = *d
-	}
+	f.dateInto(&bid.StartDate, "start_date", "Start date")
 	if err := f.err(); err != nil {
 		return s.showCompetition(w, r, http.StatusBadRequest, err)
 	}
@@ -455,9 +451,7 @@ func (s *Server) placementPricePost(w http.ResponseWriter, r *http.Request) erro
 		} else {
 			c.WeeklyCost = m
 		}
-		if d := f.date("effective_from", "Date the change takes effect"); d != nil {
-			c.EffectiveFrom = *d
-		}
+		f.dateInto(&c.EffectiveFrom, "effective_from", "Date the change takes effect")
 		if err := f.err(); err != nil {
 			return err
 		}
@@ -487,9 +481,7 @@ func (s *Server) placementTopUpPost(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) placementEndPost(w http.ResponseWriter, r *http.Request) error {
 	return s.placementAction(w, r, "Placement ended", func(b brokerage.Store, id int64, f *formFields) error {
 		var end time.Time
-		if d := f.date("end_date", "End date"); d != nil {
-			end = *d
-		}
+		f.dateInto(&end, "end_date", "End date")
 		if err := f.err(); err != nil {
 			return err
 		}

@@ -179,16 +179,12 @@ func (s *Server) offerPost(w http.ResponseWriter, r *http.Request) error {
 // offerAction runs a broker's action on an offer and goes back to its
 // requirement; a problem is shown on the requirement's page.
 func (s *Server) offerAction(w http.ResponseWriter, r *http.Request, do func(id int64, f *formFields) (*brokerage.Offer, string, error)) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	o, err := s.Store.Offer(r.Context(), id)
+	o, err := loadPath(r, pathID, s.Store.Offer)
 	if err != nil {
 		return err
 	}
 	f := readFields(r.PostForm)
-	done, msg, err := do(id, f)
+	done, msg, err := do(o.ID, f)
 	if err != nil {
 		if !hasFormErrors(err) {
 			return err

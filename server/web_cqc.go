@@ -237,15 +237,11 @@ func (h *cqcHandlers) alertsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *cqcHandlers) acknowledgePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	a, err := loadPath(r, pathID, h.st.Alert)
 	if err != nil {
 		return err
 	}
-	a, err := h.st.Alert(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := h.st.AcknowledgeAlert(r.Context(), id); err != nil {
+	if err := h.st.AcknowledgeAlert(r.Context(), a.ID); err != nil {
 		return err
 	}
 	what := a.LocationName
@@ -358,8 +354,7 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 		}
 	}
 	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="vacancies.csv"`)
+	download(w, csvType, "vacancies.csv")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil

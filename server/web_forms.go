@@ -89,21 +89,25 @@ func (f *formFields) whole(name, msg string) int {
 }
 
 func (f *formFields) serviceType(name string) market.ServiceType {
-	st := market.ServiceType(f.v.Get(name))
-	if st != "" && !st.Valid() {
-		f.fail(name, "Choose a service type from the list")
-		return ""
-	}
-	return st
+	return listed[market.ServiceType](f, name, "Choose a service type from the list")
 }
 
 func (f *formFields) rating(name string) market.Rating {
-	r := market.Rating(f.v.Get(name))
-	if r != "" && !r.Valid() {
-		f.fail(name, "Choose a rating from the list")
+	return listed[market.Rating](f, name, "Choose a rating from the list")
+}
+
+// listed reads an optional code that must be one on its list (a service
+// type, a rating): another is the field's problem, msg, and reads as none.
+func listed[T interface {
+	~string
+	Valid() bool
+}](f *formFields, name, msg string) T {
+	v := T(f.v.Get(name))
+	if v != "" && !v.Valid() {
+		f.fail(name, msg)
 		return ""
 	}
-	return r
+	return v
 }
 
 // serviceTypes reads a group of checkboxes; the domain rejects unknown ones.
@@ -113,6 +117,14 @@ func (f *formFields) serviceTypes(name string) []market.ServiceType {
 		out = append(out, market.ServiceType(s))
 	}
 	return out
+}
+
+// dateInto reads a date input as date does into to, which keeps its value
+// when the input is empty or cannot be read.
+func (f *formFields) dateInto(to *time.Time, name, label string) {
+	if d := f.date(name, label); d != nil {
+		*to = *d
+	}
 }
 
 // date reads a GOV.UK date input (name-day, name-month, name-year), with

@@ -89,15 +89,11 @@ func (s *Server) areasPage(w http.ResponseWriter, r *http.Request) error {
 const areaLocations = 10
 
 func (s *Server) areaPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	a, err := loadPath(r, pathID, s.Store.Area)
 	if err != nil {
 		return err
 	}
-	a, err := s.Store.Area(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	locs, total, err := s.Store.ListLocations(r.Context(), market.LocationFilter{AreaID: id, Page: market.Page{PerPage: areaLocations}})
+	locs, total, err := s.Store.ListLocations(r.Context(), market.LocationFilter{AreaID: a.ID, Page: market.Page{PerPage: areaLocations}})
 	if err != nil {
 		return err
 	}
@@ -442,14 +438,11 @@ func (s *Server) locationPage(w http.ResponseWriter, r *http.Request) error {
 // care bought by the hour, the spare hours a week); a blank field leaves
 // that service type as it was.
 func (s *Server) vacanciesPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	l, err := loadPath(r, pathID, s.Store.Location)
 	if err != nil {
 		return err
 	}
-	l, err := s.Store.Location(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := l.ID
 	f := readFields(r.PostForm)
 	var updates []market.Vacancy
 	for _, st := range l.ServiceTypes {

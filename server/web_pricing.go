@@ -374,14 +374,9 @@ func (h *pricingHandlers) openRoundPost(w http.ResponseWriter, r *http.Request) 
 	postForm(w, r)
 	f := readFields(r.PostForm)
 	rd := &pricing.Round{Name: f.text("name", "name", 200), AgreementID: f.id("agreement_id", "Choose an agreement from the list")}
-	for _, p := range []struct {
-		name, label string
-		to          *time.Time
-	}{{"opens_on", "Opening date", &rd.OpensOn}, {"closes_on", "Closing date", &rd.ClosesOn}, {"effective_from", "Effective date", &rd.EffectiveFrom}} {
-		if d := f.date(p.name, p.label); d != nil {
-			*p.to = *d
-		}
-	}
+	f.dateInto(&rd.OpensOn, "opens_on", "Opening date")
+	f.dateInto(&rd.ClosesOn, "closes_on", "Closing date")
+	f.dateInto(&rd.EffectiveFrom, "effective_from", "Effective date")
 	if tol, err := pricing.ParseBP(r.PostFormValue("tolerance")); err != nil {
 		f.fail("tolerance", "Guide band must be a percentage, like 10")
 	} else {
@@ -415,11 +410,7 @@ func (h *pricingHandlers) roundPage(w http.ResponseWriter, r *http.Request) erro
 // renderRound shows a round: for its provider, the price form, the upload
 // and its own prices; for commissioners every submission with a decision.
 func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, status int, form url.Values, lineErrs []pricing.LineError, ferr error) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	rd, err := h.st.PriceRound(r.Context(), id)
+	rd, err := loadPath(r, pathID, h.st.PriceRound)
 	if err != nil {
 		return err
 	}
@@ -430,12 +421,12 @@ func (h *pricingHandlers) renderRound(w http.ResponseWriter, r *http.Request, st
 	default:
 		show = ""
 	}
-	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: id, Status: show})
+	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: rd.ID, Status: show})
 	if err != nil {
 		return err
 	}
 	a := caremarket.ActorFrom(r.Context())
-	subs, pages, inBand := pageOfSubmissions(r, id, subs)
+	subs, pages, inBand := pageOfSubmissions(r, rd.ID, subs)
 	data := map[string]any{"Round": rd, "Submissions": subs, "CanSet": canSetPricesWeb(r), "IsProvider": a.Role == caremarket.RoleProvider,
 		"LineErrors": lineErrs, "ServiceTypeOptions": serviceTypeOptions(), "Status": show, "Pages": pages, "InBand": inBand,
 		"Query": r.URL.Query()}
@@ -525,11 +516,8 @@ func (h *pricingHandlers) uploadPost(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *pricingHandlers) closeRoundPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := actOnPath(r, h.st.ClosePriceRound)
 	if err != nil {
-		return err
-	}
-	if err := h.st.ClosePriceRound(r.Context(), id); err != nil {
 		return err
 	}
 	redirectWithFlash(w, r, "/pricing/rounds/"+strconv.FormatInt(id, 10), "The round is closed to new prices")
@@ -591,9 +579,7 @@ func upliftFromForm(v url.Values) (*pricing.Uplift, error) {
 	f := readFields(v)
 	u := &pricing.Uplift{Name: f.text("name", "name", 200), Guide: v.Get("apply_guide") != "", Contracted: v.Get("apply_contracted") != "",
 		Placements: v.Get("apply_placements") != "", Rule: pricing.UpliftRule{Kind: v.Get("kind")}}
-	if d := f.date("effective_from", "Effective date"); d != nil {
-		u.EffectiveFrom = *d
-	}
+	f.dateInto(&u.EffectiveFrom, "effective_from", "Effective date")
 	if u.Rule.Kind == pricing.UpliftPercent {
 		if b, err := pricing.ParseBP(v.Get("percent")); err != nil {
 			f.fail("percent", "Enter the uplift as a percentage, like 3.5")

@@ -56,15 +56,11 @@ func (h *pricingHandlers) inBandOf(r *http.Request) (*pricing.Round, []pricing.S
 	if !canSetPricesWeb(r) {
 		return nil, nil, caremarket.Errorf(caremarket.EFORBIDDEN, "Only commissioners decide prices")
 	}
-	id, err := pathID(r)
+	rd, err := loadPath(r, pathID, h.st.PriceRound)
 	if err != nil {
 		return nil, nil, err
 	}
-	rd, err := h.st.PriceRound(r.Context(), id)
-	if err != nil {
-		return nil, nil, err
-	}
-	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: id, Status: pricing.SubmissionSubmitted})
+	subs, err := h.st.ListSubmissions(r.Context(), pricing.SubmissionFilter{RoundID: rd.ID, Status: pricing.SubmissionSubmitted})
 	if err != nil {
 		return nil, nil, err
 	}

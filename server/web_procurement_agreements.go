@@ -45,12 +45,8 @@ func agreementFromForm(v url.Values, id int64) (*procurement.Agreement, func(err
 		AllowResubmission: slices.Contains(flags, "allow_resubmission"), SingleSupplier: slices.Contains(flags, "single_supplier"),
 		AnnualValuePence:   f.pounds("annual_value_pence", "Annual value", false),
 		LifetimeValuePence: f.pounds("lifetime_value_pence", "Lifetime value", false)}
-	if d := f.date("start", "Start date"); d != nil {
-		in.Start.Time = *d
-	}
-	if d := f.date("end", "End date"); d != nil {
-		in.End.Time = *d
-	}
+	f.dateInto(&in.Start.Time, "start", "Start date")
+	f.dateInto(&in.End.Time, "end", "End date")
 	var rows []int
 	for i := range maxReopenings {
 		if d := f.date("reopenings."+strconv.Itoa(i), "Reopening "+strconv.Itoa(i+1)); d != nil {

@@ -81,12 +81,8 @@ func contractFromForm(v url.Values, id int64, before *procurement.Contract) (*pr
 		AnnualValuePence:   f.pounds("annual_value_pence", "Annual value", false),
 		LifetimeValuePence: f.pounds("lifetime_value_pence", "Lifetime value", false),
 		ValueSoFarPence:    f.pounds("value_so_far_pence", "Value so far", false)}
-	if d := f.date("start", "Start date"); d != nil {
-		in.Start.Time = *d
-	}
-	if d := f.date("initial_end", "End date"); d != nil {
-		in.InitialEnd.Time = *d
-	}
+	f.dateInto(&in.Start.Time, "start", "Start date")
+	f.dateInto(&in.InitialEnd.Time, "initial_end", "End date")
 	var extRows, breakRows []int
 	n := contractOptionRows
 	if before != nil {

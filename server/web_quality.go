@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -281,9 +282,7 @@ func (s *Server) visitPost(w http.ResponseWriter, r *http.Request) error {
 	ff := readFields(r.PostForm)
 	v := &quality.Visit{FrameworkID: ff.id("framework_id", "Choose the monitoring framework"), LocationID: ff.id("location_id", "Choose the location visited"),
 		Announced: r.PostFormValue("announced") != "no", Officers: r.PostFormValue("officers"), Summary: r.PostFormValue("summary")}
-	if d := ff.date("visit_date", "Date of the visit"); d != nil {
-		v.VisitDate = *d
-	}
+	ff.dateInto(&v.VisitDate, "visit_date", "Date of the visit")
 	for k, vals := range r.PostForm {
 		if key, ok := strings.CutPrefix(k, "answer-"); ok && len(vals) > 0 {
 			v.Answers = append(v.Answers, quality.Answer{QuestionKey: key, Rating: quality.Rating(vals[0]), Note: r.PostFormValue("note-" + key)})
@@ -346,26 +345,27 @@ func (s *Server) showVisit(w http.ResponseWriter, r *http.Request, status int, f
 }
 
 func (s *Server) visitPublishPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
+	return s.visitActionPost(w, r, "Report published to the provider", func(ctx context.Context, id int64) error {
+		_, err := s.Store.PublishVisit(ctx, id)
 		return err
-	}
-	if _, err := s.Store.PublishVisit(r.Context(), id); err != nil {
-		return reshow(w, r, err, s.showVisit)
-	}
-	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), "Report published to the provider")
-	return nil
+	})
 }
 
 func (s *Server) visitResponsePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
+	return s.visitActionPost(w, r, "Your response is saved", func(ctx context.Context, id int64) error {
+		_, err := s.Store.RespondToVisit(ctx, id, r.PostFormValue("response"))
 		return err
-	}
-	if _, err := s.Store.RespondToVisit(r.Context(), id, r.PostFormValue("response")); err != nil {
+	})
+}
+
+// visitActionPost does an action to the visit in the path and goes back to
+// it, saying what was done; a problem with the form shows the visit again.
+func (s *Server) visitActionPost(w http.ResponseWriter, r *http.Request, done string, act func(ctx context.Context, id int64) error) error {
+	id, err := actOnPath(r, act)
+	if err != nil {
 		return reshow(w, r, err, s.showVisit)
 	}
-	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), "Your response is saved")
+	redirectWithFlash(w, r, fmt.Sprintf("/monitoring/visits/%d", id), done)
 	return nil
 }
 
@@ -376,9 +376,7 @@ func (s *Server) actionPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	ff := readFields(r.PostForm)
 	x := &quality.Action{VisitID: id, QuestionKey: r.PostFormValue("question_key"), Finding: r.PostFormValue("finding"), Owner: r.PostFormValue("owner")}
-	if d := ff.date("due_date", "Due date"); d != nil {
-		x.DueDate = *d
-	}
+	ff.dateInto(&x.DueDate, "due_date", "Due date")
 	if err := ff.err(); err != nil {
 		return s.showVisit(w, r, statusOf(err), err)
 	}

@@ -183,12 +183,25 @@ func exportName(lp *quality.LotPerformance, ext string) string {
 }
 
 func (s *Server) lotExportCSV(w http.ResponseWriter, r *http.Request) error {
+	return s.lotExport(w, r, "csv")
+}
+
+func (s *Server) lotExportXLSX(w http.ResponseWriter, r *http.Request) error {
+	return s.lotExport(w, r, "xlsx")
+}
+
+// lotExport sends a lot's league table as a CSV file or (format "xlsx") a
+// workbook.
+func (s *Server) lotExport(w http.ResponseWriter, r *http.Request, format string) error {
 	lp, rows, err := s.lotTableRows(r)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+exportName(lp, "csv")+`"`)
+	if format == "xlsx" {
+		download(w, xlsxType, exportName(lp, "xlsx"))
+		return pricing.WriteXLSX(w, "Performance", rows)
+	}
+	download(w, csvType, exportName(lp, "csv"))
 	cw := csv.NewWriter(w)
 	for _, row := range rows {
 		rec := make([]string, len(row))
@@ -202,16 +215,6 @@ func (s *Server) lotExportCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func (s *Server) lotExportXLSX(w http.ResponseWriter, r *http.Request) error {
-	lp, rows, err := s.lotTableRows(r)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+exportName(lp, "xlsx")+`"`)
-	return pricing.WriteXLSX(w, "Performance", rows)
 }
 
 func (s *Server) providerPerformancePage(w http.ResponseWriter, r *http.Request) error {

@@ -74,9 +74,7 @@ func (s *Server) eventPost(w http.ResponseWriter, r *http.Request) error {
 	ff := readFields(r.PostForm)
 	e := &quality.Event{LocationID: ff.id("location_id", "Choose the location"), Kind: r.PostFormValue("kind"), Count: ff.whole("count", "Enter how many, like 2"),
 		Note: r.PostFormValue("note")}
-	if d := ff.date("date", "Date received"); d != nil {
-		e.Date = *d
-	}
+	ff.dateInto(&e.Date, "date", "Date received")
 	err := ff.err()
 	if err == nil {
 		err = s.Store.RecordEvent(r.Context(), e)
