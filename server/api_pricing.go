@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"sort"
@@ -503,28 +502,7 @@ func (h *pricingHandlers) apiVariation(w http.ResponseWriter, r *http.Request) e
 func writeVariationCSV(w http.ResponseWriter, rep *variationReport) {
 	download(w, csvType, "price-variation-"+rep.On+".csv")
 	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	for _, row := range pricing.VariationTable(rep.Groups) {
-		rec := make([]string, len(row))
-		for i, c := range row {
-			if c.Number != "" {
-				rec[i] = c.Number
-			} else {
-				rec[i] = csvSafe(c.Text)
-			}
-		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-}
-
-// csvSafe stops a spreadsheet reading a cell as a formula (CSV injection):
-// a value starting =, +, - or @ gets a leading apostrophe.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	writeCellsCSV(w, pricing.VariationTable(rep.Groups))
 }
 
 func writeVariationXLSX(w http.ResponseWriter, rep *variationReport) {

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/caremarket/caremarket/finance"
+	"github.com/caremarket/caremarket/pricing"
 )
 
 // Every finance table exports as CSV (amounts in pounds as plain numbers,
@@ -134,7 +136,38 @@ func (c xcell) csv() string {
 	case xNumber:
 		return strconv.FormatFloat(c.f, 'f', 1, 64)
 	}
-	return c.s
+	return csvSafe(c.s)
+}
+
+// writeCellsCSV writes rows of cells as CSV: a number as its digits, text
+// made safe from being read as a formula.
+func writeCellsCSV(w io.Writer, rows [][]pricing.Cell) error {
+	cw := csv.NewWriter(w)
+	for _, row := range rows {
+		rec := make([]string, len(row))
+		for i, c := range row {
+			if c.Number != "" {
+				rec[i] = c.Number
+			} else {
+				rec[i] = csvSafe(c.Text)
+			}
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe stops a spreadsheet reading a cell as a formula (CSV injection):
+// a value starting =, +, - or @ (or a tab or carriage return, which some
+// spreadsheets skip) gets a leading apostrophe. Names and references come
+// from providers and staff, so every text cell of a download goes through
+// it.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // tableXLSX builds the workbook: one sheet, a bold header row frozen at the

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -202,19 +201,7 @@ func (s *Server) lotExport(w http.ResponseWriter, r *http.Request, format string
 		return pricing.WriteXLSX(w, "Performance", rows)
 	}
 	download(w, csvType, exportName(lp, "csv"))
-	cw := csv.NewWriter(w)
-	for _, row := range rows {
-		rec := make([]string, len(row))
-		for i, c := range row {
-			rec[i] = c.Text
-			if c.Number != "" {
-				rec[i] = c.Number
-			}
-		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-	return cw.Error()
+	return writeCellsCSV(w, rows)
 }
 
 func (s *Server) providerPerformancePage(w http.ResponseWriter, r *http.Request) error {
