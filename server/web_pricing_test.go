@@ -117,6 +117,8 @@ func TestWebPricingJourney(t *testing.T) {
 			"price": {"760"}}, http.StatusSeeOther)
 		f.upload(t, f.alphaPU, round+"/upload", []byte("cqc_location_id,service_type,price,reason\n1-200000001,nursing,950,no guide\n1-200000001,nursing,abc,\n"),
 			http.StatusBadRequest, "Lines of your file that cannot be used", "nothing was saved")
+		// An empty file is the field's own error, linked to it for a screen reader.
+		f.upload(t, f.alphaPU, round+"/upload", nil, http.StatusBadRequest, "govuk-file-upload--error", `aria-describedby="file-hint file-error"`)
 		f.upload(t, f.alphaPU, round+"/upload", []byte("cqc_location_id,service_type,price,reason\n1-200000001,nursing,950,no guide yet\n"), http.StatusSeeOther)
 
 		// Decisions.
