@@ -257,6 +257,9 @@ func (db *DB) CancelRequirement(ctx context.Context, id int64, reason string) er
 		return caremarket.Invalid(map[string]string{"reason": "Enter why the requirement is no longer needed"})
 	}
 	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
+		if err := tx.lockPendingOffers(ctx, "requirement_id", id); err != nil {
+			return err
+		}
 		r, err := tx.lockRequirement(ctx, id)
 		if err != nil {
 			return err

@@ -171,6 +171,24 @@ func (tx *Tx) brokerOffer(ctx context.Context, id int64) (*brokerage.Offer, erro
 	return tx.db.offer(ctx, tx, tx.actor, id)
 }
 
+// lockPendingOffers locks the pending offers whose column (id, or
+// requirement_id) is id, in id order, before the caller locks their
+// requirement: acceptances, declines and expiries change the offer and
+// then its requirement, so a writer taking the requirement first and then
+// the offer could wait for one while holding the other (PostgreSQL ends
+// that deadlock by failing one side). SQLite's one writer needs no lock.
+func (tx *Tx) lockPendingOffers(ctx context.Context, column string, id int64) error {
+	if tx.db.dialect.forUpdate == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM offers WHERE `+column+` = $1 AND council_id = $2 AND status = 'pending'
+		ORDER BY id`+tx.db.dialect.forUpdate+`) locked`, id, tx.actor.CouncilID).Scan(&n); err != nil {
+		return fmt.Errorf("storage: lock offers: %w", err)
+	}
+	return nil
+}
+
 // WithdrawOffer takes back an offer still waiting for an answer, with a
 // reason; the broker then chooses who is offered next. Brokers.
 func (db *DB) WithdrawOffer(ctx context.Context, id int64, reason string) (*brokerage.Offer, error) {
@@ -179,6 +197,9 @@ func (db *DB) WithdrawOffer(ctx context.Context, id int64, reason string) (*brok
 	err := db.update(ctx, func(tx *Tx) error {
 		var err error
 		if o, err = tx.brokerOffer(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.lockPendingOffers(ctx, "id", id); err != nil {
 			return err
 		}
 		if _, err := tx.lockRequirement(ctx, o.RequirementID); err != nil {

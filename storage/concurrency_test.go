@@ -495,3 +495,42 @@ func (f *brokerFixture) declineAndWithdrawNext(t testing.TB, l *market.Location,
 		t.Fatal(err)
 	}
 }
+
+// TestAnswersBesideBrokers: on the same offers at the same moment, the
+// home accepts or declines while a broker withdraws the offer, extends it
+// or cancels its requirement, and the expiry job runs. Each offer ends one
+// way; nobody gets a server error.
+func TestAnswersBesideBrokers(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		const vacancies, offers = 40, 24
+		homes, pending := f.homesWithOffers(t, vacancies, offers, time.Hour)
+		before := f.mark(t, homes)
+		s := newSweep(t)
+		for h, l := range homes {
+			for i, id := range pending[h] {
+				s.try("accept", func() error { _, err := db.AcceptOffer(f.provider(l), id); return err })
+				switch i % 4 {
+				case 0:
+					s.try("withdraw", func() error { _, err := db.WithdrawOffer(f.broker, id, "Family chose another home"); return err })
+				case 1:
+					s.try("cancel", func() error {
+						o, err := db.Offer(f.broker, id)
+						if err != nil {
+							return err
+						}
+						return db.CancelRequirement(f.broker, o.RequirementID, "Moved out of the area")
+					})
+				case 2:
+					s.try("decline", func() error { _, err := db.DeclineOffer(f.provider(l), id, "No nurse cover"); return err })
+				case 3:
+					s.try("extend", func() error { _, err := db.ExtendOffer(f.broker, id, 2*time.Hour); return err })
+				}
+			}
+		}
+		s.try("expire", func() error { _, err := db.ExpireOffers(f.sys); return err })
+		s.wait()
+		checkBedsGiven(t, f, homes, before)
+		checkConsistent(t, f)
+	})
+}
