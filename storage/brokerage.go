@@ -531,6 +531,16 @@ func refusal(err error) string {
 // by the award of a mini-competition and by an acceptance that moves an
 // off-contract placement to contract.
 func (tx *Tx) place(ctx context.Context, r *brokerage.Requirement, p *brokerage.Placement, offerID, bidID int64) error {
+	// 0. The off-contract placement this replaces is locked before the
+	// requirement: handing it back locks it and then opens the requirement
+	// again, so taking them the other way round could deadlock.
+	if r.MoveFromPlacementID != 0 && tx.db.dialect.forUpdate != "" {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM placements WHERE id = $1 AND council_id = $2`+tx.db.dialect.forUpdate,
+			r.MoveFromPlacementID, tx.actor.CouncilID).Scan(&id); err != nil {
+			return fmt.Errorf("storage: lock off-contract placement: %w", err)
+		}
+	}
 	// 1. Reserve a vacancy.
 	if err := tx.reserve(ctx, r, p); err != nil {
 		return err

@@ -534,3 +534,63 @@ func TestAnswersBesideBrokers(t *testing.T) {
 		checkConsistent(t, f)
 	})
 }
+
+// TestMovesBesideBrokers: off-contract placements are being moved to
+// contract; at the same moment as the contracted home accepts the move's
+// offer, the off-contract home hands the placement back, or a broker ends
+// it, changes its price or top-up, or cancels the move.
+func TestMovesBesideBrokers(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		const vacancies, accepts, moves = 40, 10, 12
+		homes, pending := f.homesWithOffers(t, vacancies, accepts, time.Hour)
+		old := f.offContract(t, moves)
+		offers := make([]*brokerage.Offer, moves)
+		for i, p := range old {
+			if _, err := db.MoveToContract(f.broker, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			var id int64
+			if err := db.SQL().QueryRow(`SELECT id FROM offers WHERE requirement_id = $1 AND status = 'pending'`, p.RequirementID).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			o, err := db.Offer(f.broker, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			offers[i] = o
+		}
+		before := f.mark(t, homes)
+		delta := f.provider(f.delta)
+		s := newSweep(t)
+		for h, l := range homes {
+			f.accept(s, l, pending[h])
+		}
+		for i, p := range old {
+			o := offers[i]
+			home := storagetest.As(f.sys, caremarket.RoleProvider, o.ProviderID)
+			s.try("accept move", func() error { _, err := db.AcceptOffer(home, o.ID); return err })
+			switch i % 4 {
+			case 0:
+				s.try("hand back", func() error { _, err := db.HandBackPlacement(delta, p.ID, 28, "Cannot meet needs"); return err })
+			case 1:
+				s.try("end", func() error {
+					_, err := db.EndPlacement(f.broker, p.ID, procurement.Date(2026, 3, 20), "Returned home")
+					return err
+				})
+			case 2:
+				s.try("price change", func() error {
+					_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 1300_00, EffectiveFrom: procurement.Date(2026, 3, 10),
+						Reason: "Renegotiated"})
+					return err
+				})
+				s.try("top-up", func() error { _, err := db.SetTopUp(f.broker, p.ID, 50_00, "Daughter"); return err })
+			case 3:
+				s.try("cancel", func() error { return db.CancelRequirement(f.broker, p.RequirementID, "Family chose to stay") })
+			}
+		}
+		s.wait()
+		checkBedsGiven(t, f, homes, before)
+		checkConsistent(t, f)
+	})
+}
