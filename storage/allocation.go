@@ -347,6 +347,9 @@ func (db *DB) SendAllocation(ctx context.Context, id int64, edits []brokerage.Li
 		if b.Status != brokerage.BatchProposed {
 			return caremarket.Errorf(caremarket.ECONFLICT, "This batch was already sent")
 		}
+		if err := tx.lockLines(ctx, b); err != nil {
+			return err
+		}
 		for _, e := range edits {
 			if err := tx.editLine(ctx, b, e); err != nil {
 				return err
@@ -378,6 +381,29 @@ func (db *DB) SendAllocation(ctx context.Context, id int64, edits []brokerage.Li
 		return nil, err
 	}
 	return db.Allocation(ctx, id)
+}
+
+// lockLines locks every line's requirement, in id order, before any line
+// is sent: each line's offer writes the council's audit head, and a send
+// holding the head while it waits for a later line's requirement would
+// deadlock with a broker's own offer (its requirement, then the head) or
+// another batch sending the same requirement. SQLite's one writer needs no
+// lock.
+func (tx *Tx) lockLines(ctx context.Context, b *brokerage.Batch) error {
+	if tx.db.dialect.forUpdate == "" {
+		return nil
+	}
+	ids := make([]int64, len(b.Lines))
+	for i, l := range b.Lines {
+		ids[i] = l.RequirementID
+	}
+	cond, list := tx.db.dialect.inIDs("id", "$2", ids)
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM care_requirements WHERE council_id = $1 AND `+cond+` ORDER BY id`+
+		tx.db.dialect.forUpdate+`) locked`, tx.actor.CouncilID, list).Scan(&n); err != nil {
+		return fmt.Errorf("storage: lock the batch's requirements: %w", err)
+	}
+	return nil
 }
 
 // sendLine makes one line's offer. Refusals the broker can act on become

@@ -257,7 +257,10 @@ func (db *DB) CancelRequirement(ctx context.Context, id int64, reason string) er
 		return caremarket.Invalid(map[string]string{"reason": "Enter why the requirement is no longer needed"})
 	}
 	return db.updateBy(ctx, canBroker, func(tx *Tx) error {
-		if err := tx.lockPendingOffers(ctx, "requirement_id", id); err != nil {
+		if err := tx.lockBeforeRequirement(ctx, "offers", "requirement_id", id, "pending"); err != nil {
+			return err
+		}
+		if err := tx.lockBeforeRequirement(ctx, "competitions", "requirement_id", id, "open"); err != nil {
 			return err
 		}
 		r, err := tx.lockRequirement(ctx, id)

@@ -171,20 +171,21 @@ func (tx *Tx) brokerOffer(ctx context.Context, id int64) (*brokerage.Offer, erro
 	return tx.db.offer(ctx, tx, tx.actor, id)
 }
 
-// lockPendingOffers locks the pending offers whose column (id, or
-// requirement_id) is id, in id order, before the caller locks their
-// requirement: acceptances, declines and expiries change the offer and
-// then its requirement, so a writer taking the requirement first and then
-// the offer could wait for one while holding the other (PostgreSQL ends
+// lockBeforeRequirement locks the rows of table (offers or competitions)
+// whose column is id and whose status is status, in id order, before the
+// caller locks their requirement: an acceptance, a decline and an expiry
+// change the offer and then its requirement, an award the competition and
+// then the requirement, so a writer taking the requirement first and then
+// those rows could wait for one while holding the other (PostgreSQL ends
 // that deadlock by failing one side). SQLite's one writer needs no lock.
-func (tx *Tx) lockPendingOffers(ctx context.Context, column string, id int64) error {
+func (tx *Tx) lockBeforeRequirement(ctx context.Context, table, column string, id int64, status string) error {
 	if tx.db.dialect.forUpdate == "" {
 		return nil
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM offers WHERE `+column+` = $1 AND council_id = $2 AND status = 'pending'
-		ORDER BY id`+tx.db.dialect.forUpdate+`) locked`, id, tx.actor.CouncilID).Scan(&n); err != nil {
-		return fmt.Errorf("storage: lock offers: %w", err)
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+column+` = $1 AND council_id = $2 AND status = $3
+		ORDER BY id`+tx.db.dialect.forUpdate+`) locked`, id, tx.actor.CouncilID, status).Scan(&n); err != nil {
+		return fmt.Errorf("storage: lock %s: %w", table, err)
 	}
 	return nil
 }
@@ -199,7 +200,7 @@ func (db *DB) WithdrawOffer(ctx context.Context, id int64, reason string) (*brok
 		if o, err = tx.brokerOffer(ctx, id); err != nil {
 			return err
 		}
-		if err := tx.lockPendingOffers(ctx, "id", id); err != nil {
+		if err := tx.lockBeforeRequirement(ctx, "offers", "id", id, "pending"); err != nil {
 			return err
 		}
 		if _, err := tx.lockRequirement(ctx, o.RequirementID); err != nil {

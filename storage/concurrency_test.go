@@ -594,3 +594,105 @@ func TestMovesBesideBrokers(t *testing.T) {
 		checkConsistent(t, f)
 	})
 }
+
+// TestSourcingBesideEachOther: on the same requirements at the same
+// moment, two overlapping batch allocations are sent while brokers make
+// offers, start mini-competitions, run the cascade and cancel, and homes
+// accept other offers. Each requirement ends with one offer or competition
+// at most.
+func TestSourcingBesideEachOther(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		const vacancies, accepts, needs = 40, 15, 12
+		homes, pending := f.homesWithOffers(t, vacancies, accepts, time.Hour)
+		reqs := f.needs(t, needs)
+		var batches []int64
+		for _, part := range [][]int64{reqs[:needs*2/3], reqs[needs/3:]} {
+			b, err := db.PreviewAllocation(f.broker, part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batches = append(batches, b.ID)
+		}
+		before := f.mark(t, homes)
+		s := newSweep(t)
+		for h, l := range homes {
+			f.accept(s, l, pending[h])
+		}
+		for _, id := range batches {
+			s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
+		}
+		for i, id := range reqs {
+			s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
+			s.try("offer", func() error { _, err := db.MakeOffer(f.broker, id, brokerage.OfferRequest{}); return err })
+			switch i % 3 {
+			case 0:
+				s.try("competition", func() error { _, err := db.StartCompetition(f.broker, id, f.now.Add(48*time.Hour), -1); return err })
+			case 1:
+				s.try("cancel", func() error { return db.CancelRequirement(f.broker, id, "Moved out of the area") })
+			}
+		}
+		s.wait()
+		var twice int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM care_requirements r WHERE r.council_id = $1 AND
+			(SELECT COUNT(*) FROM offers o WHERE o.requirement_id = r.id AND o.status = 'pending') + (SELECT COUNT(*) FROM competitions c WHERE c.requirement_id = r.id AND c.status = 'open') > 1`,
+			caremarket.ActorFrom(f.sys).CouncilID).Scan(&twice); err != nil {
+			t.Fatal(err)
+		}
+		if twice != 0 {
+			t.Errorf("%d requirements sourced twice at once", twice)
+		}
+		checkBedsGiven(t, f, homes, before)
+		checkConsistent(t, f)
+	})
+}
+
+// TestAwardsBesideCancellations: after the deadline, brokers award
+// mini-competitions (two awards of each at once) while another cancels
+// some of the requirements and the homes accept nursing offers.
+func TestAwardsBesideCancellations(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newBrokerFixture(t, db)
+		const vacancies, accepts, needs = 40, 15, 8
+		homes, pending := f.homesWithOffers(t, vacancies, accepts, 100*time.Hour)
+		deadline := f.now.Add(48 * time.Hour)
+		var comps []*brokerage.Competition
+		for range needs {
+			r := f.requirement(t, market.Homecare, brokerage.ByMiniCompetition)
+			c, err := db.StartCompetition(f.broker, r.ID, deadline, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range []*market.Location{f.echo, f.foxtrot} {
+				if err := db.SubmitBid(f.provider(l), &brokerage.Bid{CompetitionID: c.ID, LocationID: l.ID, Price: 24_00, StartDate: r.StartDate}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			comps = append(comps, c)
+		}
+		f.now = deadline.Add(time.Minute)
+		before := f.mark(t, homes)
+		s := newSweep(t)
+		for h, l := range homes {
+			f.accept(s, l, pending[h])
+		}
+		for i, c := range comps {
+			staff, err := db.Competition(f.broker, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range staff.Bids {
+				s.try("award", func() error { _, err := db.AwardBid(f.broker, c.ID, b.ID); return err })
+			}
+			if i%2 == 0 {
+				s.try("cancel", func() error { return db.CancelRequirement(f.broker, c.RequirementID, "Moved out of the area") })
+			}
+		}
+		s.wait()
+		if s.done["award"]+s.done["cancel"] != needs {
+			t.Errorf("%d awards and %d cancellations of %d competitions", s.done["award"], s.done["cancel"], needs)
+		}
+		checkBedsGiven(t, f, homes, before)
+		checkConsistent(t, f)
+	})
+}
