@@ -69,12 +69,20 @@ func (db *DB) requirement(ctx context.Context, q queryer, council, id int64) (*b
 // lockRequirement takes the requirement's row lock (PostgreSQL; SQLite's
 // write lock already serialises) and reads it.
 func (tx *Tx) lockRequirement(ctx context.Context, id int64) (*brokerage.Requirement, error) {
+	if err := tx.lockRequirementRow(ctx, id); err != nil {
+		return nil, err
+	}
+	return tx.db.requirement(ctx, tx, tx.actor.CouncilID, id)
+}
+
+// lockRequirementRow takes the requirement's row lock without reading it.
+func (tx *Tx) lockRequirementRow(ctx context.Context, id int64) error {
 	var got int64
 	if err := tx.QueryRowContext(ctx, `SELECT id FROM care_requirements WHERE id = $1 AND council_id = $2`+tx.db.dialect.forUpdate,
 		id, tx.actor.CouncilID).Scan(&got); err != nil {
-		return nil, notFound(err, "Requirement")
+		return notFound(err, "Requirement")
 	}
-	return tx.db.requirement(ctx, tx, tx.actor.CouncilID, id)
+	return nil
 }
 
 // step appends to the requirement's cascade log.
@@ -619,6 +627,13 @@ func (db *DB) DeclineOffer(ctx context.Context, id int64, reason string) (*broke
 		if err := tx.perfCount(ctx, perfOfferDeclined, id); err != nil {
 			return err
 		}
+		// The requirement, which advance moves on, is locked before the
+		// audit head, as an acceptance takes them: a writer holding the head
+		// while it waits for the requirement could deadlock with one that
+		// logs a step for it (a placement ending) and then writes its audit.
+		if err := tx.lockRequirementRow(ctx, o.RequirementID); err != nil {
+			return err
+		}
 		o.Status, o.Reason = brokerage.OfferDeclined, reason
 		t := tx.now
 		o.RespondedAt = &t
@@ -670,6 +685,10 @@ func (db *DB) ExpireOffers(ctx context.Context) (int, error) {
 			}
 			o, err := db.offer(ctx, tx, tx.actor, id)
 			if err != nil {
+				return err
+			}
+			// Before the audit head, as DeclineOffer.
+			if err := tx.lockRequirementRow(ctx, o.RequirementID); err != nil {
 				return err
 			}
 			n++

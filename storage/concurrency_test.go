@@ -536,13 +536,13 @@ func TestAnswersBesideBrokers(t *testing.T) {
 }
 
 // TestMovesBesideBrokers: off-contract placements are being moved to
-// contract; at the same moment as the contracted home accepts the move's
-// offer, the off-contract home hands the placement back, or a broker ends
+// contract; at the same moment as the contracted home accepts or declines
+// the move's offer, the off-contract home hands the placement back, or a broker ends
 // it, changes its price or top-up, or cancels the move.
 func TestMovesBesideBrokers(t *testing.T) {
 	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
 		f := newBrokerFixture(t, db)
-		const vacancies, accepts, moves = 40, 10, 12
+		const vacancies, accepts, moves = 40, 10, 16
 		homes, pending := f.homesWithOffers(t, vacancies, accepts, time.Hour)
 		old := f.offContract(t, moves)
 		offers := make([]*brokerage.Offer, moves)
@@ -569,7 +569,11 @@ func TestMovesBesideBrokers(t *testing.T) {
 		for i, p := range old {
 			o := offers[i]
 			home := storagetest.As(f.sys, caremarket.RoleProvider, o.ProviderID)
-			s.try("accept move", func() error { _, err := db.AcceptOffer(home, o.ID); return err })
+			if i/4%2 == 0 {
+				s.try("accept move", func() error { _, err := db.AcceptOffer(home, o.ID); return err })
+			} else {
+				s.try("decline move", func() error { _, err := db.DeclineOffer(home, o.ID, "No nurse cover"); return err })
+			}
 			switch i % 4 {
 			case 0:
 				s.try("hand back", func() error { _, err := db.HandBackPlacement(delta, p.ID, 28, "Cannot meet needs"); return err })
