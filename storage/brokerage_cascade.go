@@ -173,11 +173,11 @@ type planKey struct {
 }
 
 func (db *DB) cascadePlan(ctx context.Context, q queryer, council int64, in *brokerage.Input, day string) (*cascadePlan, error) {
-	c, err := db.cascadeCacheFor(ctx, q, council)
+	c, unlock, err := db.cascadeCacheFor(ctx, q, council)
 	if err != nil {
 		return nil, err
 	}
-	defer c.mu.Unlock()
+	defer unlock()
 	key := planKey{in.ServiceType, in.NeedBand, day, strings.ToUpper(strings.TrimSpace(in.Outcode)), in.AreaID, in.MaxStage}
 	if p, ok := c.plans[key]; ok {
 		return p, nil

@@ -51,8 +51,8 @@ type councilCache struct {
 	loaded     map[string]bool // which of the lazy parts are loaded
 	admissions map[admissionKey]map[int64][]brokerage.Admission
 	plans      map[planKey]*cascadePlan
-	// q is what the loaders read through (the pool; a transaction for a
-	// private cache).
+	// q is what the loaders read through while the lock is held: the
+	// holder's own connection or transaction (cascadeCacheFor).
 	q queryer
 }
 
@@ -92,11 +92,26 @@ type admissionKey struct {
 
 // council returns the council's cache, current with the database's
 // version (read through q, so inside a transaction it is the
-// transaction's view), locked: the caller unlocks it.
-func (db *DB) cascadeCacheFor(ctx context.Context, q queryer, council int64) (*councilCache, error) {
+// transaction's view), locked, and the function that unlocks it.
+//
+// Whoever holds a cache's lock never waits for a connection from the pool:
+// a transaction holding one of the pool's few connections may be waiting
+// for the lock, and with every connection so held the holder would wait
+// for ever. So a reader outside a transaction takes its connection before
+// the lock, and a transaction loads through itself.
+func (db *DB) cascadeCacheFor(ctx context.Context, q queryer, council int64) (*councilCache, func(), error) {
+	through, release := q, func() {}
+	if pool, ok := q.(*sql.DB); ok {
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("storage: connect: %w", err)
+		}
+		through, release = conn, func() { conn.Close() }
+	}
 	var version int64
-	if err := q.QueryRowContext(ctx, `SELECT version FROM cache_versions WHERE name = 'cascade'`).Scan(&version); err != nil {
-		return nil, fmt.Errorf("storage: read cache version: %w", err)
+	if err := through.QueryRowContext(ctx, `SELECT version FROM cache_versions WHERE name = 'cascade'`).Scan(&version); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("storage: read cache version: %w", err)
 	}
 	db.cache.mu.Lock()
 	if db.cache.councils == nil {
@@ -109,10 +124,8 @@ func (db *DB) cascadeCacheFor(ctx context.Context, q queryer, council int64) (*c
 	}
 	db.cache.mu.Unlock()
 	c.mu.Lock()
-	private := false
 	if c.version != version || c.loaded == nil {
 		if _, inTx := q.(*Tx); inTx {
-			private = true
 			// A transaction may hold changes of its own to what is cached,
 			// under a version not yet committed: it reads through itself
 			// into a private cache that is dropped with it.
@@ -122,11 +135,8 @@ func (db *DB) cascadeCacheFor(ctx context.Context, q queryer, council int64) (*c
 		}
 		c.reset(version)
 	}
-	c.q = db.sql
-	if private {
-		c.q = q
-	}
-	return c, nil
+	c.q = through
+	return c, func() { c.mu.Unlock(); release() }, nil
 }
 
 // reset empties the cache (its lock held) for version.

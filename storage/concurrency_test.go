@@ -63,10 +63,20 @@ func (s *sweep) try(what string, run func() error) {
 	})
 }
 
-// wait waits for every writer and fails the test with each server error.
+// wait waits for every writer and fails the test with each server error,
+// or when they are still waiting after a minute: a wait no database sees
+// (a Go lock held while waiting for a pooled connection) never ends.
 func (s *sweep) wait() {
 	s.t.Helper()
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		s.t.Fatal("writers still waiting after a minute")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, err := range s.failures {
 		s.t.Error(err)
 	}
