@@ -84,6 +84,23 @@ func (s *sweep) wait() {
 	s.t.Logf("succeeded %v; refused %v (%q)", s.done, s.refused, s.why)
 }
 
+// sweepAccepting starts a sweep with the acceptance of every pending offer
+// of each home, for the writers under test to join.
+func (f *brokerFixture) sweepAccepting(t testing.TB, homes []*market.Location, pending [][]int64) *sweep {
+	s := newSweep(t)
+	for h, l := range homes {
+		f.accept(s, l, pending[h])
+	}
+	return s
+}
+
+// checkAfter audits the data after a run that started at m.
+func (f *brokerFixture) checkAfter(t testing.TB, homes []*market.Location, m mark) {
+	t.Helper()
+	checkBedsGiven(t, f, homes, m)
+	checkConsistent(t, f)
+}
+
 // accept runs the acceptance of each offer, by its home, in s.
 func (f *brokerFixture) accept(s *sweep, l *market.Location, offers []int64) {
 	for _, id := range offers {
@@ -249,8 +266,7 @@ func TestCompetitionsBesideAcceptances(t *testing.T) {
 		if s.done["award"] != needs {
 			t.Errorf("awarded %d of %d", s.done["award"], needs)
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -282,10 +298,7 @@ func TestPlacementChangesBesideAcceptances(t *testing.T) {
 			}
 		}
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for i, p := range live {
 			if i%2 == 0 {
 				home := storagetest.As(f.sys, caremarket.RoleProvider, p.ProviderID)
@@ -324,8 +337,7 @@ func TestPlacementChangesBesideAcceptances(t *testing.T) {
 				t.Errorf("%s succeeded %d times, want %d", what, s.done[what], want)
 			}
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -389,10 +401,7 @@ func TestAllocationBesideAcceptances(t *testing.T) {
 			batches = append(batches, b.ID)
 		}
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for range 2 {
 			for _, id := range batches {
 				s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
@@ -402,8 +411,7 @@ func TestAllocationBesideAcceptances(t *testing.T) {
 		if s.done["send"] != len(batches) {
 			t.Errorf("sent %d of %d batches", s.done["send"], len(batches))
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -416,10 +424,7 @@ func TestCascadeBesideAcceptances(t *testing.T) {
 		homes, pending := f.homesWithOffers(t, vacancies, accepts, time.Hour)
 		reqs := f.needs(t, needs)
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for _, id := range reqs {
 			s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
 			for range 2 {
@@ -430,8 +435,7 @@ func TestCascadeBesideAcceptances(t *testing.T) {
 		if s.done["offer"] != needs || s.done["cascade"] != needs {
 			t.Errorf("made %d offers and %d cascades for %d requirements", s.done["offer"], s.done["cascade"], needs)
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -455,10 +459,7 @@ func TestActualsBesideAcceptances(t *testing.T) {
 		}
 		fin := storagetest.As(f.sys, caremarket.RoleFinance, 0)
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for range 2 {
 			s.try("import", func() error {
 				_, err := db.ImportActuals(fin, "remittance.csv", "test", strings.NewReader(file.String()))
@@ -483,8 +484,7 @@ func TestActualsBesideAcceptances(t *testing.T) {
 		if paid != len(live) {
 			t.Errorf("%d payments stored from %d lines imported twice", paid, len(live))
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -540,8 +540,7 @@ func TestAnswersBesideBrokers(t *testing.T) {
 		}
 		s.try("expire", func() error { _, err := db.ExpireOffers(f.sys); return err })
 		s.wait()
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -572,10 +571,7 @@ func TestMovesBesideBrokers(t *testing.T) {
 		}
 		before := f.mark(t, homes)
 		delta := f.provider(f.delta)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for i, p := range old {
 			o := offers[i]
 			home := storagetest.As(f.sys, caremarket.RoleProvider, o.ProviderID)
@@ -604,8 +600,7 @@ func TestMovesBesideBrokers(t *testing.T) {
 			}
 		}
 		s.wait()
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -629,10 +624,7 @@ func TestSourcingBesideEachOther(t *testing.T) {
 			batches = append(batches, b.ID)
 		}
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for _, id := range batches {
 			s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
 		}
@@ -656,8 +648,7 @@ func TestSourcingBesideEachOther(t *testing.T) {
 		if twice != 0 {
 			t.Errorf("%d requirements sourced twice at once", twice)
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -686,10 +677,7 @@ func TestAwardsBesideCancellations(t *testing.T) {
 		}
 		f.now = deadline.Add(time.Minute)
 		before := f.mark(t, homes)
-		s := newSweep(t)
-		for h, l := range homes {
-			f.accept(s, l, pending[h])
-		}
+		s := f.sweepAccepting(t, homes, pending)
 		for i, c := range comps {
 			staff, err := db.Competition(f.broker, c.ID)
 			if err != nil {
@@ -706,7 +694,6 @@ func TestAwardsBesideCancellations(t *testing.T) {
 		if s.done["award"]+s.done["cancel"] != needs {
 			t.Errorf("%d awards and %d cancellations of %d competitions", s.done["award"], s.done["cancel"], needs)
 		}
-		checkBedsGiven(t, f, homes, before)
-		checkConsistent(t, f)
+		f.checkAfter(t, homes, before)
 	})
 }
