@@ -390,20 +390,12 @@ func (db *DB) SendAllocation(ctx context.Context, id int64, edits []brokerage.Li
 // another batch sending the same requirement. SQLite's one writer needs no
 // lock.
 func (tx *Tx) lockLines(ctx context.Context, b *brokerage.Batch) error {
-	if tx.db.dialect.forUpdate == "" {
-		return nil
-	}
 	ids := make([]int64, len(b.Lines))
 	for i, l := range b.Lines {
 		ids[i] = l.RequirementID
 	}
 	cond, list := tx.db.dialect.inIDs("id", "$2", ids)
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM care_requirements WHERE council_id = $1 AND `+cond+` ORDER BY id`+
-		tx.db.dialect.forUpdate+`) locked`, tx.actor.CouncilID, list).Scan(&n); err != nil {
-		return fmt.Errorf("storage: lock the batch's requirements: %w", err)
-	}
-	return nil
+	return tx.lockInOrder(ctx, "care_requirements", `council_id = $1 AND `+cond, "id", tx.actor.CouncilID, list)
 }
 
 // sendLine makes one line's offer. Refusals the broker can act on become

@@ -179,15 +179,7 @@ func (tx *Tx) brokerOffer(ctx context.Context, id int64) (*brokerage.Offer, erro
 // those rows could wait for one while holding the other (PostgreSQL ends
 // that deadlock by failing one side). SQLite's one writer needs no lock.
 func (tx *Tx) lockBeforeRequirement(ctx context.Context, table, column string, id int64, status string) error {
-	if tx.db.dialect.forUpdate == "" {
-		return nil
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+column+` = $1 AND council_id = $2 AND status = $3
-		ORDER BY id`+tx.db.dialect.forUpdate+`) locked`, id, tx.actor.CouncilID, status).Scan(&n); err != nil {
-		return fmt.Errorf("storage: lock %s: %w", table, err)
-	}
-	return nil
+	return tx.lockInOrder(ctx, table, column+` = $1 AND council_id = $2 AND status = $3`, "id", id, tx.actor.CouncilID, status)
 }
 
 // WithdrawOffer takes back an offer still waiting for an answer, with a

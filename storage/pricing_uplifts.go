@@ -188,6 +188,13 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		if err := tx.lockGuidePrices(ctx); err != nil {
 			return err
 		}
+		// The performance rows new guide prices change are taken before the
+		// placements' audit records take the audit head (lock_order.go).
+		if u.Guide {
+			if err := tx.lockPerfRows(ctx, guidePricesFrom(u.EffectiveFrom)); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uplifts WHERE council_id = $1 AND effective_from = $2`, council, ymd(u.EffectiveFrom)).Scan(&n); err != nil {
 			return fmt.Errorf("storage: check uplifts: %w", err)
@@ -215,6 +222,7 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 			ymd(u.EffectiveFrom), u.Guide, u.Contracted, u.Placements, u.Items, int64(u.TotalAnnualChange), now, u.AppliedBy).Scan(&u.ID); err != nil {
 			return fmt.Errorf("storage: add uplift: %w", err)
 		}
+		reasons := map[int64]string{} // each uplifted placement's, for its audit record
 		for _, e := range p.Items {
 			switch e.Kind {
 			case pricing.UpliftGuide:
@@ -242,11 +250,7 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 				if err := tx.addPlacementPrice(ctx, pl, c, u.ID); err != nil {
 					return fmt.Errorf("storage: uplift placement %d: %w", e.ID, err)
 				}
-				if err := tx.audit(ctx, "placement.price", "placement", e.ID,
-					map[string]any{"weekly_cost_pence": int64(e.Price), "effective_from": ymd(u.EffectiveFrom)},
-					map[string]any{"weekly_cost_pence": int64(e.New), "effective_from": ymd(u.EffectiveFrom), "reason": c.Reason, "uplift_id": u.ID}); err != nil {
-					return err
-				}
+				reasons[e.ID] = c.Reason
 			}
 		}
 		if u.Guide {
@@ -264,12 +268,32 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		if err := tx.recommit(ctx, uplifted...); err != nil {
 			return err
 		}
+		if err := tx.auditUplifted(ctx, u, p.Items, reasons); err != nil {
+			return err
+		}
 		out = &p
 		return tx.audit(ctx, "uplift.apply", "uplift", u.ID, nil, map[string]any{"name": u.Name, "rule": u.Rule, "effective_from": ymd(u.EffectiveFrom),
 			"items": u.Items, "annual_change_pence": int64(u.TotalAnnualChange), "placements": len(starts),
 			"placements_annual_change_pence": int64(p.PlacementsAnnualChange)})
 	})
 	return out, err
+}
+
+// auditUplifted writes each uplifted placement's price change to the audit
+// log, after every other write of the uplift: the audit head comes after
+// every other shared row (lock_order.go).
+func (tx *Tx) auditUplifted(ctx context.Context, u *pricing.Uplift, items []pricing.UpliftEffect, reasons map[int64]string) error {
+	for _, e := range items {
+		if e.Kind != pricing.UpliftPlacement {
+			continue
+		}
+		if err := tx.audit(ctx, "placement.price", "placement", e.ID,
+			map[string]any{"weekly_cost_pence": int64(e.Price), "effective_from": ymd(u.EffectiveFrom)},
+			map[string]any{"weekly_cost_pence": int64(e.New), "effective_from": ymd(u.EffectiveFrom), "reason": reasons[e.ID], "uplift_id": u.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListUplifts lists applied uplifts, newest first. Staff.

@@ -205,27 +205,33 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// zeroPerfPrices sets the price columns of a council's rows of table (key
-// column key) from a day to zero, to be worked out again. The rows are
-// locked first in key order, months before days: the order in which every
-// other writer takes its own (on PostgreSQL a write's one statement,
-// addPerfDays, locks its month's row before its day's, and an acceptance
-// counts the offer's day before the placement's). So this write of many
-// rows and the writers beside it do not wait for each other in a circle.
-// SQLite has one writer and no row locks.
-func (tx *Tx) zeroPerfPrices(ctx context.Context, table, key string, from time.Time) error {
-	where := ` WHERE council_id = $1 AND ` + key + ` >= $2`
-	qs := []string{`UPDATE ` + table + ` SET priced = 0, price_pence = 0, guide_pence = 0` + where}
-	if lock := tx.db.dialect.forUpdate; lock != "" {
-		qs = append([]string{`SELECT COUNT(*) FROM (SELECT 1 FROM ` + table + where + ` ORDER BY lot_id, provider_id, ` + key + lock + `) locked`}, qs...)
-	}
-	for _, q := range qs {
-		if _, err := tx.ExecContext(ctx, q, tx.actor.CouncilID, ymd(from)); err != nil {
-			return fmt.Errorf("storage: performance summary guide prices: %w", err)
+// lockPerfRows locks the council's performance summary rows from a day on,
+// months before days, each in key order: the order in which every other
+// writer takes its own (on PostgreSQL a write's one statement, addPerfDays,
+// locks its month's row before its day's, and an acceptance counts the
+// offer's day before the placement's). A write of many rows (guide prices
+// adopted or uplifted) takes them all first, before the audit head, so it
+// and the writers beside it do not wait for each other in a circle.
+func (tx *Tx) lockPerfRows(ctx context.Context, from time.Time) error {
+	for _, t := range perfTables {
+		if err := tx.lockInOrder(ctx, t.table, `council_id = $1 AND `+t.key+` >= $2`, `lot_id, provider_id, `+t.key, tx.actor.CouncilID, ymd(from)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// guidePricesFrom is where guide prices added from a day change the
+// summary: from the first of its month, so the month's row is worked out
+// again whole; the month's days before the new price come out as they were
+// (the price does not reach back to them).
+func guidePricesFrom(day time.Time) time.Time {
+	day = day.UTC()
+	return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// perfTables are the summary's tables and their key columns, in lock order.
+var perfTables = []struct{ table, key string }{{"perf_months", "month"}, {"perf_days", "day"}}
 
 // perfCount adds a write's part to the daily performance summary, in the
 // write's transaction: one call after each write that changes a figure
@@ -254,14 +260,14 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 		}
 		return nil
 	case perfGuidePrices:
-		// From the first of the month, so the month's row is worked out
-		// again whole; the month's days before the new price come out as
-		// they were (the price does not reach back to them).
-		day := args[0].(time.Time).UTC()
-		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-		for _, t := range []struct{ table, key string }{{"perf_months", "month"}, {"perf_days", "day"}} {
-			if err := tx.zeroPerfPrices(ctx, t.table, t.key, from); err != nil {
-				return err
+		from := guidePricesFrom(args[0].(time.Time))
+		if err := tx.lockPerfRows(ctx, from); err != nil {
+			return err
+		}
+		for _, t := range perfTables {
+			if _, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET priced = 0, price_pence = 0, guide_pence = 0 WHERE council_id = $1 AND `+t.key+` >= $2`,
+				council, ymd(from)); err != nil {
+				return fmt.Errorf("storage: performance summary guide prices: %w", err)
 			}
 		}
 		return db.addPerfDays(ctx, ex, db.perfOffers(`o.council_id = $1 AND o.status = 'accepted' AND o.offered_at >= $2`, true), council, from)
