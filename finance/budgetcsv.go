@@ -2,6 +2,8 @@ package finance
 
 import (
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -70,9 +72,14 @@ func ReadBudgets(r io.Reader, lines []BudgetLine) ([]Budget, []LineError, error)
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
 			bad = append(bad, LineError{Line: n, Reason: "the line cannot be read as CSV"})
 			continue
+		} else if err != nil {
+			// The file itself failed (cut off, or over the upload's size):
+			// reading on would fail the same way forever.
+			return nil, nil, fmt.Errorf("finance: read budgets: %w", err)
 		}
 		if n > MaxBudgetRows+1 {
 			return nil, nil, caremarket.Errorf(caremarket.EINVALID, "The file has more than %d lines", MaxBudgetRows)
