@@ -501,7 +501,6 @@ func (h *pricingHandlers) apiVariation(w http.ResponseWriter, r *http.Request) e
 
 func writeVariationCSV(w http.ResponseWriter, rep *variationReport) {
 	download(w, csvType, "price-variation-"+rep.On+".csv")
-	w.Header().Set("Cache-Control", "no-store")
 	writeCellsCSV(w, pricing.VariationTable(rep.Groups))
 }
 
@@ -509,7 +508,6 @@ func writeVariationXLSX(w http.ResponseWriter, rep *variationReport) {
 	var buf bytes.Buffer
 	pricing.WriteXLSX(&buf, "Price variation "+rep.On, pricing.VariationTable(rep.Groups))
 	download(w, xlsxType, "price-variation-"+rep.On+".xlsx")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }
 

@@ -91,10 +91,12 @@ const (
 )
 
 // download makes the answer a file of mediaType for the browser to save as
-// name.
+// name, kept out of caches as every page is: the tables name providers and
+// placements.
 func download(w http.ResponseWriter, mediaType, name string) {
 	w.Header().Set("Content-Type", mediaType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
 }
 
 // writeTable sends t as a CSV file or an XLSX workbook.
