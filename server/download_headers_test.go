@@ -1,10 +1,15 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
+	"github.com/caremarket/caremarket/procurement"
 	"github.com/caremarket/caremarket/storage"
 	"github.com/caremarket/caremarket/storage/storagetest"
 )
@@ -25,6 +30,32 @@ func TestDownloadsNotCached(t *testing.T) {
 			if cc := h.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("GET %s: Cache-Control %q, want no-store", path, cc)
 			}
+		}
+	})
+}
+
+// TestOCDSFileName: the OCDS download is named after the agreement's
+// reference, which may hold a slash (KCC/2027/HC); a file name keeps only
+// letters, digits and dashes.
+func TestOCDSFileName(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		ctx, areas := storagetest.Council(t, db, "kent", "Thanet")
+		a := &procurement.Agreement{Reference: "KCC/2027/HC", Title: "Home Care", Type: procurement.OpenFramework, Regime: procurement.PA2023,
+			AnnualValuePence: 8_970_000_000, LifetimeValuePence: 80_700_000_000, Start: procurement.Date(2025, 8, 1), End: procurement.Date(2033, 7, 31),
+			Reopenings: []time.Time{procurement.Date(2028, 7, 31), procurement.Date(2031, 7, 31)},
+			Lots: []procurement.Lot{{Number: 1, Title: "Homecare Thanet", ServiceTypes: []market.ServiceType{market.Homecare}, AreaIDs: []int64{areas[0].ID},
+				CallOff: procurement.MiniCompetition}}}
+		if err := db.CreateAgreement(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		f := &pricingFixture{srv: New(db, slog.New(slog.DiscardHandler))}
+		tok, _ := apiToken(t, db, ctx, "c@kent.example", caremarket.RoleCommissioner, 0)
+		code, body, h := f.webDo(t, tok, "GET", "/api/v1/agreements/"+itoa(a.ID)+"/ocds", nil, "")
+		if code != http.StatusOK {
+			t.Fatalf("OCDS = %d\n%s", code, body)
+		}
+		if got, want := h.Get("Content-Disposition"), `attachment; filename="KCC-2027-HC-ocds.json"`; got != want {
+			t.Errorf("Content-Disposition %s, want %s", got, want)
 		}
 	})
 }
