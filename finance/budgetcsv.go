@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 )
 
@@ -36,7 +37,7 @@ const MaxBudgetRows = 5000
 // code), "year" (2026/27) and "amount" (pounds), found by name. Every line
 // must be good: a line that is not is reported with its number and reason.
 func ReadBudgets(r io.Reader, lines []BudgetLine) ([]Budget, []LineError, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(market.LimitCSVLines(r))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
