@@ -355,7 +355,6 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 	}
 	cw.Flush()
 	download(w, csvType, "vacancies.csv")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil
 }
