@@ -105,7 +105,11 @@ func writeTable(w http.ResponseWriter, t xtable, format string) error {
 	if format == "csv" {
 		download(w, csvType, name+".csv")
 		cw := csv.NewWriter(w)
-		cw.Write(t.Header)
+		head := make([]string, len(t.Header))
+		for i, h := range t.Header {
+			head[i] = csvSafe(h) // a scenario's headings carry names finance typed
+		}
+		cw.Write(head)
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, c := range row {
