@@ -3,9 +3,12 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/caremarket/caremarket"
 	"github.com/caremarket/caremarket/market"
@@ -58,4 +61,29 @@ func TestOCDSFileName(t *testing.T) {
 			t.Errorf("Content-Disposition %s, want %s", got, want)
 		}
 	})
+}
+
+// TestXLSXSheetName: a finance workbook's sheet is named after its table,
+// which may carry a name finance typed; Excel refuses a sheet name that
+// starts or ends with an apostrophe (Carers') and one longer than 31
+// characters, counted as characters, not bytes.
+func TestXLSXSheetName(t *testing.T) {
+	for name, want := range map[string]string{
+		"Scenario Carers'": "Scenario Carers",
+		"Spend KCC/2027":   "Spend KCC-2027",
+		"Scenario Hénéréé Élégante Ébène 2": "Scenario Hénéréé Élégante Ébène",
+	} {
+		w := httptest.NewRecorder()
+		if err := writeTable(w, xtable{Name: name, Header: []string{"Year"}, Rows: [][]xcell{{xt("2026/27")}}}, "xlsx"); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		f, err := excelize.OpenReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.GetSheetList(); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: sheets %q, want %q", name, got, want)
+		}
+	}
 }

@@ -176,15 +176,25 @@ func csvSafe(s string) string {
 	return s
 }
 
+// xlsxSheetName keeps a table's name within Excel's rules for a sheet: at
+// most 31 characters, none of / \\ ? * [ ] :, and no apostrophe first or
+// last (a scenario's name is typed by finance: "Carers'").
+func xlsxSheetName(name string) string {
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	name = strings.NewReplacer("/", "-", "\\", "-", "?", "", "*", "", "[", "(", "]", ")", ":", " ").Replace(name)
+	if name = strings.Trim(name, "'"); name == "" {
+		return "Sheet1"
+	}
+	return name
+}
+
 // tableXLSX builds the workbook: one sheet, a bold header row frozen at the
 // top, money as £#,##0.00 (a number of pounds), dates as dates.
 func tableXLSX(t xtable) (*excelize.File, error) {
 	f := excelize.NewFile()
-	sheet := t.Name
-	if len(sheet) > 31 {
-		sheet = sheet[:31]
-	}
-	sheet = strings.NewReplacer("/", "-", "\\", "-", "?", "", "*", "", "[", "(", "]", ")", ":", " ").Replace(sheet)
+	sheet := xlsxSheetName(t.Name)
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return nil, err
 	}
