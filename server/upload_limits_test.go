@@ -26,6 +26,8 @@ func TestUploadOverLimitRefused(t *testing.T) {
 		if !strings.Contains(string(r.raw), "larger than 4 MB") {
 			t.Errorf("API delivered hours over the limit: %s", r.raw)
 		}
+		legacy := strings.Repeat("x", MaxUploadBytes+1)
+		f.uploadFile(t, f.commissioner, "/pricing/legacy-impact", "l.csv", []byte(legacy), 400, "The file must be smaller than 4 MB")
 		budgets := "Budget line,Year,Amount\n" + strings.Repeat("\n", MaxBodyBytes) + "Nope,2027/28,40000\n"
 		f.uploadFile(t, f.finance, "/finance/budgets/upload", "b.csv", []byte(budgets), 400, "The file must be smaller than 1 MB")
 		r = f.must(t, 400, preq{method: "POST", path: "/api/v1/budgets", token: f.finance, body: budgets, header: csv})

@@ -697,7 +697,12 @@ func (h *pricingHandlers) legacyPost(w http.ResponseWriter, r *http.Request) err
 		return nil
 	}
 	defer file.Close()
-	ps, lineErrs := pricing.ParseLegacyCSV(http.MaxBytesReader(w, file, MaxUploadBytes))
+	body, err := readUpload(file, MaxUploadBytes)
+	if err != nil {
+		h.s.render(w, r, http.StatusBadRequest, "pricing_legacy", "Legacy placements: migration impact", map[string]any{}, err)
+		return nil
+	}
+	ps, lineErrs := pricing.ParseLegacyCSV(bytes.NewReader(body))
 	if len(lineErrs) > 0 {
 		h.s.render(w, r, http.StatusBadRequest, "pricing_legacy", "Legacy placements: migration impact", map[string]any{"LineErrors": lineErrs},
 			caremarket.Invalid(map[string]string{"file": fmt.Sprintf("%d lines of the file cannot be used", len(lineErrs))}))
