@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -291,9 +290,9 @@ func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) erro
 	var rows []pricing.SubmissionRow
 	source := "api"
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
+		body, err := readCSVBody(w, r, MaxUploadBytes)
 		if err != nil {
-			return caremarket.Errorf(caremarket.EINVALID, "The file is larger than 4 MB: split it")
+			return err
 		}
 		var lineErrs []pricing.LineError
 		if rows, lineErrs = pricing.ParseSubmissionCSV(bytes.NewReader(body)); len(lineErrs) > 0 {
@@ -533,9 +532,9 @@ func (h *pricingHandlers) apiLegacyImpact(w http.ResponseWriter, r *http.Request
 	if err := q.err(); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
+	body, err := readCSVBody(w, r, MaxUploadBytes)
 	if err != nil {
-		return caremarket.Errorf(caremarket.EINVALID, "The file is larger than 4 MB: split it")
+		return err
 	}
 	ps, lineErrs := pricing.ParseLegacyCSV(bytes.NewReader(body))
 	if len(lineErrs) > 0 {
