@@ -54,3 +54,13 @@ func TestReadBudgetsReadError(t *testing.T) {
 		t.Errorf("err = %v after %d failed reads (%d bad lines), want the reader's error at once", err, fails, len(bad))
 	}
 }
+
+// TestReadBudgetsManyBadLines: unreadable lines count towards the limit on
+// lines, so a file of them is refused as too long, not listed line by line.
+func TestReadBudgetsManyBadLines(t *testing.T) {
+	in := "Budget line,Year,Amount\n" + strings.Repeat("a\"b,2026,1\n", MaxBudgetRows+1)
+	bs, bad, err := ReadBudgets(strings.NewReader(in), nil)
+	if err == nil || !strings.Contains(err.Error(), "more than 5000 lines") || len(bs)+len(bad) != 0 {
+		t.Errorf("%d budgets, %d bad lines, err %v; want the file refused as too long", len(bs), len(bad), err)
+	}
+}
