@@ -86,3 +86,17 @@ func TestWebFormBoundedForAPIToken(t *testing.T) {
 		f.uploadFile(t, f.finance, "/finance/actuals", "r.csv", big, http.StatusRequestEntityTooLarge, "The form is too large")
 	})
 }
+
+// TestActualsReportListsFirstLines: the payments import lists the first
+// 100 lines it could not import and counts the rest; a 1 MB file of
+// unreadable lines made a 100 MB page listing all 260,000.
+func TestActualsReportListsFirstLines(t *testing.T) {
+	storagetest.Each(t, func(t testing.TB, db *storage.DB) {
+		f := newPricingFixture(t, db)
+		file := "CQC Provider ID,Placement ID,Period From,Period To,Amount,Payment Date\n" + strings.Repeat("x,y,z\n", 200_000)
+		page := f.uploadFile(t, f.finance, "/finance/actuals", "r.csv", []byte(file), http.StatusOK, "The first 100 are listed here, and 199900 more were not imported either")
+		if len(page) > 256<<10 {
+			t.Errorf("the report page weighs %d KB", len(page)>>10)
+		}
+	})
+}
