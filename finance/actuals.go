@@ -126,7 +126,7 @@ func ParseDay(s string) (time.Time, error) {
 // and reason, and the rest are returned. A file without the columns, or
 // longer than MaxActualLines, is an error.
 func ReadActuals(r io.Reader) ([]ActualLine, []LineError, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(market.LimitCSVLines(r))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true

@@ -2,11 +2,14 @@ package finance
 
 import (
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/caremarket/caremarket"
+	"github.com/caremarket/caremarket/market"
 	"github.com/caremarket/caremarket/money"
 )
 
@@ -34,7 +37,7 @@ const MaxBudgetRows = 5000
 // code), "year" (2026/27) and "amount" (pounds), found by name. Every line
 // must be good: a line that is not is reported with its number and reason.
 func ReadBudgets(r io.Reader, lines []BudgetLine) ([]Budget, []LineError, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(market.LimitCSVLines(r))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
@@ -70,12 +73,19 @@ func ReadBudgets(r io.Reader, lines []BudgetLine) ([]Budget, []LineError, error)
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			bad = append(bad, LineError{Line: n, Reason: "the line cannot be read as CSV"})
-			continue
-		}
+		// Unreadable lines count too: a file of them is otherwise listed
+		// line by line, 260,000 reasons for a 1 MB upload.
 		if n > MaxBudgetRows+1 {
 			return nil, nil, caremarket.Errorf(caremarket.EINVALID, "The file has more than %d lines", MaxBudgetRows)
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			bad = append(bad, LineError{Line: n, Reason: "the line cannot be read as CSV"})
+			continue
+		} else if err != nil {
+			// The file itself failed (cut off, or over the upload's size):
+			// reading on would fail the same way forever.
+			return nil, nil, fmt.Errorf("finance: read budgets: %w", err)
 		}
 		get := func(k string) string {
 			if at[k] < len(rec) {

@@ -16,12 +16,15 @@ type CSVTable struct {
 	col map[string]int
 }
 
+// headerKey writes a column name's spaces and hyphens as underscores.
+var headerKey = strings.NewReplacer(" ", "_", "-", "_")
+
 // OpenCSV drops a leading byte-order mark and reads the header row. Column
 // names are matched ignoring case and surrounding space, with spaces and
 // hyphens as underscores; trimBOM also drops a byte-order mark left at the
 // start of a name. A name given twice means its first column.
 func OpenCSV(r io.Reader, trimBOM bool) (*CSVTable, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReader(LimitCSVLines(r))
 	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		br.Discard(3)
 	}
@@ -37,7 +40,7 @@ func OpenCSV(r io.Reader, trimBOM bool) (*CSVTable, error) {
 		if trimBOM {
 			h = strings.TrimPrefix(h, "\ufeff")
 		}
-		key := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(h)))
+		key := headerKey.Replace(strings.ToLower(strings.TrimSpace(h)))
 		if _, dup := col[key]; !dup {
 			col[key] = i
 		}

@@ -90,9 +90,9 @@ func (h *cqcHandlers) apiVacancies(w http.ResponseWriter, r *http.Request) error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
 		return caremarket.Errorf(caremarket.EINVALID, "Send the vacancies as CSV (Content-Type: text/csv): columns cqc_location_id (or location_id), service_type, vacancies")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
+	body, err := readCSVBody(w, r, MaxUploadBytes)
 	if err != nil {
-		return caremarket.Errorf(caremarket.EINVALID, "The file is larger than 4 MB: split it")
+		return err
 	}
 	n, lineErrs, err := h.readVacancyCSV(r.Context(), body)
 	if len(lineErrs) > 0 {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/http"
@@ -221,8 +222,12 @@ func (h *financeHandlers) apiSetBudgets(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return err
 		}
+		body, err := readCSVBody(w, r, MaxBodyBytes)
+		if err != nil {
+			return err
+		}
 		var bad []finance.LineError
-		bs, bad, err = finance.ReadBudgets(http.MaxBytesReader(w, r.Body, MaxBodyBytes), lines)
+		bs, bad, err = finance.ReadBudgets(bytes.NewReader(body), lines)
 		if err != nil || len(bad) > 0 {
 			return lineErrorsErr(err, bad)
 		}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -291,9 +290,9 @@ func (h *pricingHandlers) apiSubmit(w http.ResponseWriter, r *http.Request) erro
 	var rows []pricing.SubmissionRow
 	source := "api"
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
+		body, err := readCSVBody(w, r, MaxUploadBytes)
 		if err != nil {
-			return caremarket.Errorf(caremarket.EINVALID, "The file is larger than 4 MB: split it")
+			return err
 		}
 		var lineErrs []pricing.LineError
 		if rows, lineErrs = pricing.ParseSubmissionCSV(bytes.NewReader(body)); len(lineErrs) > 0 {
@@ -501,7 +500,6 @@ func (h *pricingHandlers) apiVariation(w http.ResponseWriter, r *http.Request) e
 
 func writeVariationCSV(w http.ResponseWriter, rep *variationReport) {
 	download(w, csvType, "price-variation-"+rep.On+".csv")
-	w.Header().Set("Cache-Control", "no-store")
 	writeCellsCSV(w, pricing.VariationTable(rep.Groups))
 }
 
@@ -509,7 +507,6 @@ func writeVariationXLSX(w http.ResponseWriter, rep *variationReport) {
 	var buf bytes.Buffer
 	pricing.WriteXLSX(&buf, "Price variation "+rep.On, pricing.VariationTable(rep.Groups))
 	download(w, xlsxType, "price-variation-"+rep.On+".xlsx")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }
 
@@ -535,9 +532,9 @@ func (h *pricingHandlers) apiLegacyImpact(w http.ResponseWriter, r *http.Request
 	if err := q.err(); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
+	body, err := readCSVBody(w, r, MaxUploadBytes)
 	if err != nil {
-		return caremarket.Errorf(caremarket.EINVALID, "The file is larger than 4 MB: split it")
+		return err
 	}
 	ps, lineErrs := pricing.ParseLegacyCSV(bytes.NewReader(body))
 	if len(lineErrs) > 0 {

@@ -161,7 +161,7 @@ func (s *Server) apiOCDS(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.Now()
 	pkg := procurement.ReleasePackage(*n, procurement.OCDSOptions{OCIDPrefix: OCIDPrefix, BaseURI: "https://" + r.Host + "/ocds/", Published: now}, now)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+n.Agreement.Reference+`-ocds.json"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFileName(n.Agreement.Reference)+`-ocds.json"`)
 	writeJSON(w, http.StatusOK, pkg)
 	return nil
 }

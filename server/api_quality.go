@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/http"
@@ -315,7 +316,11 @@ func (s *Server) apiDeliveredHours(w http.ResponseWriter, r *http.Request) error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
 		return caremarket.Errorf(caremarket.EINVALID, "Send the delivered hours as CSV (Content-Type: text/csv): columns placement_id, week_commencing, delivered_hours")
 	}
-	n, err := s.uploadDelivered(r, io.LimitReader(http.MaxBytesReader(w, r.Body, MaxUploadBytes), MaxUploadBytes))
+	body, err := readCSVBody(w, r, MaxUploadBytes)
+	if err != nil {
+		return err
+	}
+	n, err := s.uploadDelivered(r, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

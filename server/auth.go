@@ -99,6 +99,14 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
+	// A web form is bounded and parsed whoever sends it: a request with an
+	// API token, or with the token in a header, returns before reading it
+	// below, and an upload page's own parse has no limit.
+	if !isAPI(r) {
+		if err := parseForm(r); err != nil {
+			return err
+		}
+	}
 	if bearer, _ := r.Context().Value(keyBearer).(bool); bearer {
 		return nil
 	}
@@ -115,18 +123,23 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	}
 	got := r.Header.Get(csrfHeader)
 	if got == "" && !isAPI(r) {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes(r))
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			if err := r.ParseMultipartForm(8 << 20); err != nil {
-				return formError(err)
-			}
-		} else if err := r.ParseForm(); err != nil {
-			return formError(err)
-		}
 		got = r.PostFormValue(csrfField)
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return caremarket.Errorf(caremarket.EFORBIDDEN, "Your form has expired or did not come from this service. Go back, reload the page and try again.")
+	}
+	return nil
+}
+
+// parseForm reads a web form's body, up to maxFormBytes.
+func parseForm(r *http.Request) error {
+	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes(r))
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			return formError(err)
+		}
+	} else if err := r.ParseForm(); err != nil {
+		return formError(err)
 	}
 	return nil
 }

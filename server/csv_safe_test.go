@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -34,5 +35,18 @@ func TestCSVDownloadsAreSafe(t *testing.T) {
 	}
 	if want := "Provider,Change\n'=1+2,-5.00\n"; b.String() != want {
 		t.Errorf("writeCellsCSV = %q, want %q", b.String(), want)
+	}
+}
+
+// A finance table's header row is text too: the scenario table's headings
+// carry the names finance gives its assumption sets.
+func TestCSVHeaderIsSafe(t *testing.T) {
+	w := httptest.NewRecorder()
+	tbl := xtable{Name: "Scenario", Header: []string{"Year", "=HYPERLINK(\"http://evil.example\") forecast"}, Rows: [][]xcell{{xt("2026/27"), xm(100)}}}
+	if err := writeTable(w, tbl, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Year,\"'=HYPERLINK(\"\"http://evil.example\"\") forecast\"\n2026/27,1.00\n"; w.Body.String() != want {
+		t.Errorf("writeTable = %q, want %q", w.Body.String(), want)
 	}
 }

@@ -91,10 +91,12 @@ const (
 )
 
 // download makes the answer a file of mediaType for the browser to save as
-// name.
+// name, kept out of caches as every page is: the tables name providers and
+// placements.
 func download(w http.ResponseWriter, mediaType, name string) {
 	w.Header().Set("Content-Type", mediaType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
 }
 
 // writeTable sends t as a CSV file or an XLSX workbook.
@@ -103,7 +105,11 @@ func writeTable(w http.ResponseWriter, t xtable, format string) error {
 	if format == "csv" {
 		download(w, csvType, name+".csv")
 		cw := csv.NewWriter(w)
-		cw.Write(t.Header)
+		head := make([]string, len(t.Header))
+		for i, h := range t.Header {
+			head[i] = csvSafe(h) // a scenario's headings carry names finance typed
+		}
+		cw.Write(head)
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, c := range row {
@@ -170,15 +176,25 @@ func csvSafe(s string) string {
 	return s
 }
 
+// xlsxSheetName keeps a table's name within Excel's rules for a sheet: at
+// most 31 characters, none of / \\ ? * [ ] :, and no apostrophe first or
+// last (a scenario's name is typed by finance: "Carers'").
+func xlsxSheetName(name string) string {
+	if r := []rune(name); len(r) > 31 {
+		name = string(r[:31])
+	}
+	name = strings.NewReplacer("/", "-", "\\", "-", "?", "", "*", "", "[", "(", "]", ")", ":", " ").Replace(name)
+	if name = strings.Trim(name, "'"); name == "" {
+		return "Sheet1"
+	}
+	return name
+}
+
 // tableXLSX builds the workbook: one sheet, a bold header row frozen at the
 // top, money as £#,##0.00 (a number of pounds), dates as dates.
 func tableXLSX(t xtable) (*excelize.File, error) {
 	f := excelize.NewFile()
-	sheet := t.Name
-	if len(sheet) > 31 {
-		sheet = sheet[:31]
-	}
-	sheet = strings.NewReplacer("/", "-", "\\", "-", "?", "", "*", "", "[", "(", "]", ")", ":", " ").Replace(sheet)
+	sheet := xlsxSheetName(t.Name)
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return nil, err
 	}

@@ -281,10 +281,9 @@ func (h *cqcHandlers) vacancyUploadPost(w http.ResponseWriter, r *http.Request) 
 	}
 	defer file.Close()
 	up := &vacancyUpload{FileName: hdr.Filename}
-	body, err := io.ReadAll(io.LimitReader(file, MaxUploadBytes+1))
-	if err != nil || len(body) > MaxUploadBytes {
-		return h.s.renderLocations(w, r, http.StatusBadRequest, up,
-			caremarket.Invalid(map[string]string{"file": "The file must be smaller than 4 MB"}))
+	body, err := readUpload(file, MaxUploadBytes)
+	if err != nil {
+		return h.s.renderLocations(w, r, http.StatusBadRequest, up, err)
 	}
 	n, lineErrs, err := h.readVacancyCSV(r.Context(), body)
 	if len(lineErrs) > 0 {
@@ -355,7 +354,6 @@ func (h *cqcHandlers) vacancyTemplate(w http.ResponseWriter, r *http.Request) er
 	}
 	cw.Flush()
 	download(w, csvType, "vacancies.csv")
-	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 	return nil
 }

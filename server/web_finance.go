@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -348,7 +348,11 @@ func (h *financeHandlers) budgetsUpload(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	bs, bad, err := finance.ReadBudgets(io.LimitReader(file, MaxBodyBytes), lines)
+	body, err := readUpload(file, MaxBodyBytes)
+	if err != nil {
+		return h.budgetsFail(w, r, y, err)
+	}
+	bs, bad, err := finance.ReadBudgets(bytes.NewReader(body), lines)
 	if err == nil && len(bad) > 0 {
 		var reasons []string
 		for _, b := range bad {

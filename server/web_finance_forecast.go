@@ -35,8 +35,28 @@ func (h *financeHandlers) actualsView(r *http.Request, rep *finance.ImportReport
 	q := r.URL.Query()
 	q.Del("page")
 	q.Del("format")
+	notImported, more := notImportedShown(rep)
 	return map[string]any{"Payments": ps, "Total": total, "Imports": imports, "Report": rep, "Staff": staff, "CanWrite": canWriteFinanceWeb(r),
-		"Flagged": f.Flagged, "Pages": paginate("/finance/actuals", q, market.Page{Number: max(f.Page, 1), PerPage: 50}, total), "Export": q.Encode()}, nil
+		"Flagged": f.Flagged, "Pages": paginate("/finance/actuals", q, market.Page{Number: max(f.Page, 1), PerPage: 50}, total), "Export": q.Encode(),
+		"NotImported": notImported, "NotImportedMore": more}, nil
+}
+
+// maxNotImportedShown is how many of an import's lines not imported the
+// page lists: a file of garbage has one for every line, and listing the
+// 260,000 of a 1 MB file made a 100 MB page (the summary counts them all).
+const maxNotImportedShown = 100
+
+// notImportedShown is the first lines of rep that could not be read or
+// matched, and how many more there are.
+func notImportedShown(rep *finance.ImportReport) ([]finance.LineError, int) {
+	if rep == nil {
+		return nil, 0
+	}
+	all := append(append([]finance.LineError(nil), rep.Rejected...), rep.Unmatched...)
+	if len(all) <= maxNotImportedShown {
+		return all, 0
+	}
+	return all[:maxNotImportedShown], len(all) - maxNotImportedShown
 }
 
 func (h *financeHandlers) actualsPage(w http.ResponseWriter, r *http.Request) error {

@@ -494,11 +494,11 @@ func (h *pricingHandlers) uploadPost(w http.ResponseWriter, r *http.Request) err
 		return h.renderRound(w, r, http.StatusBadRequest, nil, nil, caremarket.Invalid(map[string]string{"file": "Choose a CSV file of prices"}))
 	}
 	defer file.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, file, MaxUploadBytes)); err != nil {
-		return h.renderRound(w, r, http.StatusBadRequest, nil, nil, caremarket.Invalid(map[string]string{"file": "The file must be smaller than 4 MB"}))
+	body, err := readUpload(file, MaxUploadBytes)
+	if err != nil {
+		return h.renderRound(w, r, http.StatusBadRequest, nil, nil, err)
 	}
-	rows, lineErrs := pricing.ParseSubmissionCSV(&buf)
+	rows, lineErrs := pricing.ParseSubmissionCSV(bytes.NewReader(body))
 	if len(lineErrs) == 0 {
 		_, lineErrs, err = h.st.SubmitPrices(r.Context(), id, rows, "csv")
 	}
@@ -697,7 +697,12 @@ func (h *pricingHandlers) legacyPost(w http.ResponseWriter, r *http.Request) err
 		return nil
 	}
 	defer file.Close()
-	ps, lineErrs := pricing.ParseLegacyCSV(http.MaxBytesReader(w, file, MaxUploadBytes))
+	body, err := readUpload(file, MaxUploadBytes)
+	if err != nil {
+		h.s.render(w, r, http.StatusBadRequest, "pricing_legacy", "Legacy placements: migration impact", map[string]any{}, err)
+		return nil
+	}
+	ps, lineErrs := pricing.ParseLegacyCSV(bytes.NewReader(body))
 	if len(lineErrs) > 0 {
 		h.s.render(w, r, http.StatusBadRequest, "pricing_legacy", "Legacy placements: migration impact", map[string]any{"LineErrors": lineErrs},
 			caremarket.Invalid(map[string]string{"file": fmt.Sprintf("%d lines of the file cannot be used", len(lineErrs))}))

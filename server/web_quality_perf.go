@@ -1,8 +1,8 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -77,7 +77,11 @@ func (s *Server) deliveredPost(w http.ResponseWriter, r *http.Request) error {
 		return s.showPerformance(w, r, http.StatusBadRequest, caremarket.Invalid(map[string]string{"file": "Choose the CSV file of delivered hours"}))
 	}
 	defer file.Close()
-	n, err := s.uploadDelivered(r, io.LimitReader(file, MaxUploadBytes))
+	body, err := readUpload(file, MaxUploadBytes)
+	if err != nil {
+		return s.showPerformance(w, r, http.StatusBadRequest, err)
+	}
+	n, err := s.uploadDelivered(r, bytes.NewReader(body))
 	if err != nil {
 		if hasFormErrors(err) {
 			return s.showPerformance(w, r, statusOf(err), err)

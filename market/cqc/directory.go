@@ -87,7 +87,7 @@ type DirectoryReader struct {
 // it) and returns a reader positioned on the first data row. It fails when
 // there is no such header or a required column is missing.
 func NewDirectoryReader(r io.Reader) (*DirectoryReader, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(market.LimitCSVLines(r), 256<<10)
 	d := &DirectoryReader{}
 	// Excel's "CSV UTF-8" starts with a byte order mark; without this the
 	// first column would be called "\ufeffLocation ID".
