@@ -84,13 +84,19 @@ func (s *sweep) wait() {
 	s.t.Logf("succeeded %v; refused %v (%q)", s.done, s.refused, s.why)
 }
 
-// sweepAccepting starts a sweep with the acceptance of every pending offer
-// of each home, for the writers under test to join.
-func (f *brokerFixture) sweepAccepting(t testing.TB, homes []*market.Location, pending [][]int64) *sweep {
+// besideAcceptances runs the writers start adds beside the acceptance of
+// every pending offer of each home, waits for them all, and audits the
+// data after (checkAfter). The sweep is returned for its counts.
+func (f *brokerFixture) besideAcceptances(t testing.TB, homes []*market.Location, pending [][]int64, start func(s *sweep)) *sweep {
+	t.Helper()
+	before := f.mark(t, homes)
 	s := newSweep(t)
 	for h, l := range homes {
 		f.accept(s, l, pending[h])
 	}
+	start(s)
+	s.wait()
+	f.checkAfter(t, homes, before)
 	return s
 }
 
@@ -297,47 +303,45 @@ func TestPlacementChangesBesideAcceptances(t *testing.T) {
 				resend = append(resend, id)
 			}
 		}
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for i, p := range live {
-			if i%2 == 0 {
-				home := storagetest.As(f.sys, caremarket.RoleProvider, p.ProviderID)
-				s.try("hand back", func() error { _, err := db.HandBackPlacement(home, p.ID, 28, "Cannot meet needs"); return err })
-			} else {
-				s.try("top-up", func() error { _, err := db.SetTopUp(f.broker, p.ID, 50_00, "Daughter"); return err })
+		s := f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for i, p := range live {
+				if i%2 == 0 {
+					home := storagetest.As(f.sys, caremarket.RoleProvider, p.ProviderID)
+					s.try("hand back", func() error { _, err := db.HandBackPlacement(home, p.ID, 28, "Cannot meet needs"); return err })
+				} else {
+					s.try("top-up", func() error { _, err := db.SetTopUp(f.broker, p.ID, 50_00, "Daughter"); return err })
+				}
 			}
-		}
-		for range 2 {
-			for _, p := range offContract {
-				s.try("move", func() error { _, err := db.MoveToContract(f.broker, p.ID); return err })
+			for range 2 {
+				for _, p := range offContract {
+					s.try("move", func() error { _, err := db.MoveToContract(f.broker, p.ID); return err })
+				}
+				for _, id := range withdraw {
+					s.try("withdraw", func() error { _, err := db.WithdrawOffer(f.broker, id, "Family chose another home"); return err })
+				}
+				for _, id := range extend {
+					s.try("extend", func() error { _, err := db.ExtendOffer(f.broker, id, 2*time.Hour); return err })
+				}
+				for _, id := range resend {
+					s.try("resend", func() error { _, err := db.ResendOffer(f.broker, id, brokerage.OfferRequest{}); return err })
+				}
+				for _, id := range cancel {
+					s.try("cancel", func() error {
+						o, err := db.Offer(f.broker, id)
+						if err != nil {
+							return err
+						}
+						return db.CancelRequirement(f.broker, o.RequirementID, "Moved out of the area")
+					})
+				}
 			}
-			for _, id := range withdraw {
-				s.try("withdraw", func() error { _, err := db.WithdrawOffer(f.broker, id, "Family chose another home"); return err })
-			}
-			for _, id := range extend {
-				s.try("extend", func() error { _, err := db.ExtendOffer(f.broker, id, 2*time.Hour); return err })
-			}
-			for _, id := range resend {
-				s.try("resend", func() error { _, err := db.ResendOffer(f.broker, id, brokerage.OfferRequest{}); return err })
-			}
-			for _, id := range cancel {
-				s.try("cancel", func() error {
-					o, err := db.Offer(f.broker, id)
-					if err != nil {
-						return err
-					}
-					return db.CancelRequirement(f.broker, o.RequirementID, "Moved out of the area")
-				})
-			}
-		}
-		s.wait()
+		})
 		for what, want := range map[string]int{"hand back": len(live) / 2, "top-up": len(live) / 2, "move": len(offContract),
 			"withdraw": len(withdraw), "cancel": len(cancel), "resend": len(resend)} {
 			if s.done[what] < want {
 				t.Errorf("%s succeeded %d times, want %d", what, s.done[what], want)
 			}
 		}
-		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -400,18 +404,16 @@ func TestAllocationBesideAcceptances(t *testing.T) {
 			}
 			batches = append(batches, b.ID)
 		}
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for range 2 {
-			for _, id := range batches {
-				s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
+		s := f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for range 2 {
+				for _, id := range batches {
+					s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
+				}
 			}
-		}
-		s.wait()
+		})
 		if s.done["send"] != len(batches) {
 			t.Errorf("sent %d of %d batches", s.done["send"], len(batches))
 		}
-		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -423,19 +425,17 @@ func TestCascadeBesideAcceptances(t *testing.T) {
 		const vacancies, accepts, needs = 40, 25, 12
 		homes, pending := f.homesWithOffers(t, vacancies, accepts, time.Hour)
 		reqs := f.needs(t, needs)
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for _, id := range reqs {
-			s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
-			for range 2 {
-				s.try("offer", func() error { _, err := db.MakeOffer(f.broker, id, brokerage.OfferRequest{}); return err })
+		s := f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for _, id := range reqs {
+				s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
+				for range 2 {
+					s.try("offer", func() error { _, err := db.MakeOffer(f.broker, id, brokerage.OfferRequest{}); return err })
+				}
 			}
-		}
-		s.wait()
+		})
 		if s.done["offer"] != needs || s.done["cascade"] != needs {
 			t.Errorf("made %d offers and %d cascades for %d requirements", s.done["offer"], s.done["cascade"], needs)
 		}
-		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -458,22 +458,21 @@ func TestActualsBesideAcceptances(t *testing.T) {
 			fmt.Fprintf(&file, "%s,%d,02/03/2026,29/03/2026,4000.00,05/04/2026\n", cqc[p.ProviderID], p.ID)
 		}
 		fin := storagetest.As(f.sys, caremarket.RoleFinance, 0)
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for range 2 {
-			s.try("import", func() error {
-				_, err := db.ImportActuals(fin, "remittance.csv", "test", strings.NewReader(file.String()))
-				return err
-			})
-		}
-		for i, p := range live {
-			s.try("price change", func() error {
-				_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 975_00 + money.Money(i), EffectiveFrom: procurement.Date(2026, 3, 16),
-					Reason: "Renegotiated"})
-				return err
-			})
-		}
-		s.wait()
+		s := f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for range 2 {
+				s.try("import", func() error {
+					_, err := db.ImportActuals(fin, "remittance.csv", "test", strings.NewReader(file.String()))
+					return err
+				})
+			}
+			for i, p := range live {
+				s.try("price change", func() error {
+					_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 975_00 + money.Money(i), EffectiveFrom: procurement.Date(2026, 3, 16),
+						Reason: "Renegotiated"})
+					return err
+				})
+			}
+		})
 		if s.done["import"] != 2 || s.done["price change"] != len(live) {
 			t.Errorf("imports %d, price changes %d of %d", s.done["import"], s.done["price change"], len(live))
 		}
@@ -484,7 +483,6 @@ func TestActualsBesideAcceptances(t *testing.T) {
 		if paid != len(live) {
 			t.Errorf("%d payments stored from %d lines imported twice", paid, len(live))
 		}
-		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -569,38 +567,36 @@ func TestMovesBesideBrokers(t *testing.T) {
 			}
 			offers[i] = o
 		}
-		before := f.mark(t, homes)
 		delta := f.provider(f.delta)
-		s := f.sweepAccepting(t, homes, pending)
-		for i, p := range old {
-			o := offers[i]
-			home := storagetest.As(f.sys, caremarket.RoleProvider, o.ProviderID)
-			if i/4%2 == 0 {
-				s.try("accept move", func() error { _, err := db.AcceptOffer(home, o.ID); return err })
-			} else {
-				s.try("decline move", func() error { _, err := db.DeclineOffer(home, o.ID, "No nurse cover"); return err })
+		f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for i, p := range old {
+				o := offers[i]
+				home := storagetest.As(f.sys, caremarket.RoleProvider, o.ProviderID)
+				if i/4%2 == 0 {
+					s.try("accept move", func() error { _, err := db.AcceptOffer(home, o.ID); return err })
+				} else {
+					s.try("decline move", func() error { _, err := db.DeclineOffer(home, o.ID, "No nurse cover"); return err })
+				}
+				switch i % 4 {
+				case 0:
+					s.try("hand back", func() error { _, err := db.HandBackPlacement(delta, p.ID, 28, "Cannot meet needs"); return err })
+				case 1:
+					s.try("end", func() error {
+						_, err := db.EndPlacement(f.broker, p.ID, procurement.Date(2026, 3, 20), "Returned home")
+						return err
+					})
+				case 2:
+					s.try("price change", func() error {
+						_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 1300_00, EffectiveFrom: procurement.Date(2026, 3, 10),
+							Reason: "Renegotiated"})
+						return err
+					})
+					s.try("top-up", func() error { _, err := db.SetTopUp(f.broker, p.ID, 50_00, "Daughter"); return err })
+				case 3:
+					s.try("cancel", func() error { return db.CancelRequirement(f.broker, p.RequirementID, "Family chose to stay") })
+				}
 			}
-			switch i % 4 {
-			case 0:
-				s.try("hand back", func() error { _, err := db.HandBackPlacement(delta, p.ID, 28, "Cannot meet needs"); return err })
-			case 1:
-				s.try("end", func() error {
-					_, err := db.EndPlacement(f.broker, p.ID, procurement.Date(2026, 3, 20), "Returned home")
-					return err
-				})
-			case 2:
-				s.try("price change", func() error {
-					_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 1300_00, EffectiveFrom: procurement.Date(2026, 3, 10),
-						Reason: "Renegotiated"})
-					return err
-				})
-				s.try("top-up", func() error { _, err := db.SetTopUp(f.broker, p.ID, 50_00, "Daughter"); return err })
-			case 3:
-				s.try("cancel", func() error { return db.CancelRequirement(f.broker, p.RequirementID, "Family chose to stay") })
-			}
-		}
-		s.wait()
-		f.checkAfter(t, homes, before)
+		})
 	})
 }
 
@@ -623,22 +619,21 @@ func TestSourcingBesideEachOther(t *testing.T) {
 			}
 			batches = append(batches, b.ID)
 		}
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for _, id := range batches {
-			s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
-		}
-		for i, id := range reqs {
-			s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
-			s.try("offer", func() error { _, err := db.MakeOffer(f.broker, id, brokerage.OfferRequest{}); return err })
-			switch i % 3 {
-			case 0:
-				s.try("competition", func() error { _, err := db.StartCompetition(f.broker, id, f.now.Add(48*time.Hour), -1); return err })
-			case 1:
-				s.try("cancel", func() error { return db.CancelRequirement(f.broker, id, "Moved out of the area") })
+		f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for _, id := range batches {
+				s.try("send", func() error { _, err := db.SendAllocation(f.broker, id, nil); return err })
 			}
-		}
-		s.wait()
+			for i, id := range reqs {
+				s.try("cascade", func() error { _, err := db.Cascade(f.broker, id); return err })
+				s.try("offer", func() error { _, err := db.MakeOffer(f.broker, id, brokerage.OfferRequest{}); return err })
+				switch i % 3 {
+				case 0:
+					s.try("competition", func() error { _, err := db.StartCompetition(f.broker, id, f.now.Add(48*time.Hour), -1); return err })
+				case 1:
+					s.try("cancel", func() error { return db.CancelRequirement(f.broker, id, "Moved out of the area") })
+				}
+			}
+		})
 		var twice int
 		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM care_requirements r WHERE r.council_id = $1 AND
 			(SELECT COUNT(*) FROM offers o WHERE o.requirement_id = r.id AND o.status = 'pending') + (SELECT COUNT(*) FROM competitions c WHERE c.requirement_id = r.id AND c.status = 'open') > 1`,
@@ -648,7 +643,6 @@ func TestSourcingBesideEachOther(t *testing.T) {
 		if twice != 0 {
 			t.Errorf("%d requirements sourced twice at once", twice)
 		}
-		f.checkAfter(t, homes, before)
 	})
 }
 
@@ -676,24 +670,22 @@ func TestAwardsBesideCancellations(t *testing.T) {
 			comps = append(comps, c)
 		}
 		f.now = deadline.Add(time.Minute)
-		before := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for i, c := range comps {
-			staff, err := db.Competition(f.broker, c.ID)
-			if err != nil {
-				t.Fatal(err)
+		s := f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for i, c := range comps {
+				staff, err := db.Competition(f.broker, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range staff.Bids {
+					s.try("award", func() error { _, err := db.AwardBid(f.broker, c.ID, b.ID); return err })
+				}
+				if i%2 == 0 {
+					s.try("cancel", func() error { return db.CancelRequirement(f.broker, c.RequirementID, "Moved out of the area") })
+				}
 			}
-			for _, b := range staff.Bids {
-				s.try("award", func() error { _, err := db.AwardBid(f.broker, c.ID, b.ID); return err })
-			}
-			if i%2 == 0 {
-				s.try("cancel", func() error { return db.CancelRequirement(f.broker, c.RequirementID, "Moved out of the area") })
-			}
-		}
-		s.wait()
+		})
 		if s.done["award"]+s.done["cancel"] != needs {
 			t.Errorf("%d awards and %d cancellations of %d competitions", s.done["award"], s.done["cancel"], needs)
 		}
-		f.checkAfter(t, homes, before)
 	})
 }

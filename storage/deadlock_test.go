@@ -43,19 +43,17 @@ func TestAdoptionBesideAcceptances(t *testing.T) {
 		homes, pending := f.homesWithOffers(t, 40, 40, time.Hour)
 		// Guide prices in force before, for the uplift to raise.
 		adoptModel(t, db, f.comm, residentialModel())
-		m := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for i := range 6 {
-			f.adopt(s, i)
-		}
-		s.try("uplift", func() error {
-			u := &pricing.Uplift{Name: "NLW April 2026", EffectiveFrom: day(2026, 3, 2), Guide: true, Placements: true,
-				Rule: pricing.UpliftRule{Kind: pricing.UpliftPercent, Percent: 350}}
-			_, err := db.ApplyUplift(f.comm, u)
-			return err
+		f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for i := range 6 {
+				f.adopt(s, i)
+			}
+			s.try("uplift", func() error {
+				u := &pricing.Uplift{Name: "NLW April 2026", EffectiveFrom: day(2026, 3, 2), Guide: true, Placements: true,
+					Rule: pricing.UpliftRule{Kind: pricing.UpliftPercent, Percent: 350}}
+				_, err := db.ApplyUplift(f.comm, u)
+				return err
+			})
 		})
-		s.wait()
-		f.checkAfter(t, homes, m)
 	})
 }
 
@@ -74,34 +72,32 @@ func TestWritersBesideAdoption(t *testing.T) {
 			// Lapsed already: the expiry job moves their requirements on.
 			f.seedOffers(t, l, market.Nursing, 10, -time.Minute)
 		}
-		m := f.mark(t, homes)
-		s := f.sweepAccepting(t, homes, pending)
-		for h, l := range homes {
-			for _, id := range toDecline[h] {
-				s.try("decline", func() error { _, err := db.DeclineOffer(f.provider(l), id, "No nurse cover"); return err })
+		f.besideAcceptances(t, homes, pending, func(s *sweep) {
+			for h, l := range homes {
+				for _, id := range toDecline[h] {
+					s.try("decline", func() error { _, err := db.DeclineOffer(f.provider(l), id, "No nurse cover"); return err })
+				}
 			}
-		}
-		for i, p := range placements {
-			if i%2 == 0 {
-				s.try("end", func() error {
-					_, err := db.EndPlacement(f.broker, p.ID, procurement.Date(2026, 3, 20), "Returned home")
+			for i, p := range placements {
+				if i%2 == 0 {
+					s.try("end", func() error {
+						_, err := db.EndPlacement(f.broker, p.ID, procurement.Date(2026, 3, 20), "Returned home")
+						return err
+					})
+					continue
+				}
+				s.try("price change", func() error {
+					_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 975_00, EffectiveFrom: procurement.Date(2026, 3, 10),
+						Reason: "Renegotiated"})
 					return err
 				})
-				continue
 			}
-			s.try("price change", func() error {
-				_, err := db.ChangePlacementPrice(f.broker, p.ID, brokerage.PriceChange{WeeklyCost: 975_00, EffectiveFrom: procurement.Date(2026, 3, 10),
-					Reason: "Renegotiated"})
-				return err
-			})
-		}
-		for range 2 {
-			s.try("expire", func() error { _, err := db.ExpireOffers(f.sys); return err })
-		}
-		for i := range 2 {
-			f.adopt(s, i)
-		}
-		s.wait()
-		f.checkAfter(t, homes, m)
+			for range 2 {
+				s.try("expire", func() error { _, err := db.ExpireOffers(f.sys); return err })
+			}
+			for i := range 2 {
+				f.adopt(s, i)
+			}
+		})
 	})
 }
