@@ -257,11 +257,21 @@ func notFound(err error, what string) error {
 // isUniqueViolation reports whether err is a unique-constraint failure on
 // either database.
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") || hasSQLState(err, "23505")
+}
+
+// isLockTimeout reports PostgreSQL's lock_not_available (lock_timeout).
+func isLockTimeout(err error) bool { return hasSQLState(err, "55P03") }
+
+// isDeadlock reports PostgreSQL's deadlock_detected: this transaction (or,
+// inside a savepoint, this change) was rolled back to break a cycle of
+// waits.
+func isDeadlock(err error) bool { return hasSQLState(err, "40P01") }
+
+// hasSQLState reports whether err is PostgreSQL's error of code, as the pgx
+// driver writes it ("... (SQLSTATE 40P01)"), wrapped or not.
+func hasSQLState(err error, code string) bool {
+	return err != nil && strings.Contains(err.Error(), "(SQLSTATE "+code+")")
 }
 
 // nullInt64 stores 0 as NULL (for optional references).

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/caremarket/caremarket"
@@ -262,18 +261,6 @@ func contains(calls []*groupCall, c *groupCall) bool {
 		}
 	}
 	return false
-}
-
-// isLockTimeout reports PostgreSQL's lock_not_available (lock_timeout).
-func isLockTimeout(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "SQLSTATE 55P03")
-}
-
-// isDeadlock reports PostgreSQL's deadlock_detected: this transaction (or,
-// inside a savepoint, this change) was rolled back to break a cycle of
-// waits.
-func isDeadlock(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
 }
 
 // retryDeadlock runs change, one whole transaction, again while PostgreSQL
