@@ -188,13 +188,6 @@ func (db *DB) applyUplift(ctx context.Context, u *pricing.Uplift) (*pricing.Upli
 		if err := tx.lockGuidePrices(ctx); err != nil {
 			return err
 		}
-		// The performance rows new guide prices change are taken before the
-		// placements' audit records take the audit head (lock_order.go).
-		if u.Guide {
-			if err := tx.lockPerfRows(ctx, guidePricesFrom(u.EffectiveFrom)); err != nil {
-				return err
-			}
-		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uplifts WHERE council_id = $1 AND effective_from = $2`, council, ymd(u.EffectiveFrom)).Scan(&n); err != nil {
 			return fmt.Errorf("storage: check uplifts: %w", err)

@@ -221,15 +221,6 @@ func (tx *Tx) lockPerfRows(ctx context.Context, from time.Time) error {
 	return nil
 }
 
-// guidePricesFrom is where guide prices added from a day change the
-// summary: from the first of its month, so the month's row is worked out
-// again whole; the month's days before the new price come out as they were
-// (the price does not reach back to them).
-func guidePricesFrom(day time.Time) time.Time {
-	day = day.UTC()
-	return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
 // perfTables are the summary's tables and their key columns, in lock order.
 var perfTables = []struct{ table, key string }{{"perf_months", "month"}, {"perf_days", "day"}}
 
@@ -260,7 +251,11 @@ func (tx *Tx) perfCount(ctx context.Context, ev perfEvent, args ...any) error {
 		}
 		return nil
 	case perfGuidePrices:
-		from := guidePricesFrom(args[0].(time.Time))
+		// From the first of the month, so the month's row is worked out
+		// again whole; the month's days before the new price come out as
+		// they were (the price does not reach back to them).
+		day := args[0].(time.Time).UTC()
+		from := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if err := tx.lockPerfRows(ctx, from); err != nil {
 			return err
 		}
