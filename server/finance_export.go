@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -104,21 +105,20 @@ func writeTable(w http.ResponseWriter, t xtable, format string) error {
 	name := fileName(t.Name)
 	if format == "csv" {
 		download(w, csvType, name+".csv")
-		cw := csv.NewWriter(w)
+		records := make([][]string, 0, len(t.Rows)+1)
 		head := make([]string, len(t.Header))
 		for i, h := range t.Header {
 			head[i] = csvSafe(h) // a scenario's headings carry names finance typed
 		}
-		cw.Write(head)
+		records = append(records, head)
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, c := range row {
 				rec[i] = c.csv()
 			}
-			cw.Write(rec)
+			records = append(records, rec)
 		}
-		cw.Flush()
-		return cw.Error()
+		return csv.NewWriter(w).WriteAll(records)
 	}
 	f, err := tableXLSX(t)
 	if err != nil {
@@ -148,20 +148,14 @@ func (c xcell) csv() string {
 // writeCellsCSV writes rows of cells as CSV: a number as its digits, text
 // made safe from being read as a formula.
 func writeCellsCSV(w io.Writer, rows [][]pricing.Cell) error {
-	cw := csv.NewWriter(w)
-	for _, row := range rows {
-		rec := make([]string, len(row))
+	records := make([][]string, len(rows))
+	for r, row := range rows {
+		records[r] = make([]string, len(row))
 		for i, c := range row {
-			if c.Number != "" {
-				rec[i] = c.Number
-			} else {
-				rec[i] = csvSafe(c.Text)
-			}
+			records[r][i] = cmp.Or(c.Number, csvSafe(c.Text))
 		}
-		cw.Write(rec)
 	}
-	cw.Flush()
-	return cw.Error()
+	return csv.NewWriter(w).WriteAll(records)
 }
 
 // csvSafe stops a spreadsheet reading a cell as a formula (CSV injection):
