@@ -348,8 +348,9 @@ func (db *DB) RaiseConcern(ctx context.Context, c *brokerage.Concern) error {
 		return err
 	}
 	return db.updateBy(ctx, canRaiseConcern, func(tx *Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, c.ProviderID, tx.actor.CouncilID).Scan(&c.ProviderName); err != nil {
-			return notFound(err, "Provider")
+		var err error
+		if c.ProviderName, err = providerName(ctx, tx, tx.actor.CouncilID, c.ProviderID); err != nil {
+			return err
 		}
 		if c.LocationID != 0 {
 			var n int

@@ -316,9 +316,8 @@ func (db *DB) SetSupplierReference(ctx context.Context, providerID int64, ref st
 		if err := tx.actor.Require(canWriteFinance...); err != nil {
 			return err
 		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM providers WHERE id = $1 AND council_id = $2`, providerID, tx.actor.CouncilID).Scan(&id); err != nil {
-			return notFound(err, "Provider")
+		if _, err := providerName(ctx, tx, tx.actor.CouncilID, providerID); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO supplier_references (council_id, reference, provider_id) VALUES ($1, $2, $3)
 			ON CONFLICT (council_id, reference) DO UPDATE SET provider_id = excluded.provider_id`, tx.actor.CouncilID, ref, providerID); err != nil {

@@ -103,15 +103,17 @@ func (db *DB) CreateContract(ctx context.Context, c *procurement.Contract) error
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, c.ProviderID, tx.actor.CouncilID).Scan(&c.ProviderName); err != nil {
-			return notFound(err, "Provider")
+		name, err := providerName(ctx, tx, tx.actor.CouncilID, c.ProviderID)
+		if err != nil {
+			return err
 		}
+		c.ProviderName = name
 		c.CouncilID, c.CreatedAt, c.UpdatedAt = tx.actor.CouncilID, tx.now, tx.now
 		var entered any
 		if !c.EnteredOn.IsZero() {
 			entered = day(c.EnteredOn)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO contracts (council_id, agreement_id, award_id, provider_id, reference, title, start_date, initial_end, end_date,
+		err = tx.QueryRowContext(ctx, `INSERT INTO contracts (council_id, agreement_id, award_id, provider_id, reference, title, start_date, initial_end, end_date,
 			extensions, break_clauses, variations, annual_value_pence, lifetime_value_pence, value_so_far_pence, entered_on, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
 			c.CouncilID, nullInt64(c.AgreementID), nullInt64(c.AwardID), c.ProviderID, c.Reference, c.Title, c.Start, c.InitialEnd, c.End,

@@ -47,6 +47,16 @@ func (db *DB) ListProviders(ctx context.Context, f market.ProviderFilter) ([]mar
 	return out, total, err
 }
 
+// providerName is the name of the council's provider id; another
+// council's, or none, is not found.
+func providerName(ctx context.Context, q queryer, council, id int64) (string, error) {
+	var name string
+	if err := q.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, id, council).Scan(&name); err != nil {
+		return "", notFound(err, "Provider")
+	}
+	return name, nil
+}
+
 // Provider returns one provider; another council's, or for a provider user
 // another provider, is not found.
 func (db *DB) Provider(ctx context.Context, id int64) (*market.Provider, error) {

@@ -180,8 +180,8 @@ func (db *DB) ProviderPerformance(ctx context.Context, providerID int64, from, t
 	}
 	from, to = wholeDays(from, to)
 	pp := &quality.ProviderPerformance{ProviderID: providerID, From: from, To: to, Locations: []quality.LocationFigures{}, Lots: []quality.LotRanks{}}
-	if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, providerID, a.CouncilID).Scan(&pp.ProviderName); err != nil {
-		return nil, notFound(err, "Provider")
+	if pp.ProviderName, err = providerName(ctx, db.sql, a.CouncilID, providerID); err != nil {
+		return nil, err
 	}
 	in, err := db.perfInput(ctx, a.CouncilID, perfScope{"provider_id", providerID}, from, to)
 	if err != nil {
