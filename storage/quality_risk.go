@@ -50,12 +50,17 @@ func (db *DB) ListEvents(ctx context.Context, providerID int64) ([]quality.Event
 	if err != nil {
 		return nil, fmt.Errorf("storage: list events: %w", err)
 	}
-	return scanAll(rows, "event", func(row interface{ Scan(...any) error }) (*quality.Event, error) {
+	events, err := scanAll(rows, "event", func(row interface{ Scan(...any) error }) (*quality.Event, error) {
 		var e quality.Event
 		err := row.Scan(&e.ID, &e.ProviderID, &e.LocationID, &e.LocationName, &e.Kind, &e.Date, &e.Count, &e.Note, &e.RecordedBy)
 		e.Date = day(e.Date)
 		return &e, err
 	})
+	if err == nil && len(events) == 0 {
+		// None: tell a provider with none from one that is not the council's.
+		_, err = providerName(ctx, db.sql, a.CouncilID, providerID)
+	}
+	return events, err
 }
 
 // --- Weights
@@ -291,9 +296,9 @@ func (db *DB) ProviderRisk(ctx context.Context, providerID int64) (*quality.Prov
 	if pid := providerScope(a); pid != 0 && pid != providerID {
 		return nil, caremarket.Errorf(caremarket.ENOTFOUND, "Provider not found")
 	}
-	var name string
-	if err := db.sql.QueryRowContext(ctx, `SELECT name FROM providers WHERE id = $1 AND council_id = $2`, providerID, a.CouncilID).Scan(&name); err != nil {
-		return nil, notFound(err, "Provider")
+	name, err := providerName(ctx, db.sql, a.CouncilID, providerID)
+	if err != nil {
+		return nil, err
 	}
 	w, err := db.riskWeights(ctx, db.sql, a.CouncilID)
 	if err != nil {

@@ -136,6 +136,13 @@ func TestQualityVisitsActionsRisk(t *testing.T) {
 		if err := db.RecordEvent(f.comm, &quality.Event{LocationID: f.beta.ID, Kind: quality.EventComplaint, Date: procurement.Date(2026, 2, 1), Count: 2}); err != nil {
 			t.Fatal(err)
 		}
+		if events, err := db.ListEvents(f.comm, f.beta.ProviderID); err != nil || len(events) != 1 || events[0].Count != 2 {
+			t.Errorf("events %+v %v", events, err)
+		}
+		// Another council's provider is not found, as its other pages are.
+		surrey, _ := storagetest.Council(t, db, "surrey")
+		_, err = db.ListEvents(storagetest.As(surrey, caremarket.RoleCommissioner, 0), f.beta.ProviderID)
+		mustCode(t, err, caremarket.ENOTFOUND)
 		risk, _ = db.ProviderRisk(f.comm, f.beta.ProviderID)
 		if risk.Score != 24 || risk.Locations[0].Overdue != 0 || risk.Locations[0].Complaints != 2 {
 			t.Errorf("risk after: %d %+v", risk.Score, risk.Locations[0].RiskInput)
